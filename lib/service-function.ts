@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { StageConfig } from './config';
+
+const PROJECT_ROOT = path.join(__dirname, '..');
+
+export interface ServiceFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture'> {
+  /** Handler file, relative to `lambda/` (e.g. `users/create-user.ts`). */
+  readonly entry: string;
+  /** Bounded context: Powertools service name and metrics dimension. */
+  readonly service: string;
+  readonly config: StageConfig;
+}
+
+/**
+ * The one place that sets every Lambda's defaults: Node.js 22 on arm64, an ESM
+ * bundle built by the local esbuild (minified, source maps, tree-shaken), active
+ * X-Ray tracing, a log group with the stage's retention, and the Powertools
+ * environment. A stack only says what is different about a function.
+ */
+export class ServiceFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const { entry, service, config, environment, bundling, ...rest } = props;
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: config.logRetention,
+      removalPolicy: config.removalPolicy,
+    });
+    super(scope, id, {
+      entry: path.join(PROJECT_ROOT, 'lambda', entry),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: config.lambdaMemoryMb,
+      timeout: Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      ...rest,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: service,
+        POWERTOOLS_METRICS_NAMESPACE: 'ServerlessCommerce',
+        POWERTOOLS_LOG_LEVEL: config.stage === 'prod' ? 'INFO' : 'DEBUG',
+        STAGE: config.stage,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node20',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Some dependencies still call `require`; ESM output needs it defined.
+        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+        ...bundling,
+      },
+    });
+  }
+}
