@@ -2,9 +2,11 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
+import { acknowledge } from './nag';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
 
@@ -29,7 +31,15 @@ export class ServiceFunction extends NodejsFunction {
       retention: config.logRetention,
       removalPolicy: config.removalPolicy,
     });
+    // Our own role instead of AWSLambdaBasicExecutionRole: it may write to this
+    // function's log group only, not to every log group of the account.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runtime role of ${id}`,
+    });
+    logGroup.grantWrite(role);
     super(scope, id, {
+      role,
       entry: path.join(PROJECT_ROOT, 'lambda', entry),
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
@@ -56,10 +66,24 @@ export class ServiceFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         mainFields: ['module', 'main'],
+        // Bundle the SDK too: pinned versions, tree-shaken, and no dependence on
+        // what the runtime happens to ship.
+        externalModules: [],
         // Some dependencies still call `require`; ESM output needs it defined.
         banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
         ...bundling,
       },
+    });
+    acknowledge(
+      this,
+      {
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason: 'Pinned to Node.js 22, the runtime this project targets and tests; upgrade deliberately.',
+      },
+    );
+    acknowledge(role, {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
     });
   }
 }

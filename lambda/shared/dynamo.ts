@@ -6,3 +6,30 @@ import { clientConfig } from './aws';
 export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
   marshallOptions: { removeUndefinedValues: true },
 });
+
+/** How long a "seen" marker outlives the event it deduplicates (well past EventBridge's 24 h retries). */
+const SEEN_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * A transaction item that succeeds only the first time `marker` is written:
+ * put it in the same TransactWriteItems as the effect, and a redelivered event
+ * cancels the whole transaction instead of applying the effect twice. (A
+ * read-then-write check would let two concurrent deliveries both pass.)
+ */
+export function firstTimeOnly(tableName: string, key: Record<string, string>) {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...key, expiresAt: Math.floor(Date.now() / 1000) + SEEN_TTL_SECONDS },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': Object.keys(key)[0]! },
+    },
+  };
+}
+
+/** The indexes of the transaction items whose condition failed (empty for any other error). */
+export function failedConditions(error: unknown): number[] {
+  if ((error as { name?: string })?.name !== 'TransactionCanceledException') return [];
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+}

@@ -1,0 +1,33 @@
+/** The channels a notification can go out on; each attempt is recorded separately. */
+export type Channel = 'email' | 'sms' | 'push';
+
+export interface Message {
+  readonly subject: string;
+  readonly text: string;
+}
+
+/** A notification to send: who, how, and which template with which values. */
+export interface NotificationRequest {
+  readonly channel: Channel;
+  readonly recipient: string;
+  readonly template: TemplateName;
+  readonly values: Readonly<Record<string, string | number>>;
+}
+
+const TEMPLATES = {
+  welcome: { subject: 'Welcome, {name}!', text: 'Hi {name}, your account is ready.' },
+  'order-confirmed': {
+    subject: 'Order {orderId} confirmed',
+    text: 'Your order {orderId} of {total} is paid and confirmed.',
+  },
+  'order-failed': { subject: 'Order {orderId} could not be completed', text: 'Order {orderId} failed: {reason}.' },
+} as const satisfies Record<string, Message>;
+
+export type TemplateName = keyof typeof TEMPLATES;
+
+/** Fills a template's `{placeholders}`; a missing value is left visible rather than silently blank. */
+export function render(template: TemplateName, values: NotificationRequest['values']): Message {
+  const fill = (text: string) => text.replace(/\{(\w+)\}/g, (match, key: string) => String(values[key] ?? match));
+  const { subject, text } = TEMPLATES[template];
+  return { subject: fill(subject), text: fill(text) };
+}

@@ -1,0 +1,38 @@
+import * as z from 'zod/mini';
+
+/** What a client may send to register a user. Unknown fields are rejected, not ignored. */
+export const newUserSchema = z.strictObject({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  email: z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254), z.email()),
+  phone: z.string().check(z.trim(), z.regex(/^\+[1-9]\d{6,14}$/, 'must be in E.164 format, e.g. +14155550100')),
+});
+
+export type NewUser = z.infer<typeof newUserSchema>;
+
+export interface User extends NewUser {
+  readonly userId: string;
+  readonly createdAt: string;
+}
+
+/** The data of the `UserCreated` event: no phone number, only what consumers need. */
+export interface UserCreated {
+  readonly userId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly createdAt: string;
+}
+
+export const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export function buildUser(input: NewUser, userId: string, now: Date): User {
+  return { userId, ...input, createdAt: now.toISOString() };
+}
+
+export function userCreated(user: User): UserCreated {
+  return { userId: user.userId, name: user.name, email: user.email, createdAt: user.createdAt };
+}
+
+/** The UTC day an instant falls on (`2026-11-27`): the key of the daily statistics. */
+export function dayOf(instant: string | Date): string {
+  return new Date(instant).toISOString().slice(0, 10);
+}

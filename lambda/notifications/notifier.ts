@@ -1,0 +1,91 @@
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Channel, type NotificationRequest, render } from '#domain/notifications';
+import { maskRecipient } from '#domain/masking';
+import { logger, metrics, MetricUnit } from '#shared/powertools';
+import type { ChannelProvider } from './providers';
+
+export type AttemptStatus = 'SENT' | 'FAILED' | 'SKIPPED_DUPLICATE';
+
+export interface AttemptResult {
+  readonly channel: Channel;
+  readonly status: AttemptStatus;
+  readonly error?: string;
+}
+
+/**
+ * Sends notifications on several channels in parallel and records every attempt
+ * (channel, masked recipient, template, provider, status, error) in the
+ * notifications table under `pk = subject` (e.g. `USER#<id>`, `ORDER#<id>`) and
+ * `sk = <eventId>#<channel>`. One failing channel never stops the others. A
+ * redelivered event does not send a channel twice: an attempt is claimed with a
+ * conditional write, and only a FAILED attempt may be claimed again.
+ */
+export class Notifier {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly providers: Record<Channel, ChannelProvider>,
+  ) {}
+
+  async notify(subject: string, eventId: string, requests: readonly NotificationRequest[]): Promise<AttemptResult[]> {
+    const results = await Promise.all(requests.map((request) => this.attempt(subject, eventId, request)));
+    for (const result of results) metrics.addMetric(`Notification${result.status}`, MetricUnit.Count, 1);
+    return results;
+  }
+
+  private async attempt(subject: string, eventId: string, request: NotificationRequest): Promise<AttemptResult> {
+    const key = { pk: subject, sk: `${eventId}#${request.channel}` };
+    const provider = this.providers[request.channel];
+    if (!(await this.claim(key, request, provider.name))) {
+      return { channel: request.channel, status: 'SKIPPED_DUPLICATE' };
+    }
+    try {
+      await provider.send(request.recipient, render(request.template, request.values));
+      await this.finish(key, 'SENT');
+      return { channel: request.channel, status: 'SENT' };
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      logger.warn('Notification failed', { channel: request.channel, error: message });
+      await this.finish(key, 'FAILED', message);
+      return { channel: request.channel, status: 'FAILED', error: message };
+    }
+  }
+
+  private async claim(key: { pk: string; sk: string }, request: NotificationRequest, provider: string) {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key,
+            channel: request.channel,
+            recipient: maskRecipient(request.channel, request.recipient),
+            template: request.template,
+            provider,
+            status: 'SENDING',
+            attemptedAt: new Date().toISOString(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #status = :failed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':failed': 'FAILED' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  private async finish(key: { pk: string; sk: string }, status: 'SENT' | 'FAILED', error?: string) {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: error ? 'SET #status = :status, #error = :error' : 'SET #status = :status REMOVE #error',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+        ExpressionAttributeValues: { ':status': status, ...(error ? { ':error': error } : {}) },
+      }),
+    );
+  }
+}

@@ -1,0 +1,62 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { StageConfig } from './config';
+import type { EventBus } from './event-bus';
+import { ServiceFunction } from './service-function';
+import { table } from './tables';
+
+export interface NotificationsProps {
+  readonly config: StageConfig;
+  readonly events: EventBus;
+}
+
+/**
+ * The notifications context: a record of every attempt (channel, masked
+ * recipient, template, status) and the consumers that send them. Delivery goes
+ * through SES / SNS only when the stage config enables it; otherwise attempts are
+ * recorded and nothing leaves the account.
+ */
+export class Notifications extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, private readonly props: NotificationsProps) {
+    super(scope, id);
+    this.table = table(this, 'Table', props.config, { sortKey: 'sk' });
+    const welcome = this.consumer('Welcome', 'notifications/welcome.ts', 'On UserCreated: welcome email');
+    props.events.subscribe('WelcomeNotification', { detailTypes: ['UserCreated'], sources: ['commerce.users'] }, welcome);
+    new CfnOutput(this, 'TableName', { key: 'NotificationsTableName', value: this.table.tableName });
+  }
+
+  /** A function that records attempts in the table and may deliver through the stage's providers. */
+  consumer(id: string, entry: string, description: string): ServiceFunction {
+    const { config } = this.props;
+    const fn = new ServiceFunction(this, id, {
+      entry,
+      service: 'notifications',
+      config,
+      description,
+      environment: {
+        NOTIFICATIONS_TABLE: this.table.tableName,
+        SNS_DELIVERY: String(config.snsDelivery),
+        ...(config.sesSender ? { SES_SENDER: config.sesSender } : {}),
+      },
+    });
+    this.table.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    const stack = Stack.of(this);
+    if (config.sesSender) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+          conditions: { StringEquals: { 'ses:FromAddress': config.sesSender } },
+        }),
+      );
+    }
+    if (config.snsDelivery) {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    }
+    return fn;
+  }
+}

@@ -1,0 +1,35 @@
+import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Api } from './api';
+import type { StageConfig } from './config';
+import { EventBus } from './event-bus';
+import { Notifications } from './notifications';
+import { Observability } from './observability';
+import { ServiceFunction } from './service-function';
+import { Users } from './users';
+
+export interface PlatformStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+/** The whole platform for one stage. It composes the contexts' constructs; nothing else. */
+export class PlatformStack extends Stack {
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    Tags.of(this).add('project', 'serverless-commerce');
+    Tags.of(this).add('stage', config.stage);
+
+    const events = new EventBus(this, 'Events', config);
+    const api = new Api(this, 'Api', config);
+    new Users(this, 'Users', { config, api, events });
+    new Notifications(this, 'Notifications', { config, events });
+
+    new Observability(this, 'Observability', {
+      config,
+      restApi: api.restApi,
+      functions: this.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction),
+      deadLetterQueues: events.deadLetterQueues,
+    });
+  }
+}
