@@ -7,7 +7,13 @@ const moduleNameMapper = {
   '^#shared/(.*)$': '<rootDir>/lambda/shared/$1',
   '^#domain/(.*)$': '<rootDir>/lambda/domain/$1',
 };
-const base = { transform, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
+const base = {
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  setupFiles: ['<rootDir>/test/support/env.ts'],
+};
 
 module.exports = {
   testTimeout: 30_000,

@@ -2,7 +2,7 @@
  * The cost optimiser's report: what the CLI prints as JSON and the daily job
  * stores in S3. Pure; the caller supplies the clock and the recommendations.
  */
-import type { Recommendation, StrategyName } from './power-tuning';
+import { type FunctionProfile, type Recommendation, recommendAll, type StrategyName, type StrategyOptions } from './power-tuning';
 import type { PriceTable } from './pricing';
 
 /** One strategy's recommendations with their totals. */
@@ -91,4 +91,16 @@ export const REPORT_PREFIX = 'reports/cost/';
 function utcDay(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new RangeError('Report date is not a valid date');
   return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Runs each strategy over the same profiles: the one evaluation the CLI and
+ * the daily report share.
+ */
+export function evaluate(
+  profiles: readonly FunctionProfile[],
+  strategies: readonly StrategyName[],
+  options: StrategyOptions = {},
+): StrategyResult[] {
+  return strategies.map((strategy) => summarise(strategy, recommendAll(profiles, strategy, options)));
 }

@@ -5,6 +5,8 @@ type Issue = z.core.$ZodIssue;
 
 /** A human sentence for one zod issue; zod/mini ships no messages of its own. */
 function describe(issue: Issue, input: unknown): string {
+  // A message written in the schema wins; zod/mini's own default is only "Invalid input".
+  if (issue.message && issue.message !== 'Invalid input') return issue.message;
   switch (issue.code) {
     case 'invalid_type':
       return input === undefined ? 'is required' : `must be ${article(issue.expected)}`;
@@ -29,7 +31,7 @@ function describe(issue: Issue, input: unknown): string {
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}`;
     default:
-      return issue.message && issue.message !== 'Invalid input' ? issue.message : 'is not valid';
+      return 'is not valid';
   }
 }
 

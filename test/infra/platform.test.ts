@@ -1,0 +1,162 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { synthesisePlatform, type Synthesised } from '../support/synth';
+
+type Resources = Record<string, { Type: string; Properties: any; Metadata?: any }>;
+
+let dev: Synthesised;
+let resources: Resources;
+
+beforeAll(() => {
+  dev = synthesisePlatform('dev'); // throws if cdk-nag reports an unacknowledged error
+  resources = dev.template.toJSON().Resources;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const functionId = (prefix: string) => {
+  const found = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(prefix));
+  if (!found) throw new Error(`no function ${prefix}`);
+  return found[0];
+};
+
+/** The actions the function's role may perform, from every policy attached to that role. */
+function actionsOf(fnLogicalId: string): string[] {
+  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  return ofType('AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleRef))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
+    .sort();
+}
+
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** What an SQS on-failure destination needs (CDK's grantSendMessages). */
+const DESTINATION = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+
+describe('platform stack (dev)', () => {
+  it('serves both users routes through Lambda proxy integrations', () => {
+    const paths = ofType('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart);
+    expect(paths).toEqual(expect.arrayContaining(['users', '{userId}']));
+    const methods = ofType('AWS::ApiGateway::Method').map(([, r]) => `${r.Properties.HttpMethod} ${r.Properties.Integration.Type}`);
+    expect(methods).toEqual(expect.arrayContaining(['POST AWS_PROXY', 'GET AWS_PROXY']));
+    dev.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'dev',
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
+  it('defines every function the same way: Node.js 22, arm64, active tracing, ESM bundle', () => {
+    const functions = ofType('AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['aws:asset:path']);
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+        LoggingConfig: { LogGroup: expect.anything() },
+      });
+    }
+  });
+
+  it('has the bus and two UserCreated rules, each target with retries and a DLQ', () => {
+    expect(ofType('AWS::Events::EventBus')).toHaveLength(1);
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
+      JSON.stringify(r.Properties.EventPattern).includes('UserCreated'),
+    );
+    expect(rules).toHaveLength(2);
+    for (const [, rule] of rules) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          DeadLetterConfig: { Arn: expect.anything() },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ]);
+    }
+    // The consumers' own async failures go to the same DLQs.
+    expect(ofType('AWS::Lambda::EventInvokeConfig')).toHaveLength(2);
+  });
+
+  it('keeps data in encrypted on-demand tables with no fixed names', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables.length).toBeGreaterThanOrEqual(2);
+    for (const [, table] of tables) {
+      expect(table.Properties.TableName).toBeUndefined();
+      expect(table.Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', SSESpecification: { SSEEnabled: true } });
+    }
+  });
+
+  it('grants each function only the actions it calls', () => {
+    expect(actionsOf(functionId('UsersCreateUser'))).toEqual(
+      [
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:PutItem',
+        'events:PutEvents',
+        ...LOGS,
+        ...XRAY,
+      ].sort(),
+    );
+    expect(actionsOf(functionId('UsersGetUser'))).toEqual(['dynamodb:GetItem', ...LOGS, ...XRAY].sort());
+    expect(actionsOf(functionId('UsersUpdateStatistics'))).toEqual(
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
+    );
+    expect(actionsOf(functionId('NotificationsWelcome'))).toEqual(
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
+    );
+  });
+
+  it('uses no AWS managed policy on function roles', () => {
+    for (const [id] of ofType('AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['aws:asset:path'])) {
+      const role = resources[resources[id]!.Properties.Role['Fn::GetAtt'][0]]!;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('has a dashboard and alarms on errors, throttles, DLQ depth and the API', () => {
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    const metrics = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
+    expect(metrics).toEqual(
+      expect.arrayContaining(['Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible', '5XXError', 'Latency']),
+    );
+  });
+
+  it('bundles each handler so that the name in the template is a function the bundle exports', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['aws:asset:path'])) {
+      const bundle = path.join(dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
+      const exported = fn.Properties.Handler.split('.').pop();
+      const script = `import(${JSON.stringify(bundle)}).then(m => process.stdout.write(typeof m[${JSON.stringify(exported)}]))`;
+      const kind = execFileSync(process.execPath, ['-e', script], {
+        env: { ...process.env, USERS_TABLE: 't', NOTIFICATIONS_TABLE: 't', EVENT_BUS_NAME: 'b', AWS_REGION: 'us-east-1' },
+      }).toString();
+      expect(`${id}: ${kind}`).toBe(`${id}: function`);
+    }
+  });
+});
+
+describe('prod stage', () => {
+  it('retains data and enables point-in-time recovery', () => {
+    const prod = synthesisePlatform('prod').template;
+    prod.allResourcesProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    for (const table of Object.values(prod.findResources('AWS::DynamoDB::Table'))) {
+      expect(table.DeletionPolicy).toBe('Retain');
+    }
+  });
+});
+
+describe('cdk-nag', () => {
+  it('fails the synth on an unacknowledged finding (so a clean synth means something)', () => {
+    const app = new App({ outdir: path.join(dev.outdir, 'nag-negative') });
+    const stack = new Stack(app, 'Bad');
+    new sqs.Queue(stack, 'Unencrypted', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow();
+  });
+});
