@@ -5,6 +5,7 @@ import { NodejsFunction, NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/a
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { HANDLER_BUNDLING } from './bundling';
 import type { StageConfig } from './config';
 import { acknowledge } from './nag';
 
@@ -61,16 +62,15 @@ export class ServiceFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node20',
-        minify: true,
-        sourceMap: true,
+        target: HANDLER_BUNDLING.target,
+        minify: HANDLER_BUNDLING.minify,
+        sourceMap: HANDLER_BUNDLING.sourcemap,
         sourcesContent: false,
-        mainFields: ['module', 'main'],
+        mainFields: [...HANDLER_BUNDLING.mainFields],
+        banner: HANDLER_BUNDLING.banner,
         // Bundle the SDK too: pinned versions, tree-shaken, and no dependence on
         // what the runtime happens to ship.
         externalModules: [],
-        // Some dependencies still call `require`; ESM output needs it defined.
-        banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
         ...bundling,
       },
     });
