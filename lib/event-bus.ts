@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -44,6 +44,7 @@ export class EventBus extends Construct {
   ) {
     super(scope, id);
     this.bus = new events.EventBus(this, 'Bus');
+    new CfnOutput(this, 'BusName', { key: 'EventBusName', value: this.bus.eventBusName });
     new events.Archive(this, 'Archive', {
       sourceEventBus: this.bus,
       eventPattern: { source: events.Match.prefix('commerce.') },
@@ -71,6 +72,7 @@ export class EventBus extends Construct {
       }),
     );
     consumer.configureAsyncInvoke({ retryAttempts: 2, onFailure: new SqsDestination(dlq) });
+    new CfnOutput(this, `${id}DlqUrl`, { key: `${id}DlqUrl`, value: dlq.queueUrl });
     return rule;
   }
 

@@ -87,6 +87,10 @@ export function eventHandler<T>(
     });
     metrics.captureColdStartMetric();
     try {
+      if (!event.detail?.metadata?.eventId || event.detail.data === undefined) {
+        // A poison event: failing keeps it (retries, then the consumer's DLQ) for an operator.
+        throw new Error(`Malformed event envelope for ${event['detail-type']} (id ${event.id})`);
+      }
       await consume(event.detail.data, event);
     } finally {
       metrics.publishStoredMetrics();
