@@ -195,7 +195,7 @@ export function thresholdRule(profile: FunctionProfile, options: StrategyOptions
 
   if (average < rule.downBelowMs) {
     if (profile.errors > 0) {
-      return keep(withThrottles(profile, `${avg} is under ${rule.downBelowMs} ms, but ${profile.errors} invocations failed: memory of a failing function is not reduced.`), current);
+      return keep(withThrottles(profile, `${avg} is under ${rule.downBelowMs} ms, but ${profile.errors} invocation(s) failed: memory of a failing function is not reduced.`), current);
     }
     const next = [...rule.ladder].reverse().find((size) => size < profile.memoryMb && isValidMemory(size));
     if (next === undefined) return keep(withThrottles(profile, `${avg} is under ${rule.downBelowMs} ms, but ${profile.memoryMb} MB is already the minimum.`), current);

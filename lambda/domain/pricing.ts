@@ -42,7 +42,7 @@ export const US_EAST_1_PRICES: PriceTable = {
   source: 'https://aws.amazon.com/lambda/pricing/',
   currency: 'USD',
   perGbSecond: { x86_64: 0.0000166667, arm64: 0.0000133334 },
-  perRequest: 0.2 / 1_000_000,
+  perRequest: 0.0000002, // $0.20 per million
   freeTier: { requests: 1_000_000, gbSeconds: 400_000 },
 };
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * Lambda cost optimiser CLI (`npm run optimize -- --help`). The command lives in
+ * lambda/cost-optimizer/cli.ts, where tests drive it; this file only binds it
+ * to the process: arguments, Ctrl-C (power tuning then restores what it
+ * changed) and the exit code.
+ */
+import { defaultDeps, main } from '../lambda/cost-optimizer/cli';
+
+const controller = new AbortController();
+process.once('SIGINT', () => {
+  process.stderr.write('Interrupted: stopping and restoring...\n');
+  controller.abort(new Error('interrupted'));
+});
+main(process.argv.slice(2), defaultDeps(controller.signal)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`optimize: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
