@@ -3,9 +3,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
+import { deadLetterQueue } from './event-bus';
 import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
 
@@ -43,11 +44,7 @@ export class CostOptimizer extends Construct {
     const { config, reportsBucket } = props;
     const stack = Stack.of(this);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: config.dlqRetention,
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', config);
 
     this.function = new ServiceFunction(this, 'DailyReport', {
       entry: 'cost-optimizer/daily-report.ts',
@@ -125,10 +122,6 @@ export class CostOptimizer extends Construct {
           '(names are generated, so they are not known here); writes only under the reports/cost/ prefix, one key a day.',
       })),
     );
-    acknowledge(this.deadLetterQueue, {
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the schedule target and of the function.',
-    });
   }
 }
 
