@@ -21,6 +21,7 @@ const ENV = {
   USERS_TABLE: 't', NOTIFICATIONS_TABLE: 't', ORDERS_TABLE: 't', INVENTORY_TABLE: 't', PAYMENTS_TABLE: 't',
   EVENT_BUS_NAME: 'b', RAW_BUCKET: 'b', ANALYTICS_STREAM: 's', STATS_TABLE: 't', ENGAGEMENT_TABLE: 't',
   IDEMPOTENCY_TABLE: 't', REPORTS_BUCKET: 'b', AWS_REGION: 'us-east-1', POWERTOOLS_SERVICE_NAME: 'bench',
+  HIGH_ENGAGEMENT_THRESHOLD: '100',
 };
 
 /** Every handler file: lambda/<context>/<name>.ts exporting `handler`. */

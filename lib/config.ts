@@ -18,6 +18,14 @@ export interface StageConfig {
   readonly pointInTimeRecovery: boolean;
   /** How long dead letters are kept before SQS drops them. */
   readonly dlqRetention: Duration;
+  readonly analytics: {
+    /** When raw activity logs are deleted (they move to infrequent access at 30 days, archive at 90). */
+    readonly rawLogExpiry: Duration;
+    /** Total engagement score at which `HighEngagementDetected` is published (once per user). */
+    readonly highEngagementThreshold: number;
+    /** Provisioned shards of the activity stream, or on-demand capacity. */
+    readonly streamShards: number | 'on-demand';
+  };
 }
 
 const STAGES: Record<StageConfig['stage'], StageConfig> = {
@@ -30,6 +38,7 @@ const STAGES: Record<StageConfig['stage'], StageConfig> = {
     snsDelivery: false,
     pointInTimeRecovery: false,
     dlqRetention: Duration.days(4),
+    analytics: { rawLogExpiry: Duration.days(180), highEngagementThreshold: 100, streamShards: 1 },
   },
   prod: {
     stage: 'prod',
@@ -40,6 +49,7 @@ const STAGES: Record<StageConfig['stage'], StageConfig> = {
     snsDelivery: false,
     pointInTimeRecovery: true,
     dlqRetention: Duration.days(14),
+    analytics: { rawLogExpiry: Duration.days(730), highEngagementThreshold: 100, streamShards: 'on-demand' },
   },
 };
 

@@ -1,11 +1,14 @@
 import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { Analytics } from './analytics';
 import { Api } from './api';
 import type { StageConfig } from './config';
 import { EventBus } from './event-bus';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
+import { OrderSaga } from './orders';
 import { ServiceFunction } from './service-function';
+import { UserBatches } from './user-batches';
 import { Users } from './users';
 
 export interface PlatformStackProps extends StackProps {
@@ -22,14 +25,18 @@ export class PlatformStack extends Stack {
 
     const events = new EventBus(this, 'Events', config);
     const api = new Api(this, 'Api', config);
-    new Users(this, 'Users', { config, api, events });
-    new Notifications(this, 'Notifications', { config, events });
+    const users = new Users(this, 'Users', { config, api, events });
+    const notifications = new Notifications(this, 'Notifications', { config, events });
+    new OrderSaga(this, 'OrderSaga', { config, api, events, notifications, usersTable: users.table });
+    new UserBatches(this, 'UserBatches', { config, api, events, usersTable: users.table });
+    const analytics = new Analytics(this, 'Analytics', { config, api, events });
 
     new Observability(this, 'Observability', {
       config,
       restApi: api.restApi,
       functions: this.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction),
-      deadLetterQueues: events.deadLetterQueues,
+      deadLetterQueues: [...events.deadLetterQueues, ...analytics.deadLetterQueues],
+      extraAlarms: analytics.alarms,
     });
   }
 }

@@ -79,7 +79,17 @@ describe('platform stack (dev)', () => {
       ]);
     }
     // The consumers' own async failures go to the same DLQs.
-    expect(ofType('AWS::Lambda::EventInvokeConfig')).toHaveLength(2);
+    const consumers = rules.map(([, rule]) => rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]);
+    const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
+      consumers.includes(c.Properties.FunctionName.Ref),
+    );
+    expect(invokeConfigs).toHaveLength(2);
+    for (const [, config] of invokeConfigs) {
+      expect(config.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+      });
+    }
   });
 
   it('keeps data in encrypted on-demand tables with no fixed names', () => {
@@ -132,7 +142,13 @@ describe('platform stack (dev)', () => {
       const exported = fn.Properties.Handler.split('.').pop();
       const script = `import(${JSON.stringify(bundle)}).then(m => process.stdout.write(typeof m[${JSON.stringify(exported)}]))`;
       const kind = execFileSync(process.execPath, ['-e', script], {
-        env: { ...process.env, USERS_TABLE: 't', NOTIFICATIONS_TABLE: 't', EVENT_BUS_NAME: 'b', AWS_REGION: 'us-east-1' },
+        // The template's environment: literal values as they are, references (table names...) as placeholders.
+        env: {
+          ...process.env,
+          ...Object.fromEntries(
+            Object.entries(fn.Properties.Environment?.Variables ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : 'x']),
+          ),
+        },
       }).toString();
       expect(`${id}: ${kind}`).toBe(`${id}: function`);
     }

@@ -1,0 +1,63 @@
+import * as z from 'zod/mini';
+import { activitySchema, type ActivityInput, MAX_EVENTS_PER_REQUEST } from '#domain/activity';
+import type { Problem } from '#shared/errors';
+import { ValidationError } from '#shared/errors';
+import { problemsOf, validate } from '#shared/validation';
+
+/** The body of a batch: `{ "events": [...] }` with 1 to 500 events (each checked on its own). */
+const batchSchema = z.strictObject({
+  events: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_EVENTS_PER_REQUEST)),
+});
+
+/** An event that was not accepted: its position in the request and every reason. */
+export interface RejectedEvent {
+  readonly index: number;
+  readonly reasons: readonly Problem[];
+}
+
+export interface ValidatedActivity {
+  /** Valid events with their position in the request (0 for a single event). */
+  readonly accepted: readonly { readonly index: number; readonly input: ActivityInput }[];
+  readonly rejected: readonly RejectedEvent[];
+}
+
+/** The path of a problem with the event as a whole (e.g. not an object, unknown fields). */
+const EVENT = '(event)';
+
+const isBatch = (body: unknown): body is { events: unknown } =>
+  typeof body === 'object' && body !== null && !Array.isArray(body) && 'events' in body;
+
+/**
+ * Validates a `POST /activity` body — one event, or `{ events: [...] }` — event
+ * by event, so that a partly bad batch keeps its good events. Throws a
+ * ValidationError (400) only when the envelope itself is wrong (not an object,
+ * no events, more than 500) or when no event at all is valid; in that last case
+ * the problems carry the event's position (`events.3.duration`).
+ */
+export function validateActivityRequest(body: unknown): ValidatedActivity {
+  const single = !isBatch(body);
+  const events = single ? [body] : validate(batchSchema, body).events;
+  const accepted: { index: number; input: ActivityInput }[] = [];
+  const rejected: RejectedEvent[] = [];
+  events.forEach((event, index) => {
+    const result = activitySchema.safeParse(event);
+    if (result.success) accepted.push({ index, input: result.data });
+    else {
+      const reasons = problemsOf(result.error, event).map((p) => (p.path === '(body)' ? { ...p, path: EVENT } : p));
+      rejected.push({ index, reasons });
+    }
+  });
+  if (accepted.length === 0) {
+    throw new ValidationError(
+      rejected.flatMap(({ index, reasons }) =>
+        reasons.map((problem) => ({
+          path: single
+            ? problem.path.replace(EVENT, '(body)')
+            : `events.${index}${problem.path === EVENT ? '' : `.${problem.path}`}`,
+          message: problem.message,
+        })),
+      ),
+    );
+  }
+  return { accepted, rejected };
+}

@@ -1,0 +1,97 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ActivityEvent } from '#domain/activity';
+import { toNdjson } from '#domain/activity';
+import { chunk } from '#shared/chunks';
+import { putAllRecords, type UndeliveredRecord } from '#shared/kinesis';
+import { logger } from '#shared/powertools';
+
+/** Where accepted activity goes. The ingestion depends on this port; AwsActivityStore is the adapter. */
+export interface ActivityStore {
+  /** Sends events to the stream; returns those still undelivered after retries (by index in `events`). */
+  stream(events: readonly ActivityEvent[]): Promise<UndeliveredRecord[]>;
+  /** Writes the raw log object at `key`; never replaces an existing object. */
+  storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void>;
+  /** Writes one stats item per event. */
+  writeStats(events: readonly ActivityEvent[]): Promise<void>;
+}
+
+export interface AwsActivityStoreOptions {
+  readonly streamName: string;
+  readonly bucket: string;
+  readonly statsTable: string;
+  /** Attempts for PutRecords failures and BatchWriteItem unprocessed items (default 5). */
+  readonly attempts?: number;
+}
+
+/** BatchWriteItem's limit of items per call. */
+const BATCH_WRITE_MAX_ITEMS = 25;
+/** How long a per-event stats item is kept (the raw log keeps everything longer). */
+const STATS_TTL_SECONDS = 90 * 24 * 3600;
+
+/**
+ * The AWS adapter: Kinesis (partition key `userId`, so one user's events stay in
+ * order on one shard), S3 (one NDJSON object, `IfNoneMatch: '*'`), and the stats
+ * table, whose items are `USER#<userId>` / `ACTIVITY#<timestamp>#<eventId>`: a
+ * user's scored events in time order, expiring after 90 days.
+ */
+export class AwsActivityStore implements ActivityStore {
+  constructor(
+    private readonly clients: { readonly s3: S3Client; readonly dynamo: DynamoDBDocumentClient },
+    private readonly options: AwsActivityStoreOptions,
+  ) {}
+
+  stream(events: readonly ActivityEvent[]): Promise<UndeliveredRecord[]> {
+    return putAllRecords(
+      this.options.streamName,
+      events.map((event) => ({ PartitionKey: event.userId, Data: Buffer.from(JSON.stringify(event)) })),
+      { attempts: this.options.attempts },
+    );
+  }
+
+  async storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void> {
+    await this.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: this.options.bucket,
+        Key: key,
+        Body: toNdjson(events),
+        ContentType: 'application/x-ndjson',
+        // The key holds a fresh batch id; this makes "never overwrite" a guarantee, not a likelihood.
+        IfNoneMatch: '*',
+      }),
+    );
+  }
+
+  async writeStats(events: readonly ActivityEvent[]): Promise<void> {
+    const expiresAt = Math.floor(Date.now() / 1000) + STATS_TTL_SECONDS;
+    const items = events.map((event) => ({
+      pk: `USER#${event.userId}`,
+      sk: `ACTIVITY#${event.timestamp}#${event.eventId}`,
+      eventId: event.eventId,
+      batchId: event.batchId,
+      activityType: event.activityType,
+      timestamp: event.timestamp,
+      duration: event.duration,
+      score: event.score,
+      expiresAt,
+    }));
+    for (const part of chunk(items, BATCH_WRITE_MAX_ITEMS)) await this.batchWrite(part);
+  }
+
+  /** One BatchWriteItem, then its unprocessed items again with backoff; throws if some are still left. */
+  private async batchWrite(items: Record<string, unknown>[]): Promise<void> {
+    const attempts = this.options.attempts ?? 5;
+    let requests = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 1; ; attempt++) {
+      const { UnprocessedItems } = await this.clients.dynamo.send(
+        new BatchWriteCommand({ RequestItems: { [this.options.statsTable]: requests } }),
+      );
+      const left = (UnprocessedItems?.[this.options.statsTable] ?? []) as typeof requests;
+      if (left.length === 0) return;
+      if (attempt >= attempts) throw new Error(`BatchWriteItem left ${left.length} items unprocessed after ${attempt} attempts`);
+      logger.warn('BatchWriteItem left unprocessed items; retrying them', { unprocessed: left.length, attempt });
+      requests = left;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import * as z from 'zod/mini';
+import { ACTIVITY_TYPES, type ActivityEvent } from '#domain/activity';
+import type { HighEngagementDetected } from '#domain/engagement';
+import type { DomainEvent } from '#shared/events';
+import { logger, metrics, MetricUnit } from '#shared/powertools';
+import type { EngagementStore } from './engagement-store';
+
+export type Publish = (events: readonly DomainEvent[], correlationId: string) => Promise<void>;
+
+export interface ConsumerDeps {
+  readonly store: EngagementStore;
+  readonly publish: Publish;
+  /** Total score at which a user is highly engaged. */
+  readonly threshold: number;
+  readonly now: () => Date;
+}
+
+/** What the consumer needs of a stream record; other fields (metadata...) pass through unchecked. */
+const streamedSchema = z.object({
+  eventId: z.string().check(z.minLength(1)),
+  batchId: z.string(),
+  userId: z.string().check(z.minLength(1)),
+  activityType: z.enum(ACTIVITY_TYPES),
+  timestamp: z.string(),
+  duration: z.number(),
+  score: z.number(),
+  receivedAt: z.string(),
+  correlationId: z.string(),
+});
+
+/** Decodes a Kinesis record's data (base64 JSON written by the ingestion); throws on anything else. */
+export function decodeRecord(base64: string): ActivityEvent {
+  const parsed = streamedSchema.safeParse(JSON.parse(Buffer.from(base64, 'base64').toString('utf8')));
+  if (!parsed.success) throw new Error(`Malformed activity record: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  return parsed.data as ActivityEvent;
+}
+
+/**
+ * Applies one activity event to its user's engagement. Safe to call any number
+ * of times with the same event (a Kinesis retry, a bisected batch, a replay):
+ * - the counts change once, by a marker written in the same transaction;
+ * - the last activity only moves forward (a conditional max), so it is applied
+ *   again on a duplicate, completing an attempt that stopped half-way;
+ * - an event with points re-checks the threshold, duplicate or not, and the
+ *   flag that guards `HighEngagementDetected` is flipped by a conditional
+ *   update: one publication per user. If publishing fails the flag is cleared
+ *   and this throws, so the record is retried and publishing too.
+ */
+export async function consumeActivity(event: ActivityEvent, deps: ConsumerDeps): Promise<'counted' | 'duplicate'> {
+  const counted = await deps.store.count(event);
+  await deps.store.advanceLastActivity(event);
+  if (event.score > 0) await detectHighEngagement(event, deps);
+  if (!counted) logger.info('Duplicate activity record ignored', { eventId: event.eventId });
+  metrics.addMetric(counted ? 'ActivityCounted' : 'DuplicateActivityIgnored', MetricUnit.Count, 1);
+  return counted ? 'counted' : 'duplicate';
+}
+
+async function detectHighEngagement(event: ActivityEvent, deps: ConsumerDeps): Promise<void> {
+  const detectedAt = deps.now().toISOString();
+  const flagged = await deps.store.flagHighEngagement(event.userId, deps.threshold, detectedAt);
+  if (!flagged) return;
+  const data: HighEngagementDetected = {
+    userId: flagged.userId,
+    totalScore: flagged.totalScore,
+    threshold: deps.threshold,
+    eventCount: flagged.eventCount,
+    detectedAt,
+  };
+  try {
+    await deps.publish([{ detailType: 'HighEngagementDetected', data }], event.correlationId);
+  } catch (error) {
+    logger.error('HighEngagementDetected not published; clearing the flag for a retry', error as Error);
+    await deps.store.unflagHighEngagement(event.userId, detectedAt);
+    throw error;
+  }
+  metrics.addMetric('HighEngagementDetected', MetricUnit.Count, 1);
+}
+
+/**
+ * Runs tasks with the same key one after another and tasks with different keys
+ * concurrently. The batch processor handles records in parallel; one user's
+ * records must not race (concurrent transactions on one item conflict), while
+ * different users' records may.
+ */
+export function serialisedPerKey() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    const previous = tails.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    tails.set(key, next.catch(() => undefined));
+    return next;
+  };
+}

@@ -1,0 +1,138 @@
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ACTIVITY_TYPES, type ActivityEvent, type ActivityType } from '#domain/activity';
+import { type Engagement, zeroCounts } from '#domain/engagement';
+import { failedConditions, firstTimeOnly } from '#shared/dynamo';
+
+/** Per-user engagement aggregates. The consumer depends on this port; DynamoEngagementStore is the adapter. */
+export interface EngagementStore {
+  /** Adds one event to its user's aggregate, once per event id. Returns false for a duplicate. */
+  count(event: ActivityEvent): Promise<boolean>;
+  /** Moves the user's last activity to `event` if it is later; never backwards. Idempotent. */
+  advanceLastActivity(event: ActivityEvent): Promise<void>;
+  /**
+   * Flags the user as highly engaged if the total has reached `threshold` and no
+   * flag is set yet. Returns the aggregate when this call set the flag, undefined
+   * otherwise: of concurrent callers at most one gets it.
+   */
+  flagHighEngagement(userId: string, threshold: number, at: string): Promise<Engagement | undefined>;
+  /** Clears a flag set at `at` (when its event could not be published). */
+  unflagHighEngagement(userId: string, at: string): Promise<void>;
+  get(userId: string): Promise<Engagement | undefined>;
+}
+
+const engagementKey = (userId: string) => ({ pk: `ENGAGEMENT#${userId}` });
+const countAttribute = (type: ActivityType) => `count_${type}`;
+
+const isConditionFailure = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * One table: `ENGAGEMENT#<userId>` holds a user's aggregate (totalScore,
+ * eventCount, `count_<type>` per activity type, lastActivityAt/Type,
+ * highEngagementAt); `SEEN#engagement#<eventId>` markers (with TTL) make
+ * counting idempotent. Counts are flat attributes, not a map, because ADD cannot
+ * create a nested path whose parent map does not exist yet.
+ */
+export class DynamoEngagementStore implements EngagementStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async count(event: ActivityEvent): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            firstTimeOnly(this.tableName, { pk: `SEEN#engagement#${event.eventId}` }),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: engagementKey(event.userId),
+                UpdateExpression: 'ADD totalScore :score, eventCount :one, #typeCount :one SET userId = :userId',
+                ExpressionAttributeNames: { '#typeCount': countAttribute(event.activityType) },
+                ExpressionAttributeValues: { ':score': event.score, ':one': 1, ':userId': event.userId },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (failedConditions(error).includes(0)) return false;
+      throw error;
+    }
+  }
+
+  async advanceLastActivity(event: ActivityEvent): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: engagementKey(event.userId),
+          // Timestamps are normalised to UTC ISO strings, so string order is time order.
+          UpdateExpression: 'SET lastActivityAt = :at, lastActivityType = :type, userId = :userId',
+          ConditionExpression: 'attribute_not_exists(lastActivityAt) OR lastActivityAt < :at',
+          ExpressionAttributeValues: { ':at': event.timestamp, ':type': event.activityType, ':userId': event.userId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // a later activity is already recorded
+    }
+  }
+
+  async flagHighEngagement(userId: string, threshold: number, at: string): Promise<Engagement | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: engagementKey(userId),
+          UpdateExpression: 'SET highEngagementAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(highEngagementAt) AND totalScore >= :threshold',
+          ExpressionAttributeValues: { ':at': at, ':threshold': threshold },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toEngagement(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async unflagHighEngagement(userId: string, at: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: engagementKey(userId),
+          UpdateExpression: 'REMOVE highEngagementAt',
+          ConditionExpression: 'highEngagementAt = :at',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // someone else's flag: leave it
+    }
+  }
+
+  async get(userId: string): Promise<Engagement | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: engagementKey(userId), ConsistentRead: true }),
+    );
+    return Item && Item.eventCount ? toEngagement(Item) : undefined;
+  }
+}
+
+function toEngagement(item: Record<string, unknown>): Engagement {
+  const eventsByType = zeroCounts();
+  for (const type of ACTIVITY_TYPES) eventsByType[type] = Number(item[countAttribute(type)] ?? 0);
+  return {
+    userId: String(item.userId),
+    totalScore: Number(item.totalScore ?? 0),
+    eventCount: Number(item.eventCount ?? 0),
+    eventsByType,
+    ...(item.lastActivityAt ? { lastActivityAt: String(item.lastActivityAt) } : {}),
+    ...(item.lastActivityType ? { lastActivityType: item.lastActivityType as ActivityType } : {}),
+    ...(item.highEngagementAt ? { highEngagementAt: String(item.highEngagementAt) } : {}),
+  };
+}

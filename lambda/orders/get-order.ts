@@ -1,0 +1,19 @@
+import { ORDER_ID } from '#domain/orders';
+import { env } from '#shared/aws';
+import { dynamo } from '#shared/dynamo';
+import { NotFoundError, ValidationError } from '#shared/errors';
+import { httpHandler, ok } from '#shared/http';
+import { metrics, MetricUnit } from '#shared/powertools';
+import { DynamoOrderStore } from './order-store';
+
+const orders = new DynamoOrderStore(dynamo, env('ORDERS_TABLE'));
+
+/** GET /orders/{orderId} — status, lines, total, payment id and the status history with reasons. */
+export const handler = httpHandler(async (request) => {
+  const orderId = request.pathParameter('orderId') ?? '';
+  if (!ORDER_ID.test(orderId)) throw new ValidationError([{ path: 'orderId', message: 'must be a UUID' }]);
+  const order = await orders.get(orderId);
+  if (!order) throw new NotFoundError('Order');
+  metrics.addMetric('OrderRead', MetricUnit.Count, 1);
+  return ok(order);
+});

@@ -1,0 +1,42 @@
+import { newOrderSchema } from '#domain/orders';
+import { env } from '#shared/aws';
+import { dynamo } from '#shared/dynamo';
+import { AppError, UnprocessableError, ValidationError } from '#shared/errors';
+import { publish } from '#shared/events';
+import { created, httpHandler, ok } from '#shared/http';
+import { metrics, MetricUnit } from '#shared/powertools';
+import { OrderPlacement } from './order-placement';
+import { DynamoOrderStore } from './order-store';
+import { DynamoPriceCatalog } from './price-catalog';
+import { parseOrderRequest } from './request';
+
+const placement = new OrderPlacement(
+  new DynamoOrderStore(dynamo, env('ORDERS_TABLE')),
+  new DynamoPriceCatalog(dynamo, env('INVENTORY_TABLE')),
+  publish,
+);
+
+/**
+ * POST /orders (`Idempotency-Key` header) — prices the lines from the inventory,
+ * stores the order PENDING and publishes `OrderPlaced`: 201. The same key and
+ * body again returns the same order (200, `idempotent-replayed: true`) and never
+ * makes a second one; the same key with another body is a 422.
+ */
+export const handler = httpHandler(async (request) => {
+  const { key, body } = parseOrderRequest(request, newOrderSchema);
+  const [result] = await placement.place([{ input: body, idempotencyKey: key }], request.correlationId);
+  switch (result!.kind) {
+    case 'created':
+      metrics.addMetric('OrderPlaced', MetricUnit.Count, 1);
+      return created(result!.order);
+    case 'replayed':
+      metrics.addMetric('OrderReplayed', MetricUnit.Count, 1);
+      return { ...ok(result!.order), headers: { 'idempotent-replayed': 'true' } };
+    case 'invalid':
+      throw new ValidationError(result!.problems);
+    case 'key-reused':
+      throw new UnprocessableError('This Idempotency-Key was used with a different request body');
+    case 'unpublished':
+      throw new AppError(503, 'ServiceUnavailable', 'The order is stored but not yet placed; send the same request again');
+  }
+});

@@ -1,0 +1,52 @@
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '#shared/chunks';
+
+/** Current unit prices (cents) by SKU. Handlers depend on this port; the adapter reads the inventory table. */
+export interface PriceCatalog {
+  /** The prices of the SKUs the inventory knows; unknown SKUs are simply absent. */
+  prices(skus: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** BatchGetItem takes 100 keys a call. */
+const BATCH_GET_MAX_KEYS = 100;
+const UNPROCESSED_ATTEMPTS = 5;
+
+/**
+ * Prices read from the inventory table's `SKU#<sku>` items with BatchGetItem
+ * (projection: sku and price only), 100 keys a call, unprocessed keys retried
+ * with backoff. The inventory is the only source of prices; clients never send one.
+ */
+export class DynamoPriceCatalog implements PriceCatalog {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async prices(skus: readonly string[]): Promise<Map<string, number>> {
+    const prices = new Map<string, number>();
+    const groups = chunk([...new Set(skus)], BATCH_GET_MAX_KEYS);
+    await Promise.all(
+      groups.map(async (group) => {
+        let keys: Record<string, unknown>[] = group.map((sku) => ({ pk: `SKU#${sku}` }));
+        for (let attempt = 1; keys.length > 0; attempt++) {
+          if (attempt > UNPROCESSED_ATTEMPTS) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed`);
+          if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+          const result = await this.client.send(
+            new BatchGetCommand({
+              RequestItems: {
+                [this.tableName]: {
+                  Keys: keys,
+                  ProjectionExpression: '#sku, #price',
+                  ExpressionAttributeNames: { '#sku': 'sku', '#price': 'price' },
+                },
+              },
+            }),
+          );
+          for (const item of result.Responses?.[this.tableName] ?? []) prices.set(item.sku as string, item.price as number);
+          keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        }
+      }),
+    );
+    return prices;
+  }
+}

@@ -1,0 +1,222 @@
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import type { Api } from './api';
+import type { StageConfig } from './config';
+import type { EventBus } from './event-bus';
+import type { Notifications } from './notifications';
+import { ServiceFunction } from './service-function';
+import { table } from './tables';
+
+interface ContextProps {
+  readonly config: StageConfig;
+  readonly api: Api;
+  readonly events: EventBus;
+}
+
+/**
+ * The inventory context: SKUs (stock and price) and reservations. Admins set
+ * stock with `PUT /inventory/{sku}` (API key); `OrderPlaced` reserves every line
+ * in one transaction; payment events commit or release the reservation once.
+ */
+export class Inventory extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, { config, api, events }: ContextProps) {
+    super(scope, id);
+    this.table = table(this, 'Table', config);
+    const fn = (fid: string, entry: string, description: string) =>
+      new ServiceFunction(this, fid, {
+        entry: `inventory/${entry}`,
+        service: 'inventory',
+        config,
+        environment: { INVENTORY_TABLE: this.table.tableName },
+        description,
+      });
+
+    const putStock = fn('PutStock', 'put-stock.ts', 'PUT /inventory/{sku}: set stock and price (admin)');
+    this.table.grant(putStock, 'dynamodb:UpdateItem');
+    api.route('PUT', '/inventory/{sku}', putStock, { apiKeyRequired: true });
+
+    const getStock = fn('GetStock', 'get-stock.ts', 'GET /inventory/{sku}');
+    this.table.grant(getStock, 'dynamodb:GetItem');
+    api.route('GET', '/inventory/{sku}', getStock);
+
+    const reserve = fn('ReserveStock', 'reserve-stock.ts', 'On OrderPlaced: reserve every line or none');
+    // TransactWriteItems: a conditional Put (the reservation) and an Update per line; GetItem on a redelivery.
+    this.table.grant(reserve, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem');
+    events.allowPublishing(reserve);
+    events.subscribe('InventoryReservation', { detailTypes: ['OrderPlaced'], sources: ['commerce.orders'] }, reserve);
+
+    const settle = fn('SettleReservation', 'settle-reservation.ts', 'On PaymentCompleted: commit; on PaymentFailed/OrderFailed: release');
+    this.table.grant(settle, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    events.subscribe(
+      'InventorySettlement',
+      { detailTypes: ['PaymentCompleted', 'PaymentFailed', 'OrderFailed'], sources: ['commerce.payments', 'commerce.orders'] },
+      settle,
+    );
+
+    new CfnOutput(this, 'TableName', { key: 'InventoryTableName', value: this.table.tableName });
+  }
+}
+
+export interface PaymentsProps {
+  readonly config: StageConfig;
+  readonly events: EventBus;
+  /** Largest amount (cents) the sandbox provider approves. */
+  readonly sandboxLimit: number;
+  /** How long the provider may take before a charge counts as failed. */
+  readonly providerTimeout: Duration;
+}
+
+/** The payments context: on `InventoryReserved`, charge the sandbox provider once per order. */
+export class Payments extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, { config, events, sandboxLimit, providerTimeout }: PaymentsProps) {
+    super(scope, id);
+    this.table = table(this, 'Table', config);
+    const charge = new ServiceFunction(this, 'ChargePayment', {
+      entry: 'payments/charge-payment.ts',
+      service: 'payments',
+      config,
+      environment: {
+        PAYMENTS_TABLE: this.table.tableName,
+        PAYMENT_SANDBOX_LIMIT: String(sandboxLimit),
+        PAYMENT_TIMEOUT_MS: String(providerTimeout.toMilliseconds()),
+      },
+      description: 'On InventoryReserved: charge once, publish PaymentCompleted or PaymentFailed',
+    });
+    // The claim and the outcome are conditional UpdateItems; GetItem on a redelivery.
+    this.table.grant(charge, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
+    events.allowPublishing(charge);
+    events.subscribe('PaymentCharge', { detailTypes: ['InventoryReserved'], sources: ['commerce.inventory'] }, charge);
+    new CfnOutput(this, 'TableName', { key: 'PaymentsTableName', value: this.table.tableName });
+  }
+}
+
+export interface OrdersProps extends ContextProps {
+  /** The inventory table: the only source of prices (BatchGetItem). */
+  readonly inventoryTable: dynamodb.ITable;
+}
+
+/**
+ * The orders context: `POST /orders` and `POST /orders/batch` (Idempotency-Key),
+ * `GET /orders/{orderId}`, and the consumer that moves each order along its
+ * state machine as the saga's events arrive.
+ */
+export class Orders extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, { config, api, events, inventoryTable }: OrdersProps) {
+    super(scope, id);
+    this.table = table(this, 'Table', config, { timeToLiveAttribute: 'expiresAt' });
+    const environment = { ORDERS_TABLE: this.table.tableName, INVENTORY_TABLE: inventoryTable.tableName };
+
+    const placers = [
+      { fid: 'PlaceOrder', entry: 'orders/place-order.ts', path: '/orders', timeout: Duration.seconds(10) },
+      // 200 orders: 20 chunks, 5 in flight; API Gateway waits 29 s at most.
+      { fid: 'PlaceOrderBatch', entry: 'orders/place-order-batch.ts', path: '/orders/batch', timeout: Duration.seconds(29) },
+    ];
+    for (const { fid, entry, path, timeout } of placers) {
+      const place = new ServiceFunction(this, fid, {
+        entry,
+        service: 'orders',
+        config,
+        environment,
+        timeout,
+        description: `POST ${path}: price from inventory, store PENDING once per Idempotency-Key, publish OrderPlaced`,
+      });
+      // TransactWriteItems of two conditional puts (key and order); GetItem for a replayed key.
+      this.table.grant(place, 'dynamodb:PutItem', 'dynamodb:GetItem');
+      inventoryTable.grant(place, 'dynamodb:BatchGetItem');
+      events.allowPublishing(place);
+      api.route('POST', path, place);
+    }
+
+    const getOrder = new ServiceFunction(this, 'GetOrder', {
+      entry: 'orders/get-order.ts',
+      service: 'orders',
+      config,
+      environment: { ORDERS_TABLE: this.table.tableName },
+      description: 'GET /orders/{orderId}',
+    });
+    this.table.grant(getOrder, 'dynamodb:GetItem');
+    api.route('GET', '/orders/{orderId}', getOrder);
+
+    const advance = new ServiceFunction(this, 'AdvanceStatus', {
+      entry: 'orders/advance-status.ts',
+      service: 'orders',
+      config,
+      environment: { ORDERS_TABLE: this.table.tableName },
+      description: 'On the saga events: move the order forward (conditional update); publish OrderFailed',
+    });
+    this.table.grant(advance, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    events.allowPublishing(advance);
+    events.subscribe(
+      'OrderStatus',
+      {
+        detailTypes: [
+          'InventoryReserved',
+          'InventoryReservationFailed',
+          'PaymentCompleted',
+          'PaymentFailed',
+          'OrderNotificationsAttempted',
+        ],
+        sources: ['commerce.inventory', 'commerce.payments', 'commerce.notifications'],
+      },
+      advance,
+    );
+
+    new CfnOutput(this, 'TableName', { key: 'OrdersTableName', value: this.table.tableName });
+  }
+}
+
+export interface OrderSagaProps extends ContextProps {
+  readonly notifications: Notifications;
+  /** Where customers' contact data lives (read when notifying them). */
+  readonly usersTable: dynamodb.ITable;
+  /** Largest amount (cents) the sandbox provider approves; 10 000.00 by default. */
+  readonly sandboxLimit?: number;
+}
+
+/**
+ * The order saga, choreographed over the bus (DESIGN.md §2): inventory, orders
+ * and payments, plus the notifications consumer that tells the customer.
+ *
+ *   OrderPlaced -> reserve -> InventoryReserved -> charge -> PaymentCompleted -> notify -> CONFIRMED
+ *                          \-> InventoryReservationFailed     \-> PaymentFailed -> release
+ */
+export class OrderSaga extends Construct {
+  readonly inventory: Inventory;
+  readonly orders: Orders;
+  readonly payments: Payments;
+
+  constructor(scope: Construct, id: string, props: OrderSagaProps) {
+    super(scope, id);
+    const { config, api, events, notifications, usersTable } = props;
+    this.inventory = new Inventory(this, 'Inventory', { config, api, events });
+    this.orders = new Orders(this, 'Orders', { config, api, events, inventoryTable: this.inventory.table });
+    this.payments = new Payments(this, 'Payments', {
+      config,
+      events,
+      sandboxLimit: props.sandboxLimit ?? 1_000_000,
+      providerTimeout: Duration.seconds(3),
+    });
+
+    const notify = notifications.consumer(
+      'OrderNotifications',
+      'notifications/order-notifications.ts',
+      'On PaymentCompleted / OrderFailed: email, SMS and push; publish OrderNotificationsAttempted',
+    );
+    // Contact data is read from the users table when sending, never carried in (archived) events.
+    usersTable.grant(notify, 'dynamodb:GetItem');
+    notify.addEnvironment('USERS_TABLE', usersTable.tableName);
+    events.allowPublishing(notify);
+    events.subscribe(
+      'OrderNotifications',
+      { detailTypes: ['PaymentCompleted', 'OrderFailed'], sources: ['commerce.payments', 'commerce.orders'] },
+      notify,
+    );
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * `npm start` (= `cdk synth` then `local up`) and `npm run local -- <command>`.
+ *
+ *   up      serve cdk.out: prints the endpoints table, then every function's logs
+ *           options: --api-port 3000 --edge-port 4566 --host 127.0.0.1
+ *                    --data-dir DIR --assembly cdk.out --stack NAME
+ */
+import { parseArgs } from 'node:util';
+import { startLocalCloud, type LocalCloud } from './cloud';
+import { PortError } from './ports';
+
+const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [--host 127.0.0.1]
+                          [--data-dir DIR] [--assembly cdk.out] [--stack NAME]`;
+
+async function main(argv: string[]): Promise<void> {
+  // This machine may run Node 20; the functions declare Node 22. The SDK's banner about it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'api-port': { type: 'string', default: '3000' },
+      'edge-port': { type: 'string', default: '4566' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'data-dir': { type: 'string' },
+      assembly: { type: 'string', default: 'cdk.out' },
+      stack: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals[0] !== 'up') {
+    console.log(USAGE);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const started = Date.now();
+  const cloud = await startLocalCloud({
+    apiPort: port(values['api-port']!, '--api-port'),
+    edgePort: port(values['edge-port']!, '--edge-port'),
+    host: values.host,
+    dataDir: values['data-dir'],
+    assemblyDir: values.assembly,
+    stackName: values.stack,
+    progress: (step) => console.log(`  ... ${step}`),
+  });
+  console.log(describe(cloud, Date.now() - started));
+  stopOnSignals(cloud);
+}
+
+function port(value: string, option: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new Error(`${option} must be a port number, got "${value}"`);
+  return parsed;
+}
+
+/** The endpoints table: where everything is, and what is not emulated. */
+export function describe(cloud: LocalCloud, startMs: number): string {
+  const lines: string[] = [];
+  const table = (rows: string[][]) => {
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    for (const [index, row] of rows.entries()) {
+      lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+      if (index === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+    }
+  };
+  lines.push('', `Local cloud for ${cloud.stack.stackName} is up (${startMs} ms).`, '');
+  table([
+    ['endpoint', 'url'],
+    ['REST API', cloud.apiUrl],
+    ['AWS endpoint (edge)', `${cloud.edgeUrl}   export AWS_ENDPOINT_URL=${cloud.edgeUrl}`],
+    ['DynamoDB (dynalite)', `${cloud.emulators.dynamodb}   (through the edge: transactions, streams)`],
+    ['Kinesis (kinesalite)', cloud.emulators.kinesis],
+    ['S3 (s3rver)', cloud.emulators.s3],
+  ]);
+  for (const [name, value] of Object.entries(cloud.apiKeys)) lines.push(`  API key ${name}: ${value}  (send as x-api-key)`);
+  lines.push('', 'Routes:');
+  table([
+    ['method', 'path', 'api key'],
+    ...cloud.api.routes.map((r) => [r.httpMethod, r.resourcePath, r.apiKeyRequired ? 'required' : '']),
+  ]);
+  lines.push('', 'Functions:');
+  table([
+    ['function', 'memory', 'timeout', 'local name'],
+    ...cloud.functions.map((fn) => [fn.logicalId, `${fn.memorySizeMb} MB`, `${fn.timeoutSeconds} s`, fn.functionName]),
+  ]);
+  lines.push('', 'Resources:');
+  const emulated = cloud.stack.resources.filter(
+    (r) => !cloud.notEmulated.some((n) => n.logicalIds.includes(r.logicalId)) && r.type !== 'AWS::CDK::Metadata',
+  );
+  const skip = new Set(['AWS::Lambda::Function', 'AWS::ApiGateway::Resource', 'AWS::ApiGateway::Method']);
+  table([
+    ['type', 'logical id', 'local name'],
+    ...emulated.filter((r) => !skip.has(r.type)).map((r) => [r.type, r.logicalId, r.physicalId]),
+  ]);
+  lines.push('', 'Not emulated (present in the template, no local behaviour):');
+  for (const { type, logicalIds } of cloud.notEmulated) lines.push(`  ${type} x${logicalIds.length}`);
+  for (const feature of cloud.featuresNotEmulated) {
+    lines.push(`  ${feature.type} ${feature.logicalId}: ${feature.feature} (${feature.detail})`);
+  }
+  lines.push(
+    '',
+    `Invocation records: ${cloud.recordsFile}`,
+    'Function logs follow, prefixed with each function\'s name. Ctrl-C stops everything.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function stopOnSignals(cloud: LocalCloud): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local cloud...`);
+    cloud.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`error while stopping: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Known failures (a port taken, no cdk.out) are one line; anything else gets its stack.
+  const message = error instanceof PortError || error instanceof Error ? error.message : String(error);
+  console.error(`local cloud: ${message}`);
+  if (!(error instanceof PortError) && process.env.DEBUG) console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,231 @@
+/**
+ * The local cloud, composed: emulators, the edge endpoint, the stack's
+ * resources, functions, rules, queues, event source mappings and the REST API.
+ * `startLocalCloud` is what `npm start` (cli.ts) and the e2e suite call.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { startApiGateway, type ApiGatewayServer } from './apigateway';
+import { loadAssembly } from './assembly';
+import { DynamoDbLayer } from './dynamodb/transactions';
+import { streamedTablesOf } from './dynamodb/streams';
+import { startEdge, type Edge } from './edge';
+import { startEmulators, type Emulators } from './emulators';
+import { EventSourceMappings } from './event-source-mappings';
+import { EventBridgeService } from './eventbridge/bus';
+import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
+import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
+import { SqsService } from './sqs';
+import type { LocalStack, Stoppable } from './types';
+
+export interface LocalCloudOptions {
+  /** The cloud assembly `cdk synth` wrote (default `cdk.out`). */
+  readonly assemblyDir?: string;
+  /** Which stack to serve when the assembly has several (default: the only one, or the first). */
+  readonly stackName?: string;
+  /** REST API port (default 3000; 0 for any free port). */
+  readonly apiPort?: number;
+  /** Edge (AWS endpoint) port (default 4566; 0 for any free port). */
+  readonly edgePort?: number;
+  /** Interface every server listens on (default 127.0.0.1: nothing is exposed to the network). */
+  readonly host?: string;
+  /** Keep emulator data here between runs (in memory when absent). */
+  readonly dataDir?: string;
+  /** Where invocation records and outputs.json are written (default `.local-cloud`). */
+  readonly stateDir?: string;
+  /** Function output, REPORT lines and notes (default: stdout). */
+  readonly log?: (line: string) => void;
+  /** First delay between asynchronous retries (default 1 s; tests use less). */
+  readonly retryBaseDelayMs?: number;
+  /** Progress while starting, one line a step (default: nothing). */
+  readonly progress?: (step: string) => void;
+}
+
+/** A template resource type the local cloud does not emulate, with its resources. */
+export interface NotEmulated {
+  readonly type: string;
+  readonly logicalIds: readonly string[];
+}
+
+export interface LocalCloud extends Stoppable {
+  readonly stack: LocalStack;
+  /** Base URL of the REST API (routes at its root: `POST {apiUrl}/users`). */
+  readonly apiUrl: string;
+  /** The one AWS endpoint: set `AWS_ENDPOINT_URL` to it. */
+  readonly edgeUrl: string;
+  /** API key values by key name (send as `x-api-key`). */
+  readonly apiKeys: Readonly<Record<string, string>>;
+  /** The stack's outputs resolved locally, with `ApiUrl` pointing at the local API. */
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly functions: readonly LocalFunction[];
+  readonly emulators: Emulators;
+  readonly lambda: LambdaRuntime;
+  readonly events: EventBridgeService;
+  readonly sqs: SqsService;
+  readonly dynamodb: DynamoDbLayer;
+  readonly mappings: EventSourceMappings;
+  readonly api: ApiGatewayServer;
+  /** Resource types with no local behaviour (IAM is not enforced, alarms never fire...). */
+  readonly notEmulated: readonly NotEmulated[];
+  /** Properties of emulated resources that are not honoured locally (e.g. bucket lifecycle). */
+  readonly featuresNotEmulated: readonly NotEmulatedFeature[];
+  /** Where each invocation's REPORT record is appended (NDJSON; read by `npm run optimize -- --source local`). */
+  readonly recordsFile: string;
+  /** Resolves when no asynchronous work is left: rule targets, async invocations, stream batches. */
+  idle(): Promise<void>;
+}
+
+/** Types whose behaviour the local cloud provides. */
+const EMULATED_TYPES = [
+  ...PROVISIONED_TYPES,
+  'AWS::Lambda::Function',
+  'AWS::Lambda::EventInvokeConfig',
+  'AWS::Lambda::EventSourceMapping',
+  'AWS::Events::EventBus',
+  'AWS::Events::Rule',
+  'AWS::SQS::Queue',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::Stage',
+  'AWS::ApiGateway::ApiKey',
+  'AWS::ApiGateway::UsagePlan',
+  'AWS::ApiGateway::UsagePlanKey',
+];
+
+/**
+ * Starts everything for one stack of the assembly. If any step fails, what was
+ * already started is stopped before the error is thrown (no orphan servers or
+ * worker processes).
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const progress = options.progress ?? (() => undefined);
+  const stateDir = path.resolve(options.stateDir ?? '.local-cloud');
+  mkdirSync(stateDir, { recursive: true });
+  const started: Stoppable[] = [];
+  const stopAll = async () => {
+    for (const part of started.splice(0).reverse()) await part.stop().catch(() => undefined);
+  };
+
+  try {
+    progress('starting emulators (dynalite, kinesalite, s3rver)');
+    const emulators = await startEmulators({ dataDir: options.dataDir, host });
+    started.push(emulators);
+
+    const edge: Edge = await startEdge({
+      port: options.edgePort ?? 4566,
+      host,
+      upstreams: { kinesis: emulators.kinesis, s3: emulators.s3 },
+      portOption: '--edge-port',
+    });
+    started.push(edge);
+
+    progress('reading the cloud assembly');
+    const stack = pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
+
+    const dynamodb = new DynamoDbLayer({ endpoint: emulators.dynamodb, streamedTables: streamedTablesOf(stack) });
+    started.push(dynamodb);
+    edge.use('dynamodb', dynamodb.handler);
+
+    progress('creating tables, buckets and streams');
+    const provisioned = await provision(stack, emulators);
+
+    const sqs = new SqsService({ stack, edgeUrl: edge.url });
+    started.push(sqs);
+    edge.use('sqs', sqs.handler);
+
+    const recordsFile = path.join(stateDir, 'invocations.ndjson');
+    const lambda = new LambdaRuntime({
+      stack,
+      endpointUrl: edge.url,
+      queues: sqs,
+      log,
+      recordsFile,
+      retryBaseDelayMs: options.retryBaseDelayMs,
+    });
+    started.push(lambda);
+
+    const events = new EventBridgeService({
+      stack,
+      lambda,
+      queues: sqs,
+      log,
+      retryBaseDelayMs: options.retryBaseDelayMs,
+    });
+    started.push(events);
+    edge.use('events', events.handler);
+
+    const mappings = new EventSourceMappings({
+      stack,
+      invoker: lambda,
+      queues: sqs,
+      kinesisEndpoint: emulators.kinesis,
+      dynamoDbStreams: dynamodb.streams,
+      log,
+    });
+    await mappings.start();
+    started.push(mappings);
+
+    progress('serving the REST API');
+    const api = await startApiGateway({ stack, invoker: lambda, port: options.apiPort ?? 3000, host });
+    started.push(api);
+
+    const outputs = { ...stack.outputs, ApiUrl: api.url };
+    const notEmulated = unsupportedResources(stack, EMULATED_TYPES);
+    writeFileSync(
+      path.join(stateDir, 'outputs.json'),
+      `${JSON.stringify({ apiUrl: api.url, edgeUrl: edge.url, apiKeys: api.apiKeys, outputs }, null, 2)}\n`,
+    );
+
+    const idle = async () => {
+      // Each part can hand work to another (rule -> function -> stream -> function...):
+      // settle until a whole round finds nothing pending.
+      for (let round = 0; round < 50; round++) {
+        const before = lambda.records().length + events.events().length;
+        await Promise.all([events.idle(), lambda.idle(), mappings.idle()]);
+        if (lambda.records().length + events.events().length === before) return;
+      }
+    };
+
+    return {
+      stack,
+      apiUrl: api.url,
+      edgeUrl: edge.url,
+      apiKeys: api.apiKeys,
+      outputs,
+      functions: readFunctions(stack),
+      emulators,
+      lambda,
+      events,
+      sqs,
+      dynamodb,
+      mappings,
+      api,
+      notEmulated: [
+        ...notEmulated,
+        ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] })),
+      ],
+      featuresNotEmulated: provisioned.notEmulated,
+      recordsFile,
+      idle,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function pickStack(stacks: LocalStack[], name?: string): LocalStack {
+  if (stacks.length === 0) throw new Error('The cloud assembly has no stack; run `npx cdk synth` first');
+  if (!name) return stacks[0]!;
+  const found = stacks.find((stack) => stack.stackName === name);
+  if (!found) {
+    throw new Error(`No stack ${name} in the assembly; it has: ${stacks.map((s) => s.stackName).join(', ')}`);
+  }
+  return found;
+}
+

@@ -1,0 +1,308 @@
+/**
+ * POST /activity, the stream consumer and GET /users/{userId}/engagement against
+ * the emulators, with the real SDK calls: every accepted event is in S3, in
+ * Kinesis and in the stats exactly once; PutRecords partial failures are
+ * retried (injected by a middleware on the handler's own Kinesis client, which
+ * withholds records from kinesalite and reports them failed, as Kinesis does);
+ * the consumer counts a redelivered record once and publishes
+ * HighEngagementDetected once per user.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PutRecordsCommandOutput, PutRecordsInput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import type { ActivityEvent } from '../../../lambda/domain/activity';
+import { apiEvent, lambdaContext } from '../../support/api-event';
+import { type AnalyticsCloud, handlerEnvironment, kinesisEvent, startAnalyticsCloud } from './support';
+
+jest.setTimeout(180_000);
+
+const BUCKET = `raw-${randomUUID()}`;
+const STREAM = `activity-${randomUUID()}`;
+const STATS_TABLE = `stats-${randomUUID()}`;
+const ENGAGEMENT_TABLE = `engagement-${randomUUID()}`;
+const THRESHOLD = 100;
+
+let cloud: AnalyticsCloud;
+let ingest: typeof import('../../../lambda/analytics/ingest-activity').handler;
+let consume: typeof import('../../../lambda/analytics/aggregate-engagement').handler;
+let getEngagement: typeof import('../../../lambda/analytics/get-engagement').handler;
+let kinesis: typeof import('../../../lambda/shared/kinesis').kinesis;
+
+beforeAll(async () => {
+  cloud = await startAnalyticsCloud();
+  await cloud.createBucket(BUCKET);
+  await cloud.createStream(STREAM, 2);
+  await cloud.createTable(STATS_TABLE, { sortKey: true });
+  await cloud.createTable(ENGAGEMENT_TABLE);
+  handlerEnvironment(cloud.endpoint, 'analytics', {
+    RAW_BUCKET: BUCKET,
+    ANALYTICS_STREAM: STREAM,
+    STATS_TABLE,
+    ENGAGEMENT_TABLE,
+    HIGH_ENGAGEMENT_THRESHOLD: String(THRESHOLD),
+  });
+  ingest = (await import('../../../lambda/analytics/ingest-activity')).handler;
+  consume = (await import('../../../lambda/analytics/aggregate-engagement')).handler;
+  getEngagement = (await import('../../../lambda/analytics/get-engagement')).handler;
+  kinesis = (await import('../../../lambda/shared/kinesis')).kinesis;
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+const INJECTOR = 'injectPutRecordsFailures';
+
+/**
+ * Makes PutRecords fail some records, as Kinesis does under throttling: the
+ * chosen records are withheld from kinesalite and reported with an ErrorCode in
+ * their position of the response. Returns the ids of the events failed so far.
+ */
+function injectFailures(shouldFail: (event: ActivityEvent, position: number) => boolean): string[] {
+  const failedIds: string[] = [];
+  kinesis.middlewareStack.add(
+    (next: any, context: any) => async (args: any) => {
+      if (context.commandName !== 'PutRecordsCommand') return next(args);
+      const input = args.input as PutRecordsInput;
+      const records = input.Records ?? [];
+      const fail = records.map((r, i) => shouldFail(JSON.parse(Buffer.from(r.Data!).toString('utf8')), i));
+      const kept = records.filter((_, i) => !fail[i]);
+      records.forEach((r, i) => fail[i] && failedIds.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')).eventId));
+      const sent: PutRecordsResultEntry[] = kept.length
+        ? ((await next({ ...args, input: { ...input, Records: kept } })).output as PutRecordsCommandOutput).Records ?? []
+        : [];
+      let k = 0;
+      const entries = records.map((_, i) =>
+        fail[i] ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'injected' } : sent[k++]!,
+      );
+      const failedCount = entries.filter((e) => e.ErrorCode).length;
+      return { output: { $metadata: {}, FailedRecordCount: failedCount, Records: entries }, response: {} };
+    },
+    { step: 'initialize', name: INJECTOR },
+  );
+  return failedIds;
+}
+const stopInjecting = () => kinesis.middlewareStack.remove(INJECTOR);
+
+async function post(body: unknown) {
+  const result = await ingest(
+    apiEvent({ path: '/activity', resource: '/activity', body: JSON.stringify(body), headers: { 'x-correlation-id': 'it-activity' } }),
+    lambdaContext,
+  );
+  return { status: result.statusCode, json: JSON.parse(result.body) };
+}
+
+async function engagementOf(userId: string) {
+  const result = await getEngagement(
+    apiEvent({ httpMethod: 'GET', resource: '/users/{userId}/engagement', pathParameters: { userId } }),
+    lambdaContext,
+  );
+  return { status: result.statusCode, json: JSON.parse(result.body) };
+}
+
+const TYPES = ['view', 'click', 'search', 'add_to_cart', 'purchase'] as const;
+const users = Array.from({ length: 24 }, () => randomUUID());
+const quietUser = randomUUID(); // stays under the threshold
+
+/** Event `i` of the run: types and durations cycle so that some score 0, 10, 20 and 30. */
+const activity = (i: number) => ({
+  userId: users[i % users.length]!,
+  activityType: TYPES[Math.floor(i / users.length) % TYPES.length]!,
+  timestamp: new Date(Date.UTC(2026, 10, 27, 8, 0, 0) + i * 1000).toISOString(),
+  duration: (i * 7) % 130,
+  ...(i % 50 === 0 ? { metadata: { page: `/p/${i}` } } : {}),
+});
+
+describe('1,200 events in one request sequence', () => {
+  const sent = Array.from({ length: 1_200 }, (_, i) => activity(i));
+  const accepted = new Map<string, { userId: string; activityType: string; timestamp: string; duration: number; score: number }>();
+  const batchIds: string[] = [];
+  let injected: string[] = [];
+
+  beforeAll(async () => {
+    // One record in ten fails its first attempt (and only that one, so the count is known).
+    const tried = new Set<string>();
+    injected = injectFailures((event, position) => {
+      const first = !tried.has(event.eventId);
+      tried.add(event.eventId);
+      return first && position % 10 === 3;
+    });
+    try {
+      const requests = [sent.slice(0, 500), sent.slice(500, 1000), sent.slice(1000)];
+      for (const [r, events] of requests.entries()) {
+        // The last request also carries three bad events and the quiet user's two.
+        const body =
+          r === 2
+            ? [...events, { ...activity(0), duration: -1 }, { nope: true }, { ...activity(1), activityType: 'scroll' },
+               { ...activity(2), userId: quietUser, activityType: 'view', duration: 5 },
+               { ...activity(3), userId: quietUser, activityType: 'click', duration: 70 }]
+            : events;
+        const { status, json } = await post({ events: body });
+        expect(status).toBe(202);
+        batchIds.push(json.batchId);
+        for (const { index, eventId, score } of json.acceptedEvents) {
+          const input = body[index] as ReturnType<typeof activity>;
+          accepted.set(eventId, { ...input, timestamp: new Date(input.timestamp).toISOString(), score });
+        }
+        if (r === 2) {
+          expect(json).toMatchObject({ accepted: 202, rejected: 3 });
+          expect(json.rejectedEvents).toEqual([
+            { index: 200, reasons: [{ path: 'duration', message: 'must be at least 0' }] },
+            { index: 201, reasons: expect.arrayContaining([{ path: 'userId', message: 'is required' }]) },
+            { index: 202, reasons: [{ path: 'activityType', message: expect.stringMatching(/^must be one of/) }] },
+          ]);
+        } else {
+          expect(json).toMatchObject({ accepted: 500, rejected: 0, rejectedEvents: [] });
+        }
+      }
+    } finally {
+      stopInjecting();
+    }
+  });
+
+  it('scored each event by the rules and gave it its own id', () => {
+    expect(accepted.size).toBe(1_202);
+    for (const event of accepted.values() as Iterable<{ activityType: string; duration: number; score: number }>) {
+      expect(event.score).toBe((event.duration > 60 ? 10 : 0) + (event.activityType === 'purchase' ? 20 : 0));
+    }
+    expect(new Set([...accepted.values()].map((e) => e.score))).toEqual(new Set([0, 10, 20, 30]));
+  });
+
+  it('retried the records PutRecords failed, so none was reported', () => {
+    expect(injected).toHaveLength(120); // positions 3, 13, ... of each first call: 50 + 50 + 20
+    expect([...injected].every((id) => accepted.has(id))).toBe(true);
+  });
+
+  it('has every accepted event in S3 exactly once, one NDJSON object per request under raw/YYYY/MM/DD/HH/', async () => {
+    const objects = await cloud.objects(BUCKET, 'raw/');
+    const layout = /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/([0-9a-f-]{36})\.ndjson$/;
+    expect(objects.map((o) => layout.exec(o.key)?.[1]).sort()).toEqual([...batchIds].sort());
+    const lines = objects.flatMap((o) => o.body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ActivityEvent));
+    expect(lines.map((e) => e.eventId).sort()).toEqual([...accepted.keys()].sort());
+    for (const line of lines) expect(line).toMatchObject(accepted.get(line.eventId)!);
+  });
+
+  it('has every accepted event in Kinesis exactly once, partitioned by user', async () => {
+    const records = await cloud.records(STREAM);
+    const events = records.map((r) => ({ key: r.kinesis.partitionKey, event: JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) as ActivityEvent }));
+    expect(events.map((e) => e.event.eventId).sort()).toEqual([...accepted.keys()].sort());
+    for (const { key, event } of events) expect(key).toBe(event.userId);
+    expect(events.every((e) => e.event.correlationId === 'it-activity')).toBe(true);
+  });
+
+  it('has exactly one stats item per accepted event, with its score', async () => {
+    const items = await cloud.scan(STATS_TABLE);
+    expect(items.map((i) => i.eventId).sort()).toEqual([...accepted.keys()].sort());
+    for (const item of items) {
+      const event = accepted.get(item.eventId)!;
+      expect(item).toMatchObject({ pk: `USER#${event.userId}`, sk: `ACTIVITY#${event.timestamp}#${item.eventId}`, score: event.score });
+    }
+  });
+
+  describe('the stream consumer', () => {
+    const expected = (userId: string) => {
+      const mine = [...accepted.values()].filter((e) => e.userId === userId);
+      const byType = Object.fromEntries(TYPES.map((t) => [t, mine.filter((e) => e.activityType === t).length]));
+      const last = mine.reduce((a, b) => (a.timestamp > b.timestamp ? a : b));
+      return {
+        userId,
+        totalScore: mine.reduce((sum, e) => sum + e.score, 0),
+        eventCount: mine.length,
+        eventsByType: byType,
+        lastActivityAt: last.timestamp,
+        lastActivityType: last.activityType,
+      };
+    };
+
+    beforeAll(async () => {
+      const records = await cloud.records(STREAM);
+      // As the mapping delivers them (batches of 100), then everything again (a replay),
+      // then one batch's halves (a bisected retry): every record is delivered 2 or 3 times.
+      const batches = Array.from({ length: Math.ceil(records.length / 100) }, (_, i) => records.slice(i * 100, i * 100 + 100));
+      for (const batch of [...batches, ...batches, batches[3]!.slice(0, 50), batches[3]!.slice(50)]) {
+        expect(await consume(kinesisEvent(batch), lambdaContext)).toEqual({ batchItemFailures: [] });
+      }
+    });
+
+    it('counts every record once: totals, counts by type and the latest activity are exact', async () => {
+      for (const userId of [...users, quietUser]) {
+        const { status, json } = await engagementOf(userId);
+        expect(status).toBe(200);
+        expect(json).toMatchObject(expected(userId));
+      }
+    });
+
+    it('publishes HighEngagementDetected once for each user over the threshold, and not for the others', () => {
+      const detections = cloud.published.filter((e) => e.detailType === 'HighEngagementDetected');
+      const over = users.filter((u) => expected(u).totalScore >= THRESHOLD);
+      expect(over.length).toBeGreaterThan(0);
+      expect(expected(quietUser).totalScore).toBeLessThan(THRESHOLD);
+      expect(detections.map((d) => d.detail.data.userId).sort()).toEqual([...over].sort());
+      for (const detection of detections) {
+        expect(detection.source).toBe('commerce.analytics');
+        expect(detection.detail.data).toEqual({
+          userId: expect.any(String),
+          totalScore: expect.any(Number),
+          threshold: THRESHOLD,
+          eventCount: expect.any(Number),
+          detectedAt: expect.any(String),
+        });
+        expect(detection.detail.data.totalScore).toBeGreaterThanOrEqual(THRESHOLD);
+        expect(detection.detail.metadata).toMatchObject({ correlationId: 'it-activity', version: 1 });
+      }
+    });
+
+    it('reports only a malformed record as failed, and still counts the others', async () => {
+      const userId = randomUUID();
+      const { json } = await post({ events: [{ ...activity(0), userId }, { ...activity(1), userId }] });
+      const records = (await cloud.records(STREAM)).filter((r) => r.kinesis.partitionKey === userId);
+      const poison = { ...records[0]!, kinesis: { ...records[0]!.kinesis, sequenceNumber: '1', data: Buffer.from('{"not":"activity"}').toString('base64') } };
+      const response = await consume(kinesisEvent([poison, ...records]), lambdaContext);
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
+      expect((await engagementOf(userId)).json.eventCount).toBe(json.accepted);
+    });
+  });
+});
+
+describe('POST /activity failures and GET /users/{userId}/engagement', () => {
+  it('reports records that PutRecords keeps failing, and stores them nowhere', async () => {
+    const unlucky = randomUUID();
+    const lucky = randomUUID();
+    const body = { events: [{ ...activity(0), userId: lucky }, { ...activity(1), userId: unlucky }, { ...activity(2), userId: lucky }] };
+    injectFailures((event) => event.userId === unlucky);
+    let result;
+    try {
+      result = await post(body);
+    } finally {
+      stopInjecting();
+    }
+    expect(result.status).toBe(202);
+    expect(result.json).toMatchObject({ accepted: 2, rejected: 1 });
+    expect(result.json.rejectedEvents).toEqual([
+      { index: 1, reasons: [{ path: '(stream)', message: 'was not delivered (ProvisionedThroughputExceededException); send it again' }] },
+    ]);
+    const object = (await cloud.objects(BUCKET, 'raw/')).find((o) => o.key.endsWith(`${result.json.batchId}.ndjson`))!;
+    expect(object.body.split('\n').filter(Boolean).map((l) => JSON.parse(l).userId)).toEqual([lucky, lucky]);
+    const stats = await cloud.scan(STATS_TABLE);
+    expect(stats.filter((s) => s.pk === `USER#${unlucky}`)).toEqual([]);
+    expect(stats.filter((s) => s.pk === `USER#${lucky}`)).toHaveLength(2);
+  });
+
+  it('answers 503 when no event could be delivered, and 400 when none is valid', async () => {
+    injectFailures(() => true);
+    try {
+      expect((await post(activity(5))).status).toBe(503);
+    } finally {
+      stopInjecting();
+    }
+    const invalid = await post({ events: [{ ...activity(0), duration: 'long' }] });
+    expect(invalid).toEqual({
+      status: 400,
+      json: expect.objectContaining({ problems: [{ path: 'events.0.duration', message: 'must be a number' }] }),
+    });
+  });
+
+  it('answers 404 for a user with no activity and 400 for an id that is not a UUID', async () => {
+    expect((await engagementOf(randomUUID())).status).toBe(404);
+    expect((await engagementOf('nobody')).status).toBe(400);
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * What the analytics integration tests share, until test/support/aws.ts lands:
+ * one AWS endpoint (the local cloud's edge) serving DynamoDB with transactions,
+ * Kinesis (kinesalite), S3 (s3rver) and EventBridge PutEvents (captured here,
+ * optionally failing), plus helpers to create what the stack would create and
+ * to read back everything written.
+ */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { DynamoDbLayer } from '../../../local/dynamodb/transactions';
+import { startEdge, type Edge } from '../../../local/edge';
+import { startEmulators, type Emulators } from '../../../local/emulators';
+import type { EventEnvelope } from '../../../lambda/shared/events';
+
+const region = 'us-east-1';
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export interface PublishedEntry {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: EventEnvelope<any>;
+}
+
+export interface AnalyticsCloud {
+  readonly endpoint: string;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly kinesis: KinesisClient;
+  readonly s3: S3Client;
+  /** Every PutEvents entry accepted, in order. */
+  readonly published: PublishedEntry[];
+  /** While true, PutEvents answers every entry as failed (InternalFailure). */
+  failPutEvents: boolean;
+  createTable(name: string, options?: { sortKey?: boolean }): Promise<void>;
+  createBucket(name: string): Promise<void>;
+  createStream(name: string, shards?: number): Promise<void>;
+  /** Every object under `prefix`: key and body. */
+  objects(bucket: string, prefix: string): Promise<{ key: string; body: string }[]>;
+  /** Every record of every shard, oldest first per shard, as a Lambda Kinesis record. */
+  records(stream: string): Promise<KinesisStreamRecord[]>;
+  scan(table: string): Promise<Record<string, any>[]>;
+  stop(): Promise<void>;
+}
+
+export async function startAnalyticsCloud(): Promise<AnalyticsCloud> {
+  const emulators: Emulators = await startEmulators({ host: '127.0.0.1' });
+  const layer = new DynamoDbLayer({ endpoint: emulators.dynamodb });
+  const published: PublishedEntry[] = [];
+  const state = { failPutEvents: false };
+  const edge: Edge = await startEdge({
+    host: '127.0.0.1',
+    upstreams: { dynamodb: emulators.dynamodb, kinesis: emulators.kinesis, s3: emulators.s3 },
+    handlers: {
+      dynamodb: [layer.handler],
+      events: [
+        async (request) => {
+          const { Entries } = JSON.parse(request.body.toString('utf8')) as {
+            Entries: { Source: string; DetailType: string; Detail: string }[];
+          };
+          const failing = state.failPutEvents;
+          if (!failing) {
+            for (const entry of Entries) {
+              published.push({ source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail) });
+            }
+          }
+          const results = Entries.map(() =>
+            failing ? { ErrorCode: 'InternalFailure', ErrorMessage: 'injected' } : { EventId: randomUUID() },
+          );
+          return {
+            status: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.1' },
+            body: JSON.stringify({ FailedEntryCount: failing ? Entries.length : 0, Entries: results }),
+          };
+        },
+      ],
+    },
+  });
+  const dynamoClient = new DynamoDBClient({ endpoint: edge.url, region, credentials });
+  const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
+  const kinesis = new KinesisClient({ endpoint: edge.url, region, credentials, requestHandler: new NodeHttpHandler() });
+  const s3 = new S3Client({
+    endpoint: edge.url,
+    region,
+    credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+  return {
+    endpoint: edge.url,
+    dynamo,
+    kinesis,
+    s3,
+    published,
+    get failPutEvents() {
+      return state.failPutEvents;
+    },
+    set failPutEvents(value: boolean) {
+      state.failPutEvents = value;
+    },
+    async createTable(name, options = {}) {
+      const keys = options.sortKey ? ['pk', 'sk'] : ['pk'];
+      await dynamoClient.send(
+        new CreateTableCommand({
+          TableName: name,
+          AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
+          KeySchema: keys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    },
+    async createBucket(name) {
+      await s3.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async createStream(name, shards = 2) {
+      await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+      for (;;) {
+        const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+        if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async objects(bucket, prefix) {
+      const found: { key: string; body: string }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const { Key } of page.Contents ?? []) {
+          const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+          found.push({ key: Key!, body: await object.Body!.transformToString() });
+        }
+        token = page.NextContinuationToken;
+      } while (token);
+      return found;
+    },
+    async records(stream) {
+      const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
+      const all: KinesisStreamRecord[] = [];
+      for (const shard of Shards ?? []) {
+        let { ShardIterator: iterator } = await kinesis.send(
+          new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+        );
+        while (iterator) {
+          const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          for (const record of page.Records ?? []) all.push(lambdaRecord(stream, shard.ShardId!, record));
+          if (!page.Records?.length) break; // caught up: kinesalite keeps an open shard's iterator forever
+          iterator = page.NextShardIterator;
+        }
+      }
+      return all;
+    },
+    async scan(table) {
+      const items: Record<string, any>[] = [];
+      let start: Record<string, any> | undefined;
+      do {
+        const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    async stop() {
+      dynamoClient.destroy();
+      kinesis.destroy();
+      s3.destroy();
+      await edge.stop();
+      await layer.stop();
+      await emulators.stop();
+    },
+  };
+}
+
+function lambdaRecord(
+  stream: string,
+  shardId: string,
+  record: { Data?: Uint8Array; PartitionKey?: string; SequenceNumber?: string; ApproximateArrivalTimestamp?: Date },
+): KinesisStreamRecord {
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: record.PartitionKey!,
+      sequenceNumber: record.SequenceNumber!,
+      data: Buffer.from(record.Data!).toString('base64'),
+      approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${shardId}:${record.SequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
+    awsRegion: region,
+    eventSourceARN: `arn:aws:kinesis:${region}:000000000000:stream/${stream}`,
+  };
+}
+
+/** Lambda's event for a batch of records, as an event source mapping delivers it. */
+export const kinesisEvent = (records: readonly KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: [...records] });
+
+/** Points the handlers at the endpoint; call before importing a handler (they read env at import). */
+export function handlerEnvironment(endpoint: string, service: string, variables: Record<string, string>): void {
+  process.env.AWS_ENDPOINT_URL = endpoint;
+  process.env.EVENT_BUS_NAME = 'analytics-bus';
+  process.env.POWERTOOLS_SERVICE_NAME = service;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // no EMF lines in test output
+  Object.assign(process.env, variables);
+}

@@ -1,0 +1,127 @@
+/**
+ * POST /users/batch against the emulators: users stored as POST /users stores
+ * them, UserCreated published per user (ten a PutEvents call), each batch's
+ * result cached by Powertools Idempotency on a DynamoDB table: a resubmitted
+ * batch comes from the cache and writes nothing; a failed batch is not cached.
+ */
+import { randomUUID } from 'node:crypto';
+import { apiEvent, lambdaContext } from '../../support/api-event';
+import { type AnalyticsCloud, handlerEnvironment, startAnalyticsCloud } from './support';
+
+jest.setTimeout(120_000);
+
+const USERS_TABLE = `users-${randomUUID()}`;
+const IDEMPOTENCY_TABLE = `idempotency-${randomUUID()}`;
+
+let cloud: AnalyticsCloud;
+let batchHandler: typeof import('../../../lambda/users/batch-create-users').handler;
+
+beforeAll(async () => {
+  cloud = await startAnalyticsCloud();
+  await cloud.createTable(USERS_TABLE);
+  await cloud.createTable(IDEMPOTENCY_TABLE);
+  handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE, IDEMPOTENCY_TABLE });
+  batchHandler = (await import('../../../lambda/users/batch-create-users')).handler;
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+const run = randomUUID().slice(0, 8);
+const person = (n: number, tag = run) => ({ name: `User ${n}`, email: `user${n}.${tag}@example.com`, phone: '+14155550100' });
+
+async function post(body: unknown) {
+  const result = await batchHandler(
+    apiEvent({ path: '/users/batch', resource: '/users/batch', body: JSON.stringify(body) }),
+    lambdaContext,
+  );
+  return { status: result.statusCode, json: JSON.parse(result.body) };
+}
+
+const userItems = async () => (await cloud.scan(USERS_TABLE)).filter((item) => item.type === 'user');
+const userCreated = () => cloud.published.filter((e) => e.detailType === 'UserCreated');
+
+describe('POST /users/batch', () => {
+  // The last one's email is registered beforehand (batches run concurrently, so a clash inside one request would race).
+  const users = [...Array.from({ length: 23 }, (_, n) => person(n)), { name: '', email: 'bad', phone: '1' }, person(999)];
+  let first: Awaited<ReturnType<typeof post>>;
+
+  beforeAll(async () => {
+    expect((await post({ users: [person(999)] })).json).toMatchObject({ created: 1 });
+    first = await post({ users });
+  });
+
+  it('registers users in batches of ten, reporting each user by its index', async () => {
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ created: 23, rejected: 2, failed: 0 });
+    expect(first.json.batches).toEqual([
+      { batch: 0, status: 'processed', cached: false },
+      { batch: 1, status: 'processed', cached: false },
+      { batch: 2, status: 'processed', cached: false },
+    ]);
+    const results = first.json.results as { index: number; status: string; user?: { email: string } }[];
+    expect(results.map((r) => r.index)).toEqual(users.map((_, i) => i));
+    expect(results[0]).toMatchObject({ status: 'created', user: { email: users[0]!.email, userId: expect.any(String) } });
+    expect(results[23]).toMatchObject({ status: 'invalid', problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]) });
+    expect(results[24]).toMatchObject({ status: 'conflict', message: 'A user with this email already exists' });
+    expect(await userItems()).toHaveLength(24);
+  });
+
+  it('publishes UserCreated once per created user, from commerce.users', () => {
+    const events = userCreated();
+    expect(events.map((e) => e.detail.data.email).sort()).toEqual([...users.slice(0, 23), person(999)].map((u) => u.email).sort());
+    expect(new Set(events.map((e) => e.source))).toEqual(new Set(['commerce.users']));
+  });
+
+  it('answers a resubmitted request from the cache and writes nothing', async () => {
+    const before = { users: await userItems(), cache: await cloud.scan(IDEMPOTENCY_TABLE), events: userCreated().length };
+    const again = await post({ users });
+    expect(again.status).toBe(200);
+    expect(again.json.batches.map((b: { cached: boolean }) => b.cached)).toEqual([true, true, true]);
+    expect(again.json.results).toEqual(first.json.results); // the same users, the same ids
+    expect(await userItems()).toEqual(before.users);
+    expect(await cloud.scan(IDEMPOTENCY_TABLE)).toEqual(before.cache);
+    expect(userCreated()).toHaveLength(before.events);
+  });
+
+  it('caches per batch: a request sharing one batch of ten reuses it and processes the rest', async () => {
+    const fresh = Array.from({ length: 5 }, (_, n) => person(100 + n));
+    const result = await post({ users: [...users.slice(10, 20), ...fresh] });
+    expect(result.json.batches).toEqual([
+      { batch: 0, status: 'processed', cached: true },
+      { batch: 1, status: 'processed', cached: false },
+    ]);
+    expect(result.json.results.slice(0, 10)).toEqual(
+      first.json.results.slice(10, 20).map((r: { index: number }) => ({ ...r, index: r.index - 10 })),
+    );
+    expect(result.json.created).toBe(15);
+  });
+
+  it('does not cache a batch that failed: its users are removed, and sending it again registers them', async () => {
+    const batch = Array.from({ length: 3 }, (_, n) => person(200 + n));
+    const before = (await userItems()).length;
+    cloud.failPutEvents = true;
+    let failed;
+    try {
+      failed = await post({ users: batch });
+    } finally {
+      cloud.failPutEvents = false;
+    }
+    expect(failed.status).toBe(503);
+    expect(await userItems()).toHaveLength(before);
+
+    const retried = await post({ users: batch });
+    expect(retried.status).toBe(200);
+    expect(retried.json.batches).toEqual([{ batch: 0, status: 'processed', cached: false }]);
+    expect(retried.json.created).toBe(3);
+    expect(await userItems()).toHaveLength(before + 3);
+  });
+
+  it('answers 400 for an envelope that is not 1 to 100 users', async () => {
+    expect((await post({ users: [] })).status).toBe(400);
+    expect((await post({ users: Array.from({ length: 101 }, (_, n) => person(n)) })).json).toMatchObject({
+      problems: [{ path: 'users', message: 'must have at most 100 items' }],
+    });
+  });
+});

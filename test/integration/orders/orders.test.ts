@@ -1,0 +1,243 @@
+/**
+ * The orders handlers against the emulator: placing with an Idempotency-Key
+ * (one order per key, 422 for another body), prices from the inventory, the
+ * batch endpoint, and the status consumer's conditional moves.
+ */
+import { randomUUID } from 'node:crypto';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { apiEvent, lambdaContext } from '../../support/api-event';
+import { busEvent, handlerEnvironment, type SagaCloud, startSagaCloud } from './support';
+
+const ORDERS_TABLE = `orders-${randomUUID()}`;
+const INVENTORY_TABLE = `inventory-${randomUUID()}`;
+const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
+
+let cloud: SagaCloud;
+let placeOrder: typeof import('../../../lambda/orders/place-order').handler;
+let placeBatch: typeof import('../../../lambda/orders/place-order-batch').handler;
+let getOrder: typeof import('../../../lambda/orders/get-order').handler;
+let advance: typeof import('../../../lambda/orders/advance-status').handler;
+
+beforeAll(async () => {
+  cloud = await startSagaCloud();
+  await cloud.createTable(ORDERS_TABLE);
+  await cloud.createTable(INVENTORY_TABLE);
+  for (const [sku, price] of [['MUG', 1250], ['TEE', 1999], ['CAP', 800]] as const) {
+    await cloud.dynamo.send(new PutCommand({ TableName: INVENTORY_TABLE, Item: { pk: `SKU#${sku}`, sku, price, available: 100, reserved: 0 } }));
+  }
+  handlerEnvironment(cloud.endpoint, 'orders', { ORDERS_TABLE, INVENTORY_TABLE });
+  placeOrder = (await import('../../../lambda/orders/place-order')).handler;
+  placeBatch = (await import('../../../lambda/orders/place-order-batch')).handler;
+  getOrder = (await import('../../../lambda/orders/get-order')).handler;
+  advance = (await import('../../../lambda/orders/advance-status')).handler;
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+const newKey = () => `key-${randomUUID()}`;
+const body = (lines = [{ sku: 'MUG', quantity: 2 }, { sku: 'TEE', quantity: 1 }]) => ({ customerId: CUSTOMER, lines });
+
+async function post(handler: typeof placeOrder, payload: unknown, key?: string) {
+  const result = await handler(
+    apiEvent({ path: '/orders', resource: '/orders', body: JSON.stringify(payload), headers: key ? { 'Idempotency-Key': key } : {} }),
+    lambdaContext,
+  );
+  return { status: result.statusCode, json: JSON.parse(result.body), headers: result.headers ?? {} };
+}
+
+async function read(orderId: string) {
+  const result = await getOrder(apiEvent({ httpMethod: 'GET', pathParameters: { orderId } }), lambdaContext);
+  return { status: result.statusCode, json: JSON.parse(result.body) };
+}
+
+async function storedOrderCount(): Promise<number> {
+  const { Items } = await cloud.dynamo.send(new ScanCommand({ TableName: ORDERS_TABLE, ConsistentRead: true }));
+  return (Items ?? []).filter((item) => item.type === 'order').length;
+}
+
+describe('POST /orders', () => {
+  it('prices the order from the inventory, stores it PENDING and publishes OrderPlaced', async () => {
+    const created = await post(placeOrder, body(), newKey());
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      customerId: CUSTOMER,
+      status: 'PENDING',
+      lines: [
+        { sku: 'MUG', quantity: 2, unitPrice: 1250, lineTotal: 2500 },
+        { sku: 'TEE', quantity: 1, unitPrice: 1999, lineTotal: 1999 },
+      ],
+      total: 4499,
+      currency: 'USD',
+      history: [{ status: 'PENDING', event: 'OrderPlaced' }],
+    });
+    const [event] = cloud.eventsFor(created.json.orderId, 'OrderPlaced');
+    expect(event).toMatchObject({ source: 'commerce.orders', detail: { metadata: { correlationId: 'req-1' } } });
+    expect(event!.detail.data).toEqual({
+      orderId: created.json.orderId,
+      customerId: CUSTOMER,
+      lines: [{ sku: 'MUG', quantity: 2, unitPrice: 1250 }, { sku: 'TEE', quantity: 1, unitPrice: 1999 }],
+      total: 4499,
+      currency: 'USD',
+    });
+    expect(await read(created.json.orderId)).toEqual({ status: 200, json: created.json });
+  });
+
+  it('gives one order for the same Idempotency-Key twice, and 422 for the key with another body', async () => {
+    const key = newKey();
+    const before = await storedOrderCount();
+    const first = await post(placeOrder, body(), key);
+    // Same order, laid out differently: the same body.
+    const again = await post(placeOrder, { lines: body().lines.map(({ quantity, sku }) => ({ quantity, sku })), customerId: CUSTOMER }, key);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json).toEqual(first.json);
+    const other = await post(placeOrder, body([{ sku: 'MUG', quantity: 3 }]), key);
+    expect(other).toMatchObject({
+      status: 422,
+      json: { error: 'Unprocessable', message: 'This Idempotency-Key was used with a different request body' },
+    });
+    expect((await storedOrderCount()) - before).toBe(1);
+  });
+
+  it('makes one order from ten concurrent requests with one key', async () => {
+    const key = newKey();
+    const before = await storedOrderCount();
+    const results = await Promise.all(Array.from({ length: 10 }, () => post(placeOrder, body(), key)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(new Set(results.map((r) => r.json.orderId)).size).toBe(1);
+    expect((await storedOrderCount()) - before).toBe(1);
+  });
+
+  it('answers 400 naming each unknown SKU, and stores nothing', async () => {
+    const before = await storedOrderCount();
+    const result = await post(placeOrder, body([{ sku: 'MUG', quantity: 1 }, { sku: 'NOPE', quantity: 1 }]), newKey());
+    expect(result).toMatchObject({
+      status: 400,
+      json: { error: 'ValidationError', problems: [{ path: 'lines.1.sku', message: 'is not a known SKU (NOPE)' }] },
+    });
+    expect(await storedOrderCount()).toBe(before);
+  });
+
+  it('answers 404 for an unknown order and 400 for a malformed id', async () => {
+    expect((await read(randomUUID())).status).toBe(404);
+    expect((await read('nope')).status).toBe(400);
+  });
+});
+
+describe('POST /orders/batch', () => {
+  it('processes 25 orders in 3 chunks, accepting each valid one and rejecting the others with reasons', async () => {
+    const orders: unknown[] = Array.from({ length: 25 }, (_, i) => body([{ sku: 'CAP', quantity: i + 1 }]));
+    orders[3] = body([{ sku: 'GONE', quantity: 1 }]);
+    orders[17] = { customerId: CUSTOMER, lines: [{ sku: 'CAP', quantity: 0 }] };
+    orders[24] = 'not an order';
+    const key = newKey();
+    const result = await post(placeBatch, { orders }, key);
+    expect(result.status).toBe(200);
+    expect(result.json.summary).toEqual({ processedBatches: 3, totalOrders: 25, accepted: 22, rejected: 3 });
+    expect(result.json.results.map((r: { index: number }) => r.index)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(result.json.results[0]).toEqual({ index: 0, status: 'accepted', orderId: expect.any(String), total: 800, replayed: false });
+    expect(result.json.results[3]).toMatchObject({ status: 'rejected', problems: [{ path: 'lines.0.sku', message: 'is not a known SKU (GONE)' }] });
+    expect(result.json.results[17]).toMatchObject({ status: 'rejected', problems: [{ path: 'lines.0.quantity', message: 'must be at least 1' }] });
+    expect(result.json.results[24]).toMatchObject({ status: 'rejected', error: 'ValidationError' });
+    const accepted = result.json.results.filter((r: { status: string }) => r.status === 'accepted');
+    for (const order of accepted) expect(cloud.eventsFor(order.orderId, 'OrderPlaced')).toHaveLength(1);
+
+    // The same batch again: the same orders, none made twice.
+    const before = await storedOrderCount();
+    const again = await post(placeBatch, { orders }, key);
+    expect(again.json.summary).toEqual({ processedBatches: 3, totalOrders: 25, accepted: 22, rejected: 3 });
+    expect(again.json.results.filter((r: { status: string }) => r.status === 'accepted').map((r: { orderId: string }) => r.orderId)).toEqual(
+      accepted.map((r: { orderId: string }) => r.orderId),
+    );
+    expect(await storedOrderCount()).toBe(before);
+  });
+
+  it('takes 200 orders (20 chunks of 10)', async () => {
+    const orders = Array.from({ length: 200 }, () => body([{ sku: 'MUG', quantity: 1 }]));
+    const result = await post(placeBatch, { orders }, newKey());
+    expect(result.json.summary).toEqual({ processedBatches: 20, totalOrders: 200, accepted: 200, rejected: 0 });
+  });
+});
+
+describe('order status consumer', () => {
+  async function pendingOrder() {
+    const created = await post(placeOrder, body([{ sku: 'MUG', quantity: 1 }]), newKey());
+    return created.json as { orderId: string; customerId: string };
+  }
+  const send = (detailType: string, source: string, data: object, eventId?: string) =>
+    advance(busEvent(detailType, source, data, eventId), lambdaContext);
+
+  it('moves an order forward through RESERVED, PAID, CONFIRMED, recording each step', async () => {
+    const { orderId } = await pendingOrder();
+    await send('InventoryReserved', 'commerce.inventory', { orderId });
+    await send('PaymentCompleted', 'commerce.payments', { orderId, paymentId: 'pay-1' });
+    await send('OrderNotificationsAttempted', 'commerce.notifications', { orderId, template: 'order-confirmed', attempts: [] });
+    const { json } = await read(orderId);
+    expect(json.status).toBe('CONFIRMED');
+    expect(json.paymentId).toBe('pay-1');
+    expect(json.history.map((h: { status: string; event: string }) => `${h.status}<-${h.event}`)).toEqual([
+      'PENDING<-OrderPlaced',
+      'RESERVED<-InventoryReserved',
+      'PAID<-PaymentCompleted',
+      'CONFIRMED<-OrderNotificationsAttempted',
+    ]);
+  });
+
+  it('never moves backwards or twice on duplicate and late events', async () => {
+    const { orderId } = await pendingOrder();
+    // PaymentCompleted overtakes InventoryReserved: RESERVED is implied, the late event changes nothing.
+    await send('PaymentCompleted', 'commerce.payments', { orderId, paymentId: 'pay-2' });
+    await send('InventoryReserved', 'commerce.inventory', { orderId });
+    await send('PaymentCompleted', 'commerce.payments', { orderId, paymentId: 'pay-2' });
+    await send('PaymentFailed', 'commerce.payments', { orderId, paymentId: 'pay-2', code: 'CARD_DECLINED', reason: 'late' });
+    const { json } = await read(orderId);
+    expect(json.status).toBe('PAID');
+    expect(json.history.map((h: { status: string; reason?: string }) => [h.status, h.reason])).toEqual([
+      ['PENDING', undefined],
+      ['RESERVED', 'implied by PaymentCompleted'],
+      ['PAID', undefined],
+    ]);
+    expect(cloud.eventsFor(orderId, 'OrderFailed')).toEqual([]);
+  });
+
+  it('fails an order once with the reason, publishes OrderFailed, and again only for a redelivery of the same event', async () => {
+    const { orderId } = await pendingOrder();
+    await send('InventoryReserved', 'commerce.inventory', { orderId });
+    const failedEventId = randomUUID();
+    const paymentFailed = { orderId, customerId: CUSTOMER, paymentId: 'pay-3', code: 'CARD_DECLINED', reason: 'the card was declined' };
+    await Promise.all([
+      send('PaymentFailed', 'commerce.payments', paymentFailed, failedEventId),
+      send('PaymentFailed', 'commerce.payments', paymentFailed, failedEventId),
+    ]);
+    await send('PaymentCompleted', 'commerce.payments', { orderId, paymentId: 'pay-3' });
+    const { json } = await read(orderId);
+    expect(json.status).toBe('FAILED');
+    expect(json.history.filter((h: { status: string }) => h.status === 'FAILED')).toEqual([
+      expect.objectContaining({ reason: 'payment failed (CARD_DECLINED): the card was declined', eventId: failedEventId }),
+    ]);
+    const failures = cloud.eventsFor(orderId, 'OrderFailed');
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(failures[0]!.detail.data).toEqual({
+      orderId,
+      customerId: CUSTOMER,
+      reason: 'payment failed (CARD_DECLINED): the card was declined',
+      failedFrom: 'RESERVED',
+    });
+    // Another event to the same effect (a new event id) does not publish again.
+    const count = failures.length;
+    await send('InventoryReservationFailed', 'commerce.inventory', { orderId, shortages: [{ sku: 'MUG', requested: 1 }] });
+    expect(cloud.eventsFor(orderId, 'OrderFailed')).toHaveLength(count);
+  });
+
+  it('records the short SKUs as the reason when the reservation fails', async () => {
+    const { orderId } = await pendingOrder();
+    await send('InventoryReservationFailed', 'commerce.inventory', { orderId, shortages: [{ sku: 'MUG', requested: 1 }] });
+    const { json } = await read(orderId);
+    expect(json).toMatchObject({ status: 'FAILED' });
+    expect(json.history.at(-1)).toMatchObject({ status: 'FAILED', reason: 'insufficient stock for MUG (requested 1)' });
+    expect(cloud.eventsFor(orderId, 'OrderFailed')[0]!.detail.data.failedFrom).toBe('PENDING');
+  });
+});

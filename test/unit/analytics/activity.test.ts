@@ -1,0 +1,80 @@
+import { ACTIVITY_TYPES, type ActivityEvent, rawLogKey, toNdjson } from '../../../lambda/domain/activity';
+import { buildActivityEvents } from '../../../lambda/domain/activity-batch';
+import { chunk } from '../../../lambda/shared/chunks';
+
+const USER = '0b0f7f4e-2d7c-4c1a-9a57-3f1b2c3d4e5f';
+
+describe('raw log key layout', () => {
+  it('is raw/YYYY/MM/DD/HH/<batchId>.ndjson by the UTC hour the batch was received', () => {
+    expect(rawLogKey(new Date('2026-11-27T09:59:59.999Z'), 'b-1')).toBe('raw/2026/11/27/09/b-1.ndjson');
+    expect(rawLogKey(new Date('2026-01-02T00:00:00Z'), 'b-2')).toBe('raw/2026/01/02/00/b-2.ndjson');
+  });
+
+  it('uses UTC, not the offset of the time given', () => {
+    expect(rawLogKey(new Date('2026-12-31T23:30:00-02:00'), 'b')).toBe('raw/2027/01/01/01/b.ndjson');
+  });
+
+  it('gives two batches of the same hour two keys', () => {
+    const at = new Date('2026-11-27T10:00:00Z');
+    expect(rawLogKey(at, 'a')).not.toBe(rawLogKey(at, 'b'));
+  });
+});
+
+describe('NDJSON', () => {
+  it('writes one complete JSON document a line, with a final newline', () => {
+    const events = [{ eventId: 'a', note: 'line\nbreak' }, { eventId: 'b' }] as unknown as ActivityEvent[];
+    const text = toNdjson(events);
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n').filter(Boolean);
+    expect(lines.map((line) => JSON.parse(line))).toEqual(events);
+  });
+});
+
+describe('building activity events', () => {
+  const batch = { batchId: 'batch-1', receivedAt: new Date('2026-11-27T10:00:00Z'), correlationId: 'corr-1' };
+  let n = 0;
+  const newId = () => `id-${++n}`;
+
+  it('gives each event its own id, its score, the batch and a UTC timestamp', () => {
+    const events = buildActivityEvents(
+      [
+        { userId: USER, activityType: 'purchase', timestamp: '2026-11-27T11:00:00+01:00', duration: 90 },
+        { userId: USER, activityType: 'view', timestamp: '2026-11-27T10:00:00Z', duration: 3, metadata: { page: '/' } },
+      ],
+      batch,
+      newId,
+    );
+    expect(events).toEqual([
+      {
+        eventId: 'id-1', batchId: 'batch-1', userId: USER, activityType: 'purchase',
+        timestamp: '2026-11-27T10:00:00.000Z', duration: 90, score: 30,
+        receivedAt: '2026-11-27T10:00:00.000Z', correlationId: 'corr-1',
+      },
+      {
+        eventId: 'id-2', batchId: 'batch-1', userId: USER, activityType: 'view',
+        timestamp: '2026-11-27T10:00:00.000Z', duration: 3, metadata: { page: '/' }, score: 0,
+        receivedAt: '2026-11-27T10:00:00.000Z', correlationId: 'corr-1',
+      },
+    ]);
+  });
+
+  it('knows the fixed activity types', () => {
+    expect(ACTIVITY_TYPES).toEqual(expect.arrayContaining(['view', 'click', 'search', 'add_to_cart', 'purchase']));
+  });
+});
+
+describe('chunking', () => {
+  it('splits 1,200 records into PutRecords calls of 500 and stats writes of 25, in order', () => {
+    const items = Array.from({ length: 1_200 }, (_, i) => i);
+    expect(chunk(items, 500).map((c) => c.length)).toEqual([500, 500, 200]);
+    const writes = chunk(items, 25);
+    expect(writes).toHaveLength(48);
+    expect(writes.every((c) => c.length === 25)).toBe(true);
+    expect(writes.flat()).toEqual(items);
+  });
+
+  it('keeps a short last chunk and makes none for nothing', () => {
+    expect(chunk([1, 2, 3], 25)).toEqual([[1, 2, 3]]);
+    expect(chunk([], 25)).toEqual([]);
+  });
+});

@@ -1,0 +1,247 @@
+import type { ActivityEvent } from '../../../lambda/domain/activity';
+import type { Engagement } from '../../../lambda/domain/engagement';
+import { zeroCounts } from '../../../lambda/domain/engagement';
+import type { User } from '../../../lambda/domain/users';
+import type { ActivityStore } from '../../../lambda/analytics/activity-store';
+import { consumeActivity, serialisedPerKey } from '../../../lambda/analytics/engagement-consumer';
+import type { EngagementStore } from '../../../lambda/analytics/engagement-store';
+import { ingest } from '../../../lambda/analytics/ingestion';
+import { registerBatch } from '../../../lambda/users/batch-users';
+import type { UserStore } from '../../../lambda/users/user-store';
+import { ConflictError } from '../../../lambda/shared/errors';
+import type { DomainEvent } from '../../../lambda/shared/events';
+
+// In-memory adapters of the ports: these tests are about the orchestration
+// (what is written where, and what happens when a step fails). The DynamoDB,
+// Kinesis and S3 adapters are exercised against the emulators in test/integration.
+
+const event = (n: number, overrides: Partial<ActivityEvent> = {}): ActivityEvent => ({
+  eventId: `e${n}`,
+  batchId: 'b',
+  userId: 'u1',
+  activityType: 'view',
+  timestamp: `2026-11-27T10:00:${String(n).padStart(2, '0')}.000Z`,
+  duration: 1,
+  score: 0,
+  receivedAt: '2026-11-27T10:01:00.000Z',
+  correlationId: 'c',
+  ...overrides,
+});
+
+describe('ingest', () => {
+  class MemoryActivityStore implements ActivityStore {
+    streamed: ActivityEvent[] = [];
+    logs = new Map<string, readonly ActivityEvent[]>();
+    stats: ActivityEvent[] = [];
+    constructor(private readonly failing: Set<string> = new Set()) {}
+    async stream(events: readonly ActivityEvent[]) {
+      this.streamed.push(...events.filter((e) => !this.failing.has(e.eventId)));
+      return events.flatMap((e, index) => (this.failing.has(e.eventId) ? [{ index, errorCode: 'ProvisionedThroughputExceededException' }] : []));
+    }
+    async storeRawLog(key: string, events: readonly ActivityEvent[]) {
+      this.logs.set(key, events);
+    }
+    async writeStats(events: readonly ActivityEvent[]) {
+      this.stats.push(...events);
+    }
+  }
+  const batch = { batchId: 'batch-7', receivedAt: new Date('2026-11-27T10:30:00Z') };
+
+  it('puts the same events in the stream, one raw log object and the stats', async () => {
+    const store = new MemoryActivityStore();
+    const events = [event(1), event(2), event(3)];
+    const result = await ingest(events, batch, store);
+    expect(result).toEqual({ delivered: events, undelivered: [] });
+    expect(store.streamed).toEqual(events);
+    expect([...store.logs]).toEqual([['raw/2026/11/27/10/batch-7.ndjson', events]]);
+    expect(store.stats).toEqual(events);
+  });
+
+  it('keeps undelivered events out of the raw log and the stats, and reports them', async () => {
+    const store = new MemoryActivityStore(new Set(['e2']));
+    const result = await ingest([event(1), event(2), event(3)], batch, store);
+    expect(result.undelivered).toEqual([{ event: event(2), errorCode: 'ProvisionedThroughputExceededException' }]);
+    expect(result.delivered.map((e) => e.eventId)).toEqual(['e1', 'e3']);
+    expect([...store.logs.values()][0]!.map((e) => e.eventId)).toEqual(['e1', 'e3']);
+    expect(store.stats.map((e) => e.eventId)).toEqual(['e1', 'e3']);
+  });
+
+  it('writes no raw log object when nothing was delivered', async () => {
+    const store = new MemoryActivityStore(new Set(['e1']));
+    const result = await ingest([event(1)], batch, store);
+    expect(result.delivered).toEqual([]);
+    expect(store.logs.size).toBe(0);
+    expect(store.stats).toEqual([]);
+  });
+});
+
+describe('consumeActivity', () => {
+  class MemoryEngagementStore implements EngagementStore {
+    seen = new Set<string>();
+    users = new Map<string, { total: number; count: number; last?: string; flag?: string }>();
+    async count(e: ActivityEvent) {
+      if (this.seen.has(e.eventId)) return false;
+      this.seen.add(e.eventId);
+      const user = this.users.get(e.userId) ?? { total: 0, count: 0 };
+      this.users.set(e.userId, { ...user, total: user.total + e.score, count: user.count + 1 });
+      return true;
+    }
+    async advanceLastActivity(e: ActivityEvent) {
+      const user = this.users.get(e.userId)!;
+      if (!user.last || user.last < e.timestamp) user.last = e.timestamp;
+    }
+    async flagHighEngagement(userId: string, threshold: number, at: string) {
+      const user = this.users.get(userId);
+      if (!user || user.flag || user.total < threshold) return undefined;
+      user.flag = at;
+      return this.toEngagement(userId);
+    }
+    async unflagHighEngagement(userId: string, at: string) {
+      const user = this.users.get(userId)!;
+      if (user.flag === at) delete user.flag;
+    }
+    async get(userId: string) {
+      return this.users.has(userId) ? this.toEngagement(userId) : undefined;
+    }
+    private toEngagement(userId: string): Engagement {
+      const user = this.users.get(userId)!;
+      return { userId, totalScore: user.total, eventCount: user.count, eventsByType: zeroCounts(), highEngagementAt: user.flag };
+    }
+  }
+
+  const setup = (publish: (events: readonly DomainEvent[]) => Promise<void> = async () => undefined) => {
+    const store = new MemoryEngagementStore();
+    const published: DomainEvent[] = [];
+    const deps = {
+      store,
+      threshold: 40,
+      now: () => new Date('2026-11-27T12:00:00Z'),
+      publish: async (events: readonly DomainEvent[]) => {
+        await publish(events);
+        published.push(...events);
+      },
+    };
+    return { store, published, deps };
+  };
+
+  it('counts an event once however often it is delivered, and keeps the latest activity', async () => {
+    const { store, deps } = setup();
+    const late = event(9, { score: 10 });
+    const early = event(1, { score: 20 });
+    expect(await consumeActivity(late, deps)).toBe('counted');
+    expect(await consumeActivity(early, deps)).toBe('counted');
+    expect(await consumeActivity(late, deps)).toBe('duplicate');
+    expect(store.users.get('u1')).toMatchObject({ total: 30, count: 2, last: late.timestamp });
+  });
+
+  it('publishes HighEngagementDetected once, when the total reaches the threshold', async () => {
+    const { published, deps } = setup();
+    for (const n of [1, 2, 3, 4]) await consumeActivity(event(n, { score: 20, activityType: 'purchase' }), deps);
+    await consumeActivity(event(2, { score: 20, activityType: 'purchase' }), deps); // a redelivery
+    expect(published).toEqual([
+      {
+        detailType: 'HighEngagementDetected',
+        data: { userId: 'u1', totalScore: 40, threshold: 40, eventCount: 2, detectedAt: '2026-11-27T12:00:00.000Z' },
+      },
+    ]);
+  });
+
+  it('clears the flag and fails the record when publishing fails, so the redelivery publishes', async () => {
+    let failures = 1;
+    const { store, published, deps } = setup(async () => {
+      if (failures-- > 0) throw new Error('PutEvents failed');
+    });
+    await consumeActivity(event(1, { score: 30 }), deps);
+    await expect(consumeActivity(event(2, { score: 30 }), deps)).rejects.toThrow('PutEvents failed');
+    expect(store.users.get('u1')?.flag).toBeUndefined();
+    expect(await consumeActivity(event(2, { score: 30 }), deps)).toBe('duplicate');
+    expect(published.map((e) => e.detailType)).toEqual(['HighEngagementDetected']);
+    expect(store.users.get('u1')).toMatchObject({ total: 60, count: 2, flag: '2026-11-27T12:00:00.000Z' });
+  });
+});
+
+describe('serialisedPerKey', () => {
+  it('runs one key in order, even after a failure, and different keys side by side', async () => {
+    const inOrder = serialisedPerKey();
+    const log: string[] = [];
+    let releaseA!: () => void;
+    const gateA = new Promise<void>((resolve) => (releaseA = resolve));
+    const a1 = inOrder('a', async () => {
+      await gateA;
+      log.push('a1');
+      throw new Error('a1 failed');
+    });
+    const a2 = inOrder('a', async () => log.push('a2'));
+    const b1 = inOrder('b', async () => log.push('b1'));
+    await b1;
+    expect(log).toEqual(['b1']); // b did not wait for a
+    releaseA();
+    await expect(a1).rejects.toThrow('a1 failed');
+    await a2;
+    expect(log).toEqual(['b1', 'a1', 'a2']);
+  });
+});
+
+describe('registerBatch (POST /users/batch, one batch)', () => {
+  class MemoryUserStore implements UserStore {
+    users = new Map<string, User>();
+    constructor(private readonly failOn?: string) {}
+    async create(user: User) {
+      if (user.email === this.failOn) throw new Error('ProvisionedThroughputExceeded');
+      if ([...this.users.values()].some((u) => u.email === user.email)) throw new ConflictError('A user with this email already exists');
+      this.users.set(user.userId, user);
+    }
+    async remove(user: User) {
+      this.users.delete(user.userId);
+    }
+    async get(userId: string) {
+      return this.users.get(userId);
+    }
+    async countUserCreated() {
+      return true;
+    }
+  }
+  const person = (n: number) => ({ name: `User ${n}`, email: `user${n}@example.com`, phone: '+14155550100' });
+  const setup = (store: UserStore, publish: DomainEvent[][] | Error = []) => {
+    let id = 0;
+    return {
+      users: store,
+      correlationId: 'corr',
+      newId: () => `00000000-0000-4000-8000-${String(++id).padStart(12, '0')}`,
+      now: () => new Date('2026-11-27T10:00:00Z'),
+      publish: async (events: readonly DomainEvent[]) => {
+        if (publish instanceof Error) throw publish;
+        publish.push([...events]);
+      },
+    };
+  };
+
+  it('creates the valid users, reports invalid ones and taken emails, and publishes in one call', async () => {
+    const store = new MemoryUserStore();
+    await store.create({ userId: 'x', createdAt: '', ...person(9) });
+    const calls: DomainEvent[][] = [];
+    const { results } = await registerBatch([person(1), { name: '' }, person(9), person(2)], setup(store, calls));
+    expect(results.map((r) => [r.index, r.status])).toEqual([[0, 'created'], [1, 'invalid'], [2, 'conflict'], [3, 'created']]);
+    expect(results[1]).toMatchObject({ problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]) });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.map((e) => [e.detailType, (e.data as { email: string }).email])).toEqual([
+      ['UserCreated', 'user1@example.com'],
+      ['UserCreated', 'user2@example.com'],
+    ]);
+    expect(store.users.size).toBe(3);
+  });
+
+  it('removes what it stored and throws when publishing fails (so the batch is not cached)', async () => {
+    const store = new MemoryUserStore();
+    await expect(registerBatch([person(1), person(2)], setup(store, new Error('PutEvents failed')))).rejects.toThrow('PutEvents failed');
+    expect(store.users.size).toBe(0);
+  });
+
+  it('removes what it stored and throws when a store write fails for another reason than a taken email', async () => {
+    const store = new MemoryUserStore('user2@example.com');
+    const calls: DomainEvent[][] = [];
+    await expect(registerBatch([person(1), person(2), person(3)], setup(store, calls))).rejects.toThrow('ProvisionedThroughputExceeded');
+    expect(store.users.size).toBe(0);
+    expect(calls).toEqual([]);
+  });
+});
