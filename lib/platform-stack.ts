@@ -2,6 +2,7 @@ import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Analytics } from './analytics';
 import { Api } from './api';
+import { CostOptimizer } from './cost-optimizer';
 import type { StageConfig } from './config';
 import { EventBus } from './event-bus';
 import { Notifications } from './notifications';
@@ -30,6 +31,8 @@ export class PlatformStack extends Stack {
     new OrderSaga(this, 'OrderSaga', { config, api, events, notifications, usersTable: users.table });
     new UserBatches(this, 'UserBatches', { config, api, events, usersTable: users.table });
     const analytics = new Analytics(this, 'Analytics', { config, api, events });
+    // The daily cost report lands under reports/cost/ of the raw-logs bucket (its lifecycle touches raw/ only).
+    new CostOptimizer(this, 'CostOptimizer', { config, reportsBucket: analytics.rawBucket });
 
     new Observability(this, 'Observability', {
       config,

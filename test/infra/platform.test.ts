@@ -67,7 +67,7 @@ describe('platform stack (dev)', () => {
   it('has the bus and two UserCreated rules, each target with retries and a DLQ', () => {
     expect(ofType('AWS::Events::EventBus')).toHaveLength(1);
     const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
-      JSON.stringify(r.Properties.EventPattern).includes('UserCreated'),
+      JSON.stringify(r.Properties.EventPattern ?? {}).includes('UserCreated'),
     );
     expect(rules).toHaveLength(2);
     for (const [, rule] of rules) {

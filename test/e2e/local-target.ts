@@ -1,0 +1,45 @@
+/**
+ * The e2e suite's default target: synthesise the app into a temp folder and
+ * start the local cloud on free ports in this (jest's global setup) process,
+ * then hand the tests the same environment variables a user would give for
+ * LocalStack or AWS (see target.ts).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { startLocalCloud, type LocalCloud } from '../../local/cloud';
+
+const ROOT = path.join(__dirname, '..', '..');
+const holder = globalThis as { __localCloud?: LocalCloud };
+
+export async function startForTests(): Promise<void> {
+  const work = mkdtempSync(path.join(tmpdir(), 'e2e-'));
+  const assemblyDir = path.join(work, 'cdk.out');
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '-o', assemblyDir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const cloud = await startLocalCloud({
+    assemblyDir,
+    apiPort: 0,
+    edgePort: 0,
+    stateDir: path.join(work, 'state'),
+    retryBaseDelayMs: 100,
+    log: () => undefined,
+  });
+  holder.__localCloud = cloud;
+  process.env.E2E_API_URL = cloud.apiUrl;
+  process.env.AWS_ENDPOINT_URL = cloud.edgeUrl;
+  process.env.E2E_OUTPUTS = JSON.stringify(cloud.outputs);
+  process.env.E2E_ADMIN_API_KEY = Object.values(cloud.apiKeys)[0] ?? '';
+  process.env.E2E_RECORDS_FILE = cloud.recordsFile;
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'test';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+}
+
+export async function stopForTests(): Promise<void> {
+  await holder.__localCloud?.stop();
+  holder.__localCloud = undefined;
+}
