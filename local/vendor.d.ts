@@ -68,3 +68,13 @@ declare module 's3rver/lib/models/account' {
   };
   export = AWSAccount;
 }
+
+declare module 'autocannon' {
+  interface Result {
+    requests: { average: number };
+    latency: { p50: number; p99: number };
+    non2xx: number;
+  }
+  function autocannon(options: { url: string; connections: number; duration: number }): Promise<Result>;
+  export default autocannon;
+}
