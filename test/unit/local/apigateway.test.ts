@@ -4,24 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startApiGateway, type ApiGatewayServer } from '../../../local/apigateway';
 import { LambdaRuntime } from '../../../local/lambda/runtime';
-import type { InvokeResult, LambdaInvoker, LocalStack, StackResource } from '../../../local/types';
+import type { InvokeResult, LambdaInvoker, StackResource } from '../../../local/types';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 
-/** A LocalStack over hand-made resources, with the lookups assembly.ts provides. */
-function makeStack(resources: StackResource[], assemblyDir = '/nowhere'): LocalStack {
-  return {
-    stackName: 'Test',
-    region: 'us-east-1',
-    accountId: '000000000000',
-    assemblyDir,
-    resources,
-    outputs: {},
-    byType: (type) => resources.filter((r) => r.type === type),
-    find: (ref) =>
-      resources.find((r) => r.logicalId === ref || r.physicalId === ref || Object.values(r.attributes).includes(ref)),
-  };
-}
+const makeStack = localStack;
 
 function resource(logicalId: string, type: string, properties: Record<string, any>, physicalId = logicalId, attributes: Record<string, string> = {}): StackResource {
   return { logicalId, type, properties, physicalId, attributes, metadata: {} };

@@ -19,7 +19,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { EventBridgeService, type EventBridgeEvent, type PublishedEvent } from '../../../local/eventbridge/bus';
 import { SqsService } from '../../../local/sqs';
-import type { EdgeHandler, InvokeResult, LambdaInvoker, LocalStack, StackResource } from '../../../local/types';
+import type { EdgeHandler, InvokeResult, LambdaInvoker, StackResource } from '../../../local/types';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 
@@ -48,18 +49,7 @@ async function serve(handler: EdgeHandler, service: string): Promise<{ url: stri
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-function stackOf(resources: StackResource[]): LocalStack {
-  return {
-    stackName: 'Test',
-    region: 'us-east-1',
-    accountId: '000000000000',
-    assemblyDir: '/nonexistent',
-    resources,
-    outputs: {},
-    byType: (type) => resources.filter((r) => r.type === type),
-    find: (ref) => resources.find((r) => r.logicalId === ref || r.physicalId === ref || Object.values(r.attributes).includes(ref)),
-  };
-}
+const stackOf = (resources: StackResource[]) => localStack(resources);
 
 const ARN = 'arn:aws:%s:us-east-1:000000000000:';
 const lambdaArn = (name: string) => `${ARN.replace('%s', 'lambda')}function:${name}`;

@@ -3,24 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LambdaRuntime } from '../../../local/lambda/runtime';
-import type { LocalStack, QueueSink, StackResource } from '../../../local/types';
+import type { QueueSink, StackResource } from '../../../local/types';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 
-/** A LocalStack over hand-made resources, with the lookups assembly.ts provides. */
-function makeStack(assemblyDir: string, resources: StackResource[]): LocalStack {
-  return {
-    stackName: 'Test',
-    region: 'us-east-1',
-    accountId: '000000000000',
-    assemblyDir,
-    resources,
-    outputs: {},
-    byType: (type) => resources.filter((r) => r.type === type),
-    find: (ref) =>
-      resources.find((r) => r.logicalId === ref || r.physicalId === ref || Object.values(r.attributes).includes(ref)),
-  };
-}
+const makeStack = (assemblyDir: string, resources: StackResource[]) => localStack(resources, assemblyDir);
 
 /** Writes `asset.<name>/index.mjs` and returns the function resource that runs it. */
 function lambdaFunction(dir: string, logicalId: string, code: string, properties: Record<string, any> = {}): StackResource {

@@ -23,7 +23,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { SqsService } from '../../../local/sqs';
-import type { EdgeHandler, LocalStack, StackResource } from '../../../local/types';
+import type { EdgeHandler, StackResource } from '../../../local/types';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 
@@ -57,18 +58,7 @@ async function serve(handler: EdgeHandler, service: string, called?: (target: st
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-function stackOf(resources: StackResource[]): LocalStack {
-  return {
-    stackName: 'Test',
-    region: 'us-east-1',
-    accountId: '000000000000',
-    assemblyDir: '/nonexistent',
-    resources,
-    outputs: {},
-    byType: (type) => resources.filter((r) => r.type === type),
-    find: (ref) => resources.find((r) => r.logicalId === ref || r.physicalId === ref || Object.values(r.attributes).includes(ref)),
-  };
-}
+const stackOf = (resources: StackResource[]) => localStack(resources);
 
 /** A queue as assembly.ts resolves it (URL on the template's edge host, which may differ from the live one). */
 function queueResource(name: string, properties: Record<string, unknown> = {}): StackResource {
