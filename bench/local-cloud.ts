@@ -1,17 +1,43 @@
 /**
  * Local cloud start time (synth excluded: reads an existing cdk.out) and the warm
- * API round trip of GET /users/{id} under 50 concurrent connections (autocannon).
+ * API round trip of GET /users/{id} at 50 concurrent connections (autocannon):
+ * closed loop (as fast as the machine answers) and open loop at fixed rates, with
+ * the CPU each request costs in the local cloud process, the function workers and
+ * the load generator, which is what bounds the closed-loop numbers on a small machine.
  *
- *   npx cdk synth --quiet && npx tsx bench/local-cloud.ts
+ *   npx cdk synth --quiet && npm run bench:local [-- --max-workers N]
+ *
+ * autocannon runs in its own process so that it does not share the event loop of
+ * the process it measures.
  */
-import autocannon from 'autocannon';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import { startLocalCloud } from '../local/cloud';
 import { printTable, progress } from './support';
 
+const CONNECTIONS = 50;
+const AUTOCANNON = require.resolve('autocannon/autocannon.js');
+
+interface Run {
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly cpuMs: { readonly cloud: number; readonly workers: number; readonly loadGenerator: number };
+}
+
 async function main() {
+  const { values } = parseArgs({ options: { 'max-workers': { type: 'string' } } });
+  const maxWorkersPerFunction = values['max-workers'] ? Number(values['max-workers']) : undefined;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const stateDir = 'bench/out/local-cloud-state';
+  rmSync(stateDir, { recursive: true, force: true });
+
   const started = performance.now();
-  const cloud = await startLocalCloud({ apiPort: 0, edgePort: 0, stateDir: 'bench/out/state', log: () => undefined });
+  const cloud = await startLocalCloud({ apiPort: 0, edgePort: 0, stateDir, maxWorkersPerFunction, log: () => undefined });
   const startMs = performance.now() - started;
   try {
     progress('creating a user and warming the function');
@@ -22,22 +48,81 @@ async function main() {
     });
     const { userId } = (await created.json()) as { userId: string };
     const url = `${cloud.apiUrl}/users/${userId}`;
-    await autocannon({ url, connections: 50, duration: 3 }); // warm-up: start the workers
-    progress('measuring 10 s at 50 connections');
-    const result = await autocannon({ url, connections: 50, duration: 10 });
+    await load(url, ['-d', '3']); // starts the workers
+
+    progress(`closed loop: ${CONNECTIONS} connections, 10 s`);
+    const closed = await load(url, ['-d', '10']);
+    const rates = [100, 200, Math.round(closed.rps * 0.75)];
+    const open: [number, Run][] = [];
+    for (const rate of rates) {
+      progress(`open loop: ${rate} requests/s over ${CONNECTIONS} connections, 10 s`);
+      open.push([rate, await load(url, ['-d', '10', '-R', String(rate)])]);
+    }
+
+    const cpu = (run: Run) => `${run.cpuMs.cloud.toFixed(2)} / ${run.cpuMs.workers.toFixed(2)} / ${run.cpuMs.loadGenerator.toFixed(2)}`;
+    console.log(`\n${availableParallelism()} cores, Node ${process.version}, local cloud started in ${startMs.toFixed(0)} ms (synth excluded)\n`);
     printTable(
-      ['measure', 'value'],
+      ['GET /users/{id}, 50 connections', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'CPU ms per request: cloud / workers / autocannon'],
       [
-        ['start (synth excluded)', `${startMs.toFixed(0)} ms`],
-        ['GET /users/{id} requests/s', result.requests.average.toFixed(0)],
-        ['latency p50', `${result.latency.p50} ms`],
-        ['latency p99', `${result.latency.p99} ms`],
-        ['non-2xx', String(result.non2xx)],
+        ['closed loop (as fast as answered)', closed.rps.toFixed(0), closed.p50, closed.p99, closed.non2xx, cpu(closed)],
+        ...open.map(([rate, run]) => [`open loop at ${rate}/s`, run.rps.toFixed(0), run.p50, run.p99, run.non2xx, cpu(run)]),
       ],
     );
   } finally {
     await cloud.stop();
   }
+
+  /** One autocannon run in a child process, with the CPU time each party spent on it. */
+  async function load(url: string, args: readonly string[]): Promise<Run> {
+    const workers = workerPids();
+    const before = { cloud: cpuMs(process.pid), workers: sum(workers.map(cpuMs)) };
+    const child = spawn(process.execPath, [AUTOCANNON, '-c', String(CONNECTIONS), '-j', ...args, url], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    let loadGenerator = 0;
+    const sampler = setInterval(() => (loadGenerator = cpuMs(child.pid!) || loadGenerator), 250);
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+    await new Promise((resolve) => child.on('close', resolve));
+    clearInterval(sampler);
+    const result = JSON.parse(output);
+    const requests = result.requests.total as number;
+    const workersAfter = workerPids();
+    return {
+      requests,
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      non2xx: result.non2xx,
+      cpuMs: {
+        cloud: (cpuMs(process.pid) - before.cloud) / requests,
+        // Workers started during the run count from zero.
+        workers: (sum(workersAfter.map(cpuMs)) - before.workers) / requests,
+        loadGenerator: loadGenerator / requests,
+      },
+    };
+  }
+}
+
+/** The function workers of this process. */
+function workerPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'worker.mjs'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** User + system CPU time of a process so far, in ms (from /proc; 0 once it has exited). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 main().then(

@@ -3,14 +3,15 @@
  *
  *   up      serve cdk.out: prints the endpoints table, then every function's logs
  *           options: --api-port 3000 --edge-port 4566 --host 127.0.0.1
- *                    --data-dir DIR --assembly cdk.out --stack NAME
+ *                    --data-dir DIR --assembly cdk.out --stack NAME --max-workers N
  */
 import { parseArgs } from 'node:util';
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { PortError } from './ports';
 
 const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [--host 127.0.0.1]
-                          [--data-dir DIR] [--assembly cdk.out] [--stack NAME]`;
+                          [--data-dir DIR] [--assembly cdk.out] [--stack NAME] [--max-workers N]
+  --max-workers  most worker processes per function (default: see local/README.md)`;
 
 async function main(argv: string[]): Promise<void> {
   // This machine may run Node 20; the functions declare Node 22. The SDK's banner about it is noise here.
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<void> {
       'data-dir': { type: 'string' },
       assembly: { type: 'string', default: 'cdk.out' },
       stack: { type: 'string' },
+      'max-workers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,6 +43,7 @@ async function main(argv: string[]): Promise<void> {
     dataDir: values['data-dir'],
     assemblyDir: values.assembly,
     stackName: values.stack,
+    maxWorkersPerFunction: values['max-workers'] === undefined ? undefined : positive(values['max-workers'], '--max-workers'),
     progress: (step) => console.log(`  ... ${step}`),
   });
   console.log(describe(cloud, Date.now() - started));
@@ -50,6 +53,12 @@ async function main(argv: string[]): Promise<void> {
 function port(value: string, option: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new Error(`${option} must be a port number, got "${value}"`);
+  return parsed;
+}
+
+function positive(value: string, option: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${option} must be a whole number of at least 1, got "${value}"`);
   return parsed;
 }
 

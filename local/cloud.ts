@@ -37,6 +37,8 @@ export interface LocalCloudOptions {
   readonly log?: (line: string) => void;
   /** First delay between asynchronous retries (default 1 s; tests use less). */
   readonly retryBaseDelayMs?: number;
+  /** Most worker processes (execution environments) per function; see `LambdaRuntimeOptions`. */
+  readonly maxWorkersPerFunction?: number;
   /** Progress while starting, one line a step (default: nothing). */
   readonly progress?: (step: string) => void;
 }
@@ -126,7 +128,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     progress('reading the cloud assembly');
     const stack = pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
 
-    const dynamodb = new DynamoDbLayer({ endpoint: emulators.dynamodb, streamedTables: streamedTablesOf(stack) });
+    const dynamodb = new DynamoDbLayer({ endpoint: emulators.dynamodb, listener: emulators.listeners.dynamodb, streamedTables: streamedTablesOf(stack) });
     started.push(dynamodb);
     edge.use('dynamodb', dynamodb.handler);
 
@@ -145,6 +147,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log,
       recordsFile,
       retryBaseDelayMs: options.retryBaseDelayMs,
+      maxWorkersPerFunction: options.maxWorkersPerFunction,
     });
     started.push(lambda);
 

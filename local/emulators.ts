@@ -3,7 +3,7 @@
  * and s3rver (S3), each on a free port of its own.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request, type Server } from 'node:http';
+import { request, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import dynalite from 'dynalite';
@@ -27,6 +27,11 @@ export interface Emulators {
   readonly dynamodb: string;
   readonly kinesis: string;
   readonly s3: string;
+  /**
+   * The request listeners of the emulators that run in this process, for
+   * callers that can hand them a request directly instead of over a socket.
+   */
+  readonly listeners: { readonly dynamodb: RequestListener; readonly kinesis: RequestListener };
   /** Stops the three servers (closing kept-alive connections) and flushes their stores. */
   stop(): Promise<void>;
 }
@@ -79,7 +84,8 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     const s3 = `http://${urlHost(host)}:${address.port}`;
 
     let stopped: Promise<void> | undefined;
-    return { dynamodb, kinesis, s3, stop: () => (stopped ??= stopAll()) };
+    const listeners = { dynamodb: requestListener(dynamo), kinesis: requestListener(kinesisServer) };
+    return { dynamodb, kinesis, s3, listeners, stop: () => (stopped ??= stopAll()) };
   } catch (error) {
     await stopAll();
     throw error;
@@ -121,6 +127,13 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The one 'request' listener an emulator's `http.createServer(listener)` registered. */
+function requestListener(server: Server): RequestListener {
+  const [listener] = server.listeners('request') as RequestListener[];
+  if (!listener) throw new Error('emulator server has no request listener');
+  return listener;
 }
 
 function ensureDir(dir: string): string {

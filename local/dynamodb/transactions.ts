@@ -11,8 +11,9 @@
  * interleave. Local throughput does not need more concurrency than that.
  */
 import { randomUUID } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest, type RequestListener } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import inject from 'light-my-request';
 import { crc32 } from 'node:zlib';
 import type { EdgeHandler, EdgeRequest, EdgeResponse, Stoppable } from '../types';
 import { DynamoDbStreams, itemSize, type KeySchemaElement, type StreamedTable, type StreamViewType, type WireItem } from './streams';
@@ -21,6 +22,12 @@ import { DynamoDbStreams, itemSize, type KeySchemaElement, type StreamedTable, t
 export interface DynamoDbLayerOptions {
   /** Base URL of dynalite, e.g. `http://127.0.0.1:40123`. */
   readonly endpoint: string;
+  /**
+   * dynalite's request listener, when it runs in this process: calls are then
+   * handed to it directly (light-my-request) instead of over a loopback
+   * socket, the same bytes in and out at a fraction of the cost.
+   */
+  readonly listener?: RequestListener;
   /** Tables whose template enables a stream (see `streamedTablesOf`). */
   readonly streamedTables?: readonly StreamedTable[];
   readonly region?: string;
@@ -159,7 +166,10 @@ class Dynalite {
   private readonly url: URL;
   private readonly agent: Agent;
 
-  constructor(endpoint: string) {
+  constructor(
+    endpoint: string,
+    private readonly listener?: RequestListener,
+  ) {
     this.url = new URL(endpoint);
     this.agent = this.url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
   }
@@ -204,7 +214,14 @@ class Dynalite {
     path: string,
     headers: Record<string, string | string[]>,
     body: Buffer,
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  ): Promise<{ status: number; headers: Record<string, string | string[] | number | undefined>; body: Buffer }> {
+    if (this.listener) {
+      return inject(this.listener, { method: method as 'POST', url: path, headers, payload: body }).then((res) => ({
+        status: res.statusCode,
+        headers: res.headers,
+        body: res.rawPayload,
+      }));
+    }
     const url = new URL(path, this.url);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
@@ -292,7 +309,7 @@ export class DynamoDbLayer implements Stoppable {
   private readonly windowMs: number;
 
   constructor(options: DynamoDbLayerOptions) {
-    this.dynalite = new Dynalite(options.endpoint);
+    this.dynalite = new Dynalite(options.endpoint, options.listener);
     this.windowMs = options.idempotencyWindowMs ?? 10 * 60_000;
     this.streams = new DynamoDbStreams({
       tables: options.streamedTables,

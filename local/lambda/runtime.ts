@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -120,6 +120,8 @@ interface WorkerMessage {
   type: 'ready' | 'init-error' | 'log' | 'result' | 'error';
   requestId?: string;
   text?: string;
+  /** Output written just before this message (see worker.mjs). */
+  log?: string;
   payload?: string;
   error?: LambdaError;
   durationMs?: number;
@@ -152,7 +154,7 @@ class Worker {
     this.child = fork(script, [], {
       cwd: fn.bundleDir,
       env,
-      execArgv: ['--enable-source-maps', `--max-old-space-size=${fn.memorySizeMb}`],
+      execArgv: ['--enable-source-maps', `--max-old-space-size=${fn.memorySizeMb}`, ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/wcpu', '--require', '/tmp/prof/sigterm.cjs'] : [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     trackChild(this.child);
@@ -185,7 +187,10 @@ class Worker {
     });
     this.child.on('message', (message: WorkerMessage) => {
       if (message.type === 'log') this.printLog(message.text ?? '');
-      else this.onMessage?.(message);
+      else {
+        if (message.log) this.printLog(message.log);
+        this.onMessage?.(message);
+      }
     });
     this.child.on('exit', (code, signal) => {
       this.alive = false;
@@ -309,8 +314,8 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   private readonly idleTimeoutMs: number;
   private readonly initTimeoutMs: number;
   private readonly recordList: InvocationRecord[] = [];
-  private writeChain: Promise<void> = Promise.resolve();
-  private recordsDirReady: Promise<unknown> | undefined;
+  /** The records file, opened once for appending (one write per record, no open/close each time). */
+  private recordsStream: WriteStream | undefined;
   private pendingAsync = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -398,7 +403,9 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     }
     await Promise.all(exits);
     await this.idle();
-    await this.writeChain;
+    const records = this.recordsStream;
+    this.recordsStream = undefined;
+    if (records) await new Promise<void>((resolve) => records.end(resolve));
   }
 
   // ---------------------------------------------------------------- internals
@@ -651,15 +658,17 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.log(`[${fn.displayName}] ${fields.join('\t')}`);
 
     this.recordList.push(record);
+    this.recordsOut()?.write(`${JSON.stringify(record)}\n`);
+  }
+
+  /** The open records file; undefined without one, or once stopped (a late record is not worth a leaked handle). */
+  private recordsOut(): WriteStream | undefined {
     const file = this.options.recordsFile;
-    if (file) {
-      this.recordsDirReady ??= mkdir(path.dirname(file), { recursive: true });
-      const line = `${JSON.stringify(record)}\n`;
-      this.writeChain = this.writeChain
-        .then(() => this.recordsDirReady)
-        .then(() => appendFile(file, line))
-        .catch((writeError: unknown) => this.log(`[local] cannot append to ${file}: ${String(writeError)}`));
-    }
+    if (!file || this.recordsStream || this.stopped) return this.recordsStream;
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.recordsStream = createWriteStream(file, { flags: 'a' });
+    this.recordsStream.on('error', (error) => this.log(`[local] cannot append to ${file}: ${String(error)}`));
+    return this.recordsStream;
   }
 
   /** The environment Lambda gives a function: the template's variables plus the reserved ones. */
@@ -784,5 +793,6 @@ function round2(ms: number): number {
 /** An X-Ray trace header like the one Lambda sets per invocation (`_X_AMZN_TRACE_ID`). */
 function traceHeader(): string {
   const epoch = Math.floor(Date.now() / 1000).toString(16);
-  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0;Lineage=1:${randomBytes(4).toString('hex')}:0`;
+  const random = randomBytes(24).toString('hex');
+  return `Root=1-${epoch}-${random.slice(0, 24)};Parent=${random.slice(24, 40)};Sampled=0;Lineage=1:${random.slice(40)}:0`;
 }

@@ -10,12 +10,16 @@
  *
  * Everything the handler writes to stdout/stderr is forwarded over IPC rather than the
  * pipes, so the parent sees log lines and the result in the order they happened and can
- * print `END`/`REPORT` after the invocation's own lines, as CloudWatch shows them.
+ * print `END`/`REPORT` after the invocation's own lines, as CloudWatch shows them. Lines
+ * written in one turn of the event loop travel together: in a `log` message at the next
+ * turn, or in the `log` field of the message that ends the invocation, whichever comes
+ * first (an invocation that logs a line costs one IPC message, not two).
  *
  * Protocol (JSON over IPC):
  *   child -> parent: {type:'ready', maxMemoryMb} | {type:'init-error', error, maxMemoryMb}
  *                    {type:'log', text} | {type:'result', requestId, payload, durationMs, maxMemoryMb}
  *                    {type:'error', requestId, error, durationMs, maxMemoryMb, fatal}
+ *                    (every message but 'log' may carry `log`: text written just before it)
  *   parent -> child: {type:'invoke', requestId, event (JSON text), deadlineMs, traceId}
  */
 import { existsSync } from 'node:fs';
@@ -24,8 +28,20 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { format, types } from 'node:util';
 
-/** @param {unknown} message */
+/** Output not yet sent to the parent, and the immediate that will send it. */
+let pendingLog = '';
+/** @type {NodeJS.Immediate | undefined} */
+let logFlush;
+
+/** Sends a message to the parent, with any output written before it. @param {Record<string, unknown>} message */
 function send(message) {
+  if (pendingLog) {
+    if (message.type === 'log') message.text = pendingLog + String(message.text ?? '');
+    else message.log = pendingLog;
+    pendingLog = '';
+    clearImmediate(logFlush);
+    logFlush = undefined;
+  }
   if (process.connected && process.send) process.send(message);
 }
 
@@ -40,8 +56,8 @@ for (const name of /** @type {const} */ (['stdout', 'stderr'])) {
   const stream = process[name];
   /** @type {any} */ (stream).write = (/** @type {any} */ chunk, /** @type {any} */ encoding, /** @type {any} */ callback) => {
     if (typeof encoding === 'function') callback = encoding;
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    send({ type: 'log', text });
+    pendingLog += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    logFlush ??= setImmediate(() => send({ type: 'log', text: '' }));
     if (typeof callback === 'function') process.nextTick(callback);
     return true;
   };
