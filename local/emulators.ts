@@ -11,6 +11,7 @@ import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
 import AWSAccount from 's3rver/lib/models/account';
 import { listenOrExplain } from './ports';
+import { fixS3rverContinuationTokens } from './s3rver-patches';
 
 export interface EmulatorOptions {
   /**
@@ -46,6 +47,7 @@ export interface Emulators {
  *   first request;
  * - s3rver accepts any access key id (it would otherwise reject all but
  *   `S3RVER`), since handlers run with whatever credentials they are given;
+ * - truncated ListObjectsV2 pages work on Node 20 (see `fixS3rverContinuationTokens`);
  * - if one emulator fails to start, those already started are stopped.
  */
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
@@ -76,6 +78,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     }
 
     acceptAnyS3AccessKey();
+    fixS3rverContinuationTokens();
     const s3Dir = dataDir ? ensureDir(path.join(dataDir, 's3')) : mkdtempSync(path.join(tmpdir(), 'local-cloud-s3-'));
     if (!dataDir) stops.push(async () => rmSync(s3Dir, { recursive: true, force: true }));
     const s3rver = new S3rver({ port: 0, address: host, silent: true, directory: s3Dir });
