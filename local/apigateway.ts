@@ -106,7 +106,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const requestId = randomUUID();
-    const extendedRequestId = apigwId();
+    const { extendedRequestId, traceId } = requestIds(started);
     const httpMethod = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const done = (status: number) => log(`[ApiGateway] ${httpMethod} ${url.pathname} ${status} ${Date.now() - started} ms`);
@@ -159,6 +159,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       pathParameters: matched.params,
       requestId,
       extendedRequestId,
+      traceId,
       started,
       apiKey,
       model,
@@ -202,7 +203,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       sendGatewayError(res, BAD_GATEWAY, requestId, extendedRequestId);
       return done(BAD_GATEWAY.status);
     }
-    sendProxyResponse(res, response, req, model.binaryMediaTypes, requestId, extendedRequestId);
+    sendProxyResponse(res, response, req, model.binaryMediaTypes, requestId, extendedRequestId, traceId);
     return done(response.statusCode);
   }
 
@@ -494,6 +495,7 @@ interface EventInput {
   readonly pathParameters: Record<string, string>;
   readonly requestId: string;
   readonly extendedRequestId: string;
+  readonly traceId: string;
   readonly started: number;
   readonly apiKey: { value: string; id: string } | undefined;
   readonly model: ApiModel;
@@ -506,7 +508,7 @@ function proxyEvent(input: EventInput): Record<string, unknown> {
   const { req, url, body, method, model } = input;
   const { single, multi } = requestHeaders(req);
   const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-  const traceId = `Root=1-${Math.floor(input.started / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+  const { traceId } = input;
   const forwardedFor = headerValue(req, 'x-forwarded-for');
   const added: Record<string, string> = {
     'X-Forwarded-For': forwardedFor ? `${forwardedFor}, ${sourceIp}` : sourceIp,
@@ -592,6 +594,15 @@ function apigwId(): string {
   return randomBytes(11).toString('base64');
 }
 
+/** A request's `extendedRequestId` and X-Ray trace id (`Root=1-<epoch hex>-<24 hex>`), from one draw of randomness. */
+function requestIds(started: number): { extendedRequestId: string; traceId: string } {
+  const random = randomBytes(23);
+  return {
+    extendedRequestId: random.subarray(0, 11).toString('base64'),
+    traceId: `Root=1-${Math.floor(started / 1000).toString(16)}-${random.subarray(11).toString('hex')}`,
+  };
+}
+
 // ------------------------------------------------------------------ responses
 
 interface ProxyResponse {
@@ -640,6 +651,7 @@ function sendProxyResponse(
   binaryMediaTypes: readonly string[],
   requestId: string,
   extendedRequestId: string,
+  traceId: string,
 ): void {
   const contentType = response.headers.get('content-type')?.values[0];
   // As on AWS, a base64 body is decoded only for a binary media type of the API.
@@ -654,7 +666,7 @@ function sendProxyResponse(
   if (!contentType) res.setHeader('Content-Type', 'application/json');
   res.setHeader('x-amzn-RequestId', requestId);
   res.setHeader('x-amz-apigw-id', extendedRequestId);
-  res.setHeader('X-Amzn-Trace-Id', `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Sampled=0`);
+  res.setHeader('X-Amzn-Trace-Id', `${traceId};Sampled=0`);
   res.setHeader('Content-Length', body.length);
   res.statusCode = response.statusCode;
   res.end(body);

@@ -9,6 +9,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -44,7 +45,10 @@ export interface LambdaRuntimeOptions {
   /**
    * Most worker processes per function when no reserved concurrency limits it. Calls
    * beyond it wait for a free worker instead of being throttled (Lambda would scale
-   * further; this machine should not fork hundreds of processes). Default 10.
+   * further; this machine should not fork hundreds of processes). Default: the number
+   * of cores (at least 2). More processes than cores only share the same cores: under
+   * load each invocation then costs twice the CPU (measured in BENCHMARKS.md). Raise it
+   * for functions that mostly wait (e.g. on a slow provider).
    */
   readonly maxWorkersPerFunction?: number;
   /** An idle worker is stopped after this long, as Lambda reclaims idle environments. Default 10 minutes. */
@@ -77,6 +81,9 @@ export interface LocalFunction {
   /** `DestinationConfig.OnFailure.Destination` of its EventInvokeConfig. */
   readonly onFailureDestination: string | undefined;
 }
+
+/** How long an invocation record may wait to be written with others (one file write per batch). */
+const RECORDS_FLUSH_MS = 20;
 
 /** Lambda's limit on a synchronous request and response payload. */
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
@@ -314,8 +321,11 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   private readonly idleTimeoutMs: number;
   private readonly initTimeoutMs: number;
   private readonly recordList: InvocationRecord[] = [];
-  /** The records file, opened once for appending (one write per record, no open/close each time). */
+  /** The records file, opened once for appending. */
   private recordsStream: WriteStream | undefined;
+  /** Records not yet written: they go out together every RECORDS_FLUSH_MS, not one write each. */
+  private pendingRecords = '';
+  private recordsTimer: NodeJS.Timeout | undefined;
   private pendingAsync = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -325,7 +335,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.workerScript = options.workerScript ?? path.join(__dirname, 'worker.mjs');
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 1000;
-    this.maxWorkers = Math.max(1, options.maxWorkersPerFunction ?? 10);
+    this.maxWorkers = Math.max(1, options.maxWorkersPerFunction ?? Math.max(2, availableParallelism()));
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.initTimeoutMs = options.initTimeoutMs ?? 10_000;
     for (const fn of readFunctions(options.stack)) {
@@ -403,6 +413,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     }
     await Promise.all(exits);
     await this.idle();
+    this.flushRecords();
     const records = this.recordsStream;
     this.recordsStream = undefined;
     if (records) await new Promise<void>((resolve) => records.end(resolve));
@@ -658,13 +669,22 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.log(`[${fn.displayName}] ${fields.join('\t')}`);
 
     this.recordList.push(record);
-    this.recordsOut()?.write(`${JSON.stringify(record)}\n`);
+    if (!this.options.recordsFile || this.stopped) return;
+    this.pendingRecords += `${JSON.stringify(record)}\n`;
+    this.recordsTimer ??= setTimeout(() => this.flushRecords(), RECORDS_FLUSH_MS);
   }
 
-  /** The open records file; undefined without one, or once stopped (a late record is not worth a leaked handle). */
+  private flushRecords(): void {
+    clearTimeout(this.recordsTimer);
+    this.recordsTimer = undefined;
+    if (this.pendingRecords) this.recordsOut()?.write(this.pendingRecords);
+    this.pendingRecords = '';
+  }
+
+  /** The open records file (opened on first use); undefined without one. */
   private recordsOut(): WriteStream | undefined {
     const file = this.options.recordsFile;
-    if (!file || this.recordsStream || this.stopped) return this.recordsStream;
+    if (!file || this.recordsStream) return this.recordsStream;
     mkdirSync(path.dirname(file), { recursive: true });
     this.recordsStream = createWriteStream(file, { flags: 'a' });
     this.recordsStream.on('error', (error) => this.log(`[local] cannot append to ${file}: ${String(error)}`));
