@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiEvent, lambdaContext } from '../test/support/api-event';
-import { type AnalyticsCloud, handlerEnvironment, startAnalyticsCloud } from '../test/integration/analytics/support';
+import { type LocalAws, handlerEnvironment, startLocalAws } from '../test/support/aws';
 import type { ActivityNames } from './naive-ingestion';
 import { printTable, progress } from './support';
 
@@ -120,7 +120,7 @@ async function rawLogEventIds(s3: S3Client, bucket: string): Promise<string[]> {
 }
 
 /** Throws unless the stream, the raw log and the stats each hold exactly the `accepted` events. */
-async function verify(cloud: AnalyticsCloud, names: ActivityNames, accepted: readonly string[]): Promise<void> {
+async function verify(cloud: LocalAws, names: ActivityNames, accepted: readonly string[]): Promise<void> {
   const expected = [...accepted].sort().join();
   const stored = {
     stream: (await cloud.records(names.streamName)).map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()).eventId),
@@ -143,7 +143,7 @@ async function main() {
   process.env.POWERTOOLS_LOG_LEVEL = 'WARN'; // retries are logged as warnings, on stderr
 
   progress('starting the emulators and the edge');
-  const cloud = await startAnalyticsCloud();
+  const cloud = await startLocalAws();
   try {
     const oursNames = namesOf('ingestion');
     const naiveNames = namesOf('naive');

@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CURRENCY, type InventoryItem, type OrderPlaced, type Shortage, type StockUpdate } from '#domain/orders';
-import { failedConditions } from '#shared/dynamo';
+import { conditionHeld, failedConditions } from '#shared/dynamo';
 
 /**
  * What happened to an order's stock. HELD: reserved, waiting for payment;
@@ -141,27 +141,26 @@ export class DynamoInventoryStore implements InventoryStore {
       shortages,
       createdAt: now.toISOString(),
     };
-    try {
-      await this.client.send(
+    const recorded = await conditionHeld(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...reservationKey(order.orderId), type: 'reservation', ...failed },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return failed;
-    } catch (error) {
-      // A concurrent delivery of the same order got there first: its outcome stands.
-      if ((error as Error).name === 'ConditionalCheckFailedException') return (await this.reservation(order.orderId))!;
-      throw error;
-    }
+      ),
+    );
+    if (recorded) return failed;
+    // A concurrent delivery of the same order got there first: its outcome stands.
+    return (await this.reservation(order.orderId))!;
   }
 
   async settle(orderId: string, how: 'commit' | 'release', now: Date): Promise<boolean> {
     const reservation = await this.reservation(orderId);
     if (reservation?.status !== 'HELD') return false;
-    try {
-      await this.client.send(
+    // False when settled by a concurrent delivery between our read and our write.
+    return conditionHeld(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -191,13 +190,8 @@ export class DynamoInventoryStore implements InventoryStore {
             })),
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      // Settled by a concurrent delivery between our read and our write.
-      if (failedConditions(error).includes(0)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async reservation(orderId: string): Promise<Reservation | undefined> {

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Order, StatusChange } from '#domain/orders';
 import type { OrderStatus } from '#domain/order-status';
-import { failedConditions } from '#shared/dynamo';
+import { conditionHeld } from '#shared/dynamo';
 
 /** An Idempotency-Key and the hash of the body first sent with it. */
 export interface IdempotencyClaim {
@@ -48,8 +48,8 @@ export class DynamoOrderStore implements OrderStore {
   ) {}
 
   async create(order: Order, claim: IdempotencyClaim): Promise<CreateOutcome> {
-    try {
-      await this.client.send(
+    const created = await conditionHeld(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -74,11 +74,9 @@ export class DynamoOrderStore implements OrderStore {
             },
           ],
         }),
-      );
-      return { kind: 'created', order };
-    } catch (error) {
-      if (!failedConditions(error).includes(0)) throw error;
-    }
+      ),
+    );
+    if (created) return { kind: 'created', order };
     // The key is taken (by a committed transaction): read what it made.
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: idempotencyKey(claim.key), ConsistentRead: true }),
@@ -102,8 +100,8 @@ export class DynamoOrderStore implements OrderStore {
   async advance(orderId: string, expected: OrderStatus, changes: readonly StatusChange[], paymentId?: string): Promise<boolean> {
     const last = changes[changes.length - 1];
     if (!last) throw new Error('advance needs at least one status change');
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: orderKey(orderId),
@@ -120,11 +118,7 @@ export class DynamoOrderStore implements OrderStore {
             ...(paymentId ? { ':paymentId': paymentId } : {}),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

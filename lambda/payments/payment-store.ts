@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PaymentFailureCode } from '#domain/payments';
+import { conditionHeld } from '#shared/dynamo';
 
 export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
 
@@ -57,34 +58,30 @@ export class DynamoPaymentStore implements PaymentStore {
     claim: Pick<Payment, 'orderId' | 'paymentId' | 'customerId' | 'amount' | 'currency'>,
     now: Date,
   ): Promise<Payment | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: paymentKey(claim.orderId),
-          UpdateExpression:
-            'SET #type = :type, orderId = :orderId, paymentId = if_not_exists(paymentId, :paymentId), customerId = :customerId, amount = :amount, currency = :currency, #status = :pending, claimedAt = :now, createdAt = if_not_exists(createdAt, :now)',
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :pending AND claimedAt < :staleBefore)',
-          ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':type': 'payment',
-            ':orderId': claim.orderId,
-            ':paymentId': claim.paymentId,
-            ':customerId': claim.customerId,
-            ':amount': claim.amount,
-            ':currency': claim.currency,
-            ':pending': 'PENDING',
-            ':now': now.toISOString(),
-            ':staleBefore': new Date(now.getTime() - CLAIM_LEASE_MS).toISOString(),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toPayment(Attributes!);
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
-      throw error;
-    }
+    const write = this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: paymentKey(claim.orderId),
+        UpdateExpression:
+          'SET #type = :type, orderId = :orderId, paymentId = if_not_exists(paymentId, :paymentId), customerId = :customerId, amount = :amount, currency = :currency, #status = :pending, claimedAt = :now, createdAt = if_not_exists(createdAt, :now)',
+        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :pending AND claimedAt < :staleBefore)',
+        ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':type': 'payment',
+          ':orderId': claim.orderId,
+          ':paymentId': claim.paymentId,
+          ':customerId': claim.customerId,
+          ':amount': claim.amount,
+          ':currency': claim.currency,
+          ':pending': 'PENDING',
+          ':now': now.toISOString(),
+          ':staleBefore': new Date(now.getTime() - CLAIM_LEASE_MS).toISOString(),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (!(await conditionHeld(write))) return undefined;
+    return toPayment((await write).Attributes!);
   }
 
   async finish(payment: Payment, outcome: PaymentOutcome, now: Date): Promise<Payment> {
@@ -93,30 +90,26 @@ export class DynamoPaymentStore implements PaymentStore {
         ? { providerRef: outcome.providerRef }
         : { code: outcome.code, reason: outcome.reason };
     const names = Object.keys(fields);
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: paymentKey(payment.orderId),
-          UpdateExpression: `SET #status = :status, completedAt = :now, ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
-          ConditionExpression: '#status = :pending AND paymentId = :paymentId',
-          ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
-          ExpressionAttributeValues: {
-            ':status': outcome.status,
-            ':now': now.toISOString(),
-            ':pending': 'PENDING',
-            ':paymentId': payment.paymentId,
-            ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toPayment(Attributes!);
-    } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      // A re-claimer finished it first (same provider idempotency key, so the same charge): its record stands.
-      return (await this.get(payment.orderId))!;
-    }
+    const write = this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: paymentKey(payment.orderId),
+        UpdateExpression: `SET #status = :status, completedAt = :now, ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+        ConditionExpression: '#status = :pending AND paymentId = :paymentId',
+        ExpressionAttributeNames: { '#status': 'status', ...Object.fromEntries(names.map((name) => [`#${name}`, name])) },
+        ExpressionAttributeValues: {
+          ':status': outcome.status,
+          ':now': now.toISOString(),
+          ':pending': 'PENDING',
+          ':paymentId': payment.paymentId,
+          ...Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (await conditionHeld(write)) return toPayment((await write).Attributes!);
+    // A re-claimer finished it first (same provider idempotency key, so the same charge): its record stands.
+    return (await this.get(payment.orderId))!;
   }
 
   async get(orderId: string): Promise<Payment | undefined> {

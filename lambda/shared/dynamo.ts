@@ -33,3 +33,25 @@ export function failedConditions(error: unknown): number[] {
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
 }
+
+/**
+ * Waits for a conditional write and says whether its condition held: false
+ * when DynamoDB refused the write because of it (ConditionalCheckFailedException
+ * for a single item; for a transaction, TransactionCanceledException naming
+ * transaction item `item`, the first by default), so a store can turn the
+ * refusal into its own outcome. Any other failure, including a transaction
+ * cancelled only by another item's condition, is rethrown.
+ *
+ * Takes the write's promise, not a function, so a caller that also needs the
+ * write's result can await the same promise again once this says true.
+ */
+export async function conditionHeld(write: Promise<unknown>, item = 0): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if ((error as { name?: string })?.name === 'ConditionalCheckFailedException') return false;
+    if (failedConditions(error).includes(item)) return false;
+    throw error;
+  }
+}

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { User } from '#domain/users';
 import { ConflictError } from '#shared/errors';
-import { failedConditions, firstTimeOnly } from '#shared/dynamo';
+import { conditionHeld, firstTimeOnly } from '#shared/dynamo';
 
 /** Where users live. Handlers depend on this port; DynamoUserStore is the adapter. */
 export interface UserStore {
@@ -29,8 +29,8 @@ export class DynamoUserStore implements UserStore {
   ) {}
 
   async create(user: User): Promise<void> {
-    try {
-      await this.client.send(
+    const emailFree = await conditionHeld(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -49,11 +49,10 @@ export class DynamoUserStore implements UserStore {
             },
           ],
         }),
-      );
-    } catch (error) {
-      if (failedConditions(error).includes(1)) throw new ConflictError('A user with this email already exists');
-      throw error;
-    }
+      ),
+      1, // the EMAIL# item
+    );
+    if (!emailFree) throw new ConflictError('A user with this email already exists');
   }
 
   async remove(user: User): Promise<void> {
@@ -82,8 +81,8 @@ export class DynamoUserStore implements UserStore {
   }
 
   async countUserCreated(day: string, eventId: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             firstTimeOnly(this.tableName, { pk: `SEEN#user-statistics#${eventId}` }),
@@ -98,11 +97,7 @@ export class DynamoUserStore implements UserStore {
             },
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (failedConditions(error).includes(0)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }

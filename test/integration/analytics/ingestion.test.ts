@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { PutRecordsCommandOutput, PutRecordsInput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { ActivityEvent } from '../../../lambda/domain/activity';
 import { apiEvent, lambdaContext } from '../../support/api-event';
-import { type AnalyticsCloud, handlerEnvironment, kinesisEvent, startAnalyticsCloud } from './support';
+import { type LocalAws, handlerEnvironment, kinesisEvent, startLocalAws } from '../../support/aws';
 
 jest.setTimeout(180_000);
 
@@ -21,14 +21,14 @@ const STATS_TABLE = `stats-${randomUUID()}`;
 const ENGAGEMENT_TABLE = `engagement-${randomUUID()}`;
 const THRESHOLD = 100;
 
-let cloud: AnalyticsCloud;
+let cloud: LocalAws;
 let ingest: typeof import('../../../lambda/analytics/ingest-activity').handler;
 let consume: typeof import('../../../lambda/analytics/aggregate-engagement').handler;
 let getEngagement: typeof import('../../../lambda/analytics/get-engagement').handler;
 let kinesis: typeof import('../../../lambda/shared/kinesis').kinesis;
 
 beforeAll(async () => {
-  cloud = await startAnalyticsCloud();
+  cloud = await startLocalAws();
   await cloud.createBucket(BUCKET);
   await cloud.createStream(STREAM, 2);
   await cloud.createTable(STATS_TABLE, { sortKey: true });
@@ -232,7 +232,7 @@ describe('1,200 events in one request sequence', () => {
     });
 
     it('publishes HighEngagementDetected once for each user over the threshold, and not for the others', () => {
-      const detections = cloud.published.filter((e) => e.detailType === 'HighEngagementDetected');
+      const detections = cloud.events('HighEngagementDetected');
       const over = users.filter((u) => expected(u).totalScore >= THRESHOLD);
       expect(over.length).toBeGreaterThan(0);
       expect(expected(quietUser).totalScore).toBeLessThan(THRESHOLD);

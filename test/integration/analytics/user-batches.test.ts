@@ -6,18 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { apiEvent, lambdaContext } from '../../support/api-event';
-import { type AnalyticsCloud, handlerEnvironment, startAnalyticsCloud } from './support';
+import { type LocalAws, handlerEnvironment, startLocalAws } from '../../support/aws';
 
 jest.setTimeout(120_000);
 
 const USERS_TABLE = `users-${randomUUID()}`;
 const IDEMPOTENCY_TABLE = `idempotency-${randomUUID()}`;
 
-let cloud: AnalyticsCloud;
+let cloud: LocalAws;
 let batchHandler: typeof import('../../../lambda/users/batch-create-users').handler;
 
 beforeAll(async () => {
-  cloud = await startAnalyticsCloud();
+  cloud = await startLocalAws();
   await cloud.createTable(USERS_TABLE);
   await cloud.createTable(IDEMPOTENCY_TABLE);
   handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE, IDEMPOTENCY_TABLE });
@@ -40,7 +40,7 @@ async function post(body: unknown) {
 }
 
 const userItems = async () => (await cloud.scan(USERS_TABLE)).filter((item) => item.type === 'user');
-const userCreated = () => cloud.published.filter((e) => e.detailType === 'UserCreated');
+const userCreated = () => cloud.events('UserCreated');
 
 describe('POST /users/batch', () => {
   // The last one's email is registered beforehand (batches run concurrently, so a clash inside one request would race).

@@ -7,19 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrderPlaced } from '../../../lambda/domain/orders';
 import { apiEvent, lambdaContext } from '../../support/api-event';
-import { busEvent, handlerEnvironment, type SagaCloud, startSagaCloud } from './support';
+import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
 
 const INVENTORY_TABLE = `inventory-${randomUUID()}`;
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
 
-let cloud: SagaCloud;
+let cloud: LocalAws;
 let putStock: typeof import('../../../lambda/inventory/put-stock').handler;
 let getStock: typeof import('../../../lambda/inventory/get-stock').handler;
 let reserve: typeof import('../../../lambda/inventory/reserve-stock').handler;
 let settle: typeof import('../../../lambda/inventory/settle-reservation').handler;
 
 beforeAll(async () => {
-  cloud = await startSagaCloud();
+  cloud = await startLocalAws();
   await cloud.createTable(INVENTORY_TABLE);
   handlerEnvironment(cloud.endpoint, 'inventory', { INVENTORY_TABLE });
   putStock = (await import('../../../lambda/inventory/put-stock')).handler;
@@ -80,7 +80,7 @@ describe('reservation', () => {
     await reserve(orderPlaced(order), lambdaContext);
     expect(await stockOf(a)).toEqual({ available: 3, reserved: 2, sold: 0 });
     expect(await stockOf(b)).toEqual({ available: 0, reserved: 5, sold: 0 });
-    const [event] = cloud.eventsFor(order.orderId, 'InventoryReserved');
+    const [event] = cloud.events('InventoryReserved', { orderId: order.orderId });
     expect(event?.detail.data).toEqual({
       orderId: order.orderId,
       customerId: CUSTOMER,
@@ -98,14 +98,14 @@ describe('reservation', () => {
     await reserve(orderPlaced(order), lambdaContext);
     expect(await stockOf(ok)).toEqual({ available: 10, reserved: 0, sold: 0 });
     expect(await stockOf(short)).toEqual({ available: 1, reserved: 0, sold: 0 });
-    const [event] = cloud.eventsFor(order.orderId, 'InventoryReservationFailed');
+    const [event] = cloud.events('InventoryReservationFailed', { orderId: order.orderId });
     expect(event?.detail.data).toEqual({
       orderId: order.orderId,
       customerId: CUSTOMER,
       shortages: [{ sku: short, requested: 2 }, { sku: missing, requested: 1 }],
       reason: `insufficient stock for ${short} (requested 2), ${missing} (requested 1)`,
     });
-    expect(cloud.eventsFor(order.orderId, 'InventoryReserved')).toEqual([]);
+    expect(cloud.events('InventoryReserved', { orderId: order.orderId })).toEqual([]);
   });
 
   it('50 concurrent orders for a SKU with stock 10 end with exactly 10 reserved and stock never below 0', async () => {
@@ -114,8 +114,8 @@ describe('reservation', () => {
     const orders = Array.from({ length: 50 }, () => placed([{ sku: name, quantity: 1 }]));
     await Promise.all(orders.map((order) => reserve(orderPlaced(order), lambdaContext)));
 
-    const reserved = orders.filter((o) => cloud.eventsFor(o.orderId, 'InventoryReserved').length === 1);
-    const failed = orders.filter((o) => cloud.eventsFor(o.orderId, 'InventoryReservationFailed').length === 1);
+    const reserved = orders.filter((o) => cloud.events('InventoryReserved', { orderId: o.orderId }).length === 1);
+    const failed = orders.filter((o) => cloud.events('InventoryReservationFailed', { orderId: o.orderId }).length === 1);
     expect(reserved).toHaveLength(10);
     expect(failed).toHaveLength(40);
     expect(await stockOf(name)).toEqual({ available: 0, reserved: 10, sold: 0 });
@@ -130,8 +130,8 @@ describe('reservation', () => {
     await reserve(event, lambdaContext);
     await Promise.all([reserve(event, lambdaContext), reserve(orderPlaced(order), lambdaContext)]);
     expect(await stockOf(name)).toEqual({ available: 3, reserved: 2, sold: 0 });
-    expect(cloud.eventsFor(order.orderId, 'InventoryReserved').length).toBeGreaterThanOrEqual(1);
-    expect(cloud.eventsFor(order.orderId, 'InventoryReservationFailed')).toEqual([]);
+    expect(cloud.events('InventoryReserved', { orderId: order.orderId }).length).toBeGreaterThanOrEqual(1);
+    expect(cloud.events('InventoryReservationFailed', { orderId: order.orderId })).toEqual([]);
   });
 
   it('keeps a failed order failed even if stock arrives before the redelivery', async () => {
@@ -142,8 +142,8 @@ describe('reservation', () => {
     await setStock(name, 5);
     await reserve(orderPlaced(order), lambdaContext);
     expect(await stockOf(name)).toEqual({ available: 5, reserved: 0, sold: 0 });
-    expect(cloud.eventsFor(order.orderId, 'InventoryReservationFailed')).toHaveLength(2);
-    expect(cloud.eventsFor(order.orderId, 'InventoryReserved')).toEqual([]);
+    expect(cloud.events('InventoryReservationFailed', { orderId: order.orderId })).toHaveLength(2);
+    expect(cloud.events('InventoryReserved', { orderId: order.orderId })).toEqual([]);
   });
 });
 

@@ -6,20 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiEvent, lambdaContext } from '../../support/api-event';
-import { busEvent, handlerEnvironment, type SagaCloud, startSagaCloud } from './support';
+import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
 
 const ORDERS_TABLE = `orders-${randomUUID()}`;
 const INVENTORY_TABLE = `inventory-${randomUUID()}`;
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
 
-let cloud: SagaCloud;
+let cloud: LocalAws;
 let placeOrder: typeof import('../../../lambda/orders/place-order').handler;
 let placeBatch: typeof import('../../../lambda/orders/place-order-batch').handler;
 let getOrder: typeof import('../../../lambda/orders/get-order').handler;
 let advance: typeof import('../../../lambda/orders/advance-status').handler;
 
 beforeAll(async () => {
-  cloud = await startSagaCloud();
+  cloud = await startLocalAws();
   await cloud.createTable(ORDERS_TABLE);
   await cloud.createTable(INVENTORY_TABLE);
   for (const [sku, price] of [['MUG', 1250], ['TEE', 1999], ['CAP', 800]] as const) {
@@ -72,7 +72,7 @@ describe('POST /orders', () => {
       currency: 'USD',
       history: [{ status: 'PENDING', event: 'OrderPlaced' }],
     });
-    const [event] = cloud.eventsFor(created.json.orderId, 'OrderPlaced');
+    const [event] = cloud.events('OrderPlaced', { orderId: created.json.orderId });
     expect(event).toMatchObject({ source: 'commerce.orders', detail: { metadata: { correlationId: 'req-1' } } });
     expect(event!.detail.data).toEqual({
       orderId: created.json.orderId,
@@ -143,7 +143,7 @@ describe('POST /orders/batch', () => {
     expect(result.json.results[17]).toMatchObject({ status: 'rejected', problems: [{ path: 'lines.0.quantity', message: 'must be at least 1' }] });
     expect(result.json.results[24]).toMatchObject({ status: 'rejected', error: 'ValidationError' });
     const accepted = result.json.results.filter((r: { status: string }) => r.status === 'accepted');
-    for (const order of accepted) expect(cloud.eventsFor(order.orderId, 'OrderPlaced')).toHaveLength(1);
+    for (const order of accepted) expect(cloud.events('OrderPlaced', { orderId: order.orderId })).toHaveLength(1);
 
     // The same batch again: the same orders, none made twice.
     const before = await storedOrderCount();
@@ -200,7 +200,7 @@ describe('order status consumer', () => {
       ['RESERVED', 'implied by PaymentCompleted'],
       ['PAID', undefined],
     ]);
-    expect(cloud.eventsFor(orderId, 'OrderFailed')).toEqual([]);
+    expect(cloud.events('OrderFailed', { orderId })).toEqual([]);
   });
 
   it('fails an order once with the reason, publishes OrderFailed, and again only for a redelivery of the same event', async () => {
@@ -218,7 +218,7 @@ describe('order status consumer', () => {
     expect(json.history.filter((h: { status: string }) => h.status === 'FAILED')).toEqual([
       expect.objectContaining({ reason: 'payment failed (CARD_DECLINED): the card was declined', eventId: failedEventId }),
     ]);
-    const failures = cloud.eventsFor(orderId, 'OrderFailed');
+    const failures = cloud.events('OrderFailed', { orderId });
     expect(failures.length).toBeGreaterThanOrEqual(1);
     expect(failures[0]!.detail.data).toEqual({
       orderId,
@@ -229,7 +229,7 @@ describe('order status consumer', () => {
     // Another event to the same effect (a new event id) does not publish again.
     const count = failures.length;
     await send('InventoryReservationFailed', 'commerce.inventory', { orderId, shortages: [{ sku: 'MUG', requested: 1 }] });
-    expect(cloud.eventsFor(orderId, 'OrderFailed')).toHaveLength(count);
+    expect(cloud.events('OrderFailed', { orderId })).toHaveLength(count);
   });
 
   it('records the short SKUs as the reason when the reservation fails', async () => {
@@ -238,6 +238,6 @@ describe('order status consumer', () => {
     const { json } = await read(orderId);
     expect(json).toMatchObject({ status: 'FAILED' });
     expect(json.history.at(-1)).toMatchObject({ status: 'FAILED', reason: 'insufficient stock for MUG (requested 1)' });
-    expect(cloud.eventsFor(orderId, 'OrderFailed')[0]!.detail.data.failedFrom).toBe('PENDING');
+    expect(cloud.events('OrderFailed', { orderId })[0]!.detail.data.failedFrom).toBe('PENDING');
   });
 });

@@ -8,17 +8,17 @@ import type { InventoryReserved } from '../../../lambda/domain/orders';
 import { SANDBOX_DECLINED_CUSTOMER, SANDBOX_TIMEOUT_CUSTOMER } from '../../../lambda/domain/payments';
 import { SandboxProvider } from '../../../lambda/payments/payment-provider';
 import { lambdaContext } from '../../support/api-event';
-import { busEvent, handlerEnvironment, type SagaCloud, startSagaCloud } from './support';
+import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
 
 const PAYMENTS_TABLE = `payments-${randomUUID()}`;
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
 
-let cloud: SagaCloud;
+let cloud: LocalAws;
 let charge: typeof import('../../../lambda/payments/charge-payment').handler;
 let providerCalls: jest.SpyInstance;
 
 beforeAll(async () => {
-  cloud = await startSagaCloud();
+  cloud = await startLocalAws();
   await cloud.createTable(PAYMENTS_TABLE);
   handlerEnvironment(cloud.endpoint, 'payments', { PAYMENTS_TABLE, PAYMENT_SANDBOX_LIMIT: '50000', PAYMENT_TIMEOUT_MS: '50' });
   // A spy on our own sandbox provider (not a mock of AWS): it counts the charges the handler makes.
@@ -50,7 +50,7 @@ describe('charging', () => {
     await charge(inventoryReserved(order), lambdaContext);
     const payment = await paymentOf(order.orderId);
     expect(payment).toMatchObject({ status: 'COMPLETED', amount: 2500, customerId: CUSTOMER, providerRef: `sandbox_order-${order.orderId}` });
-    const [event] = cloud.eventsFor(order.orderId, 'PaymentCompleted');
+    const [event] = cloud.events('PaymentCompleted', { orderId: order.orderId });
     expect(event?.detail.data).toEqual({
       orderId: order.orderId,
       customerId: CUSTOMER,
@@ -72,7 +72,7 @@ describe('charging', () => {
     await charge(event, lambdaContext);
     await charge(inventoryReserved(order), lambdaContext);
     expect(chargesFor(order.orderId)).toBe(1);
-    const completions = cloud.eventsFor(order.orderId, 'PaymentCompleted');
+    const completions = cloud.events('PaymentCompleted', { orderId: order.orderId });
     expect(completions.length).toBeGreaterThanOrEqual(2);
     expect(new Set(completions.map((e) => e.detail.data.paymentId)).size).toBe(1);
   });
@@ -85,9 +85,9 @@ describe('charging', () => {
     const order = reserved(customerId, total);
     await charge(inventoryReserved(order), lambdaContext);
     expect(await paymentOf(order.orderId)).toMatchObject({ status: 'FAILED', code });
-    const [event] = cloud.eventsFor(order.orderId, 'PaymentFailed');
+    const [event] = cloud.events('PaymentFailed', { orderId: order.orderId });
     expect(event?.detail.data).toMatchObject({ orderId: order.orderId, customerId, amount: total, code, reason: expect.any(String) });
-    expect(cloud.eventsFor(order.orderId, 'PaymentCompleted')).toEqual([]);
+    expect(cloud.events('PaymentCompleted', { orderId: order.orderId })).toEqual([]);
     // A redelivery does not call the provider again.
     await charge(inventoryReserved(order), lambdaContext);
     expect(chargesFor(order.orderId)).toBe(1);

@@ -11,7 +11,7 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { SANDBOX_DECLINED_CUSTOMER } from '../../../lambda/domain/payments';
 import { apiEvent, lambdaContext } from '../../support/api-event';
-import { busEvent, handlerEnvironment, type PublishedEntry, type SagaCloud, startSagaCloud } from './support';
+import { busEvent, handlerEnvironment, type PublishedEntry, type LocalAws, startLocalAws } from '../../support/aws';
 
 const tables = {
   ORDERS_TABLE: `orders-${randomUUID()}`,
@@ -30,13 +30,13 @@ interface Route {
   readonly consumer: Consumer;
 }
 
-let cloud: SagaCloud;
+let cloud: LocalAws;
 let routes: Route[];
 let placeOrder: typeof import('../../../lambda/orders/place-order').handler;
 let getOrder: typeof import('../../../lambda/orders/get-order').handler;
 
 beforeAll(async () => {
-  cloud = await startSagaCloud();
+  cloud = await startLocalAws();
   for (const name of Object.values(tables)) await cloud.createTable(name, { sortKey: name === tables.NOTIFICATIONS_TABLE });
   await cloud.dynamo.send(
     new PutCommand({
@@ -138,7 +138,7 @@ describe('the order saga', () => {
     expect(byChannel.email).toMatchObject({ status: 'SENT', template: 'order-confirmed', recipient: 'ad*@example.com' });
     expect(byChannel.sms).toMatchObject({ status: 'FAILED', recipient: '+*******0100', error: expect.any(String) });
     expect(byChannel.push).toMatchObject({ status: 'FAILED', provider: 'sns-push' });
-    expect(cloud.eventsFor(orderId, 'OrderNotificationsAttempted')[0]!.detail.data.attempts).toEqual(
+    expect(cloud.events('OrderNotificationsAttempted', { orderId })[0]!.detail.data.attempts).toEqual(
       expect.arrayContaining([{ channel: 'email', status: 'SENT' }, { channel: 'sms', status: 'FAILED' }, { channel: 'push', status: 'FAILED' }]),
     );
   });

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { apiEvent, lambdaContext } from '../../support/api-event';
-import { busEvent, handlerEnvironment, startSagaCloud, type SagaCloud } from '../orders/support';
+import { busEvent, handlerEnvironment, startLocalAws, type LocalAws } from '../../support/aws';
 
-let cloud: SagaCloud;
+let cloud: LocalAws;
 let createUser: typeof import('../../../lambda/users/create-user').handler;
 let getUser: typeof import('../../../lambda/users/get-user').handler;
 let statistics: typeof import('../../../lambda/users/update-statistics').handler;
@@ -16,7 +16,7 @@ const USERS = `users-${randomUUID()}`;
 const NOTIFICATIONS = `notifications-${randomUUID()}`;
 
 beforeAll(async () => {
-  cloud = await startSagaCloud();
+  cloud = await startLocalAws();
   await cloud.createTable(USERS);
   await cloud.createTable(NOTIFICATIONS, { sortKey: true });
   handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE: USERS, NOTIFICATIONS_TABLE: NOTIFICATIONS });
@@ -39,7 +39,7 @@ it('stores the user and its email reservation, and publishes UserCreated', async
   expect(stored.Item).toMatchObject({ ...input, userId: user.userId });
   const reservation = await cloud.dynamo.send(new GetCommand({ TableName: USERS, Key: { pk: `EMAIL#${input.email}` } }));
   expect(reservation.Item?.userId).toBe(user.userId);
-  const published = cloud.published.filter((e) => e.detailType === 'UserCreated' && e.detail.data.userId === user.userId);
+  const published = cloud.events('UserCreated', { userId: user.userId });
   expect(published).toHaveLength(1);
   expect(published[0]!.source).toBe('commerce.users');
   expect(published[0]!.detail.data).not.toHaveProperty('phone');

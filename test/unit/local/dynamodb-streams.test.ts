@@ -2,8 +2,6 @@
  * DynamoDB Streams of the local cloud: records captured by the DynamoDB layer
  * at the edge, read back with the real DynamoDBStreamsClient.
  */
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -22,57 +20,9 @@ import {
   ListStreamsCommand,
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
-import dynalite from 'dynalite';
 import { streamedTablesOf } from '../../../local/dynamodb/streams';
-import { DynamoDbLayer } from '../../../local/dynamodb/transactions';
-import type { EdgeHandler, StackResource } from '../../../local/types';
-
-// ------------------------------------------------------------ a minimal edge for the test
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-/** Routes by the SigV4 scope's service to `handler`; forwards to `emulator` when it returns undefined. */
-function edge(handler: EdgeHandler, emulator: string): Server {
-  return createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      const scope = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
-      const target = req.headers['x-amz-target'];
-      const answer = await handler({
-        method: req.method ?? 'POST',
-        url: req.url ?? '/',
-        headers: req.headers,
-        body,
-        service: scope?.[2] ?? '',
-        region: scope?.[1] ?? 'us-east-1',
-        ...(typeof target === 'string' ? { target } : {}),
-      });
-      if (answer) {
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end(answer.body ?? '');
-        return;
-      }
-      const { host: _host, ...headers } = req.headers;
-      const forwarded = request(new URL(req.url ?? '/', emulator), { method: req.method, headers }, (upstream) => {
-        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(res);
-      });
-      forwarded.end(body);
-    });
-  });
-}
+import type { StackResource } from '../../../local/types';
+import { startLayeredDynalite, type LayeredDynalite } from '../../support/dynalite';
 
 // ------------------------------------------------------------ fixture
 
@@ -97,21 +47,14 @@ function table(logicalId: string, name: string, spec: object | undefined, stream
   };
 }
 
-let dynamo: Server;
-let edgeServer: Server;
-let layer: DynamoDbLayer;
+let dynamo: LayeredDynalite;
 let client: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
 
 beforeAll(async () => {
-  dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoUrl = await listen(dynamo);
-  layer = new DynamoDbLayer({ endpoint: dynamoUrl, streamedTables: streamedTablesOf({ byType: (type) => resources.filter((r) => r.type === type) }) });
-  edgeServer = edge(layer.handler, dynamoUrl);
-  const edgeUrl = await listen(edgeServer);
-  const config = { endpoint: edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
-  client = new DynamoDBClient(config);
-  streams = new DynamoDBStreamsClient(config);
+  dynamo = await startLayeredDynalite({ streamedTables: streamedTablesOf({ byType: (type) => resources.filter((r) => r.type === type) }) });
+  client = new DynamoDBClient(dynamo.config);
+  streams = new DynamoDBStreamsClient(dynamo.config);
   for (const TableName of ['events', 'keys-only', 'new-only', 'plain']) {
     await client.send(
       new CreateTableCommand({
@@ -133,9 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.destroy();
   streams.destroy();
-  await close(edgeServer);
-  await layer.stop();
-  await close(dynamo);
+  await dynamo.stop();
 });
 
 const key = (pk: string, sk = 1) => ({ pk: { S: pk }, sk: { N: String(sk) } });

@@ -2,8 +2,6 @@
  * TransactWriteItems / TransactGetItems of the local cloud's DynamoDB layer,
  * through the real @aws-sdk/client-dynamodb against dynalite in process.
  */
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DynamoDBClient,
@@ -15,74 +13,19 @@ import {
   TransactionCanceledException,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import { DynamoDbLayer } from '../../../local/dynamodb/transactions';
-import type { EdgeHandler } from '../../../local/types';
-
-// ------------------------------------------------------------ a minimal edge for the test
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-/** Routes by the SigV4 scope's service to `handler`; forwards to `emulator` when it returns undefined. */
-function edge(handler: EdgeHandler, emulator: string): Server {
-  return createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      const scope = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
-      const target = req.headers['x-amz-target'];
-      const answer = await handler({
-        method: req.method ?? 'POST',
-        url: req.url ?? '/',
-        headers: req.headers,
-        body,
-        service: scope?.[2] ?? '',
-        region: scope?.[1] ?? 'us-east-1',
-        ...(typeof target === 'string' ? { target } : {}),
-      });
-      if (answer) {
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end(answer.body ?? '');
-        return;
-      }
-      const { host: _host, ...headers } = req.headers;
-      const forwarded = request(new URL(req.url ?? '/', emulator), { method: req.method, headers }, (upstream) => {
-        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-        upstream.pipe(res);
-      });
-      forwarded.end(body);
-    });
-  });
-}
+import { startLayeredDynalite, type LayeredDynalite } from '../../support/dynalite';
 
 // ------------------------------------------------------------ fixture
 
-let dynamo: Server;
-let edgeServer: Server;
-let layer: DynamoDbLayer;
+let dynamo: LayeredDynalite;
 let client: DynamoDBClient;
 
 const TABLE = 'inventory';
 const OTHER = 'orders';
 
 beforeAll(async () => {
-  dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoUrl = await listen(dynamo);
-  layer = new DynamoDbLayer({ endpoint: dynamoUrl });
-  edgeServer = edge(layer.handler, dynamoUrl);
-  const edgeUrl = await listen(edgeServer);
-  client = new DynamoDBClient({ endpoint: edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  dynamo = await startLayeredDynalite();
+  client = new DynamoDBClient(dynamo.config);
   for (const TableName of [TABLE, OTHER]) {
     await client.send(
       new CreateTableCommand({
@@ -97,9 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client.destroy();
-  await close(edgeServer);
-  await layer.stop();
-  await close(dynamo);
+  await dynamo.stop();
 });
 
 async function put(pk: string, attributes: Record<string, { N: string } | { S: string }> = {}, table = TABLE) {

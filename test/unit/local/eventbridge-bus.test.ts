@@ -4,8 +4,6 @@
  * fake LambdaInvoker (whose failures the tests choose) and the real SqsService
  * for SQS targets and dead-letter queues.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   DescribeRuleCommand,
   EventBridgeClient,
@@ -19,35 +17,11 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { EventBridgeService, type EventBridgeEvent, type PublishedEvent } from '../../../local/eventbridge/bus';
 import { SqsService } from '../../../local/sqs';
-import type { EdgeHandler, InvokeResult, LambdaInvoker, StackResource } from '../../../local/types';
+import type { InvokeResult, LambdaInvoker, StackResource } from '../../../local/types';
+import { serveEdgeHandler, type ServedHandler } from '../../support/edge-handler';
 import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
-
-/** Serves one EdgeHandler over HTTP, as the edge would route the service to it. */
-async function serve(handler: EdgeHandler, service: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = req.headers['x-amz-target'];
-      void handler({
-        method: req.method ?? 'POST',
-        url: req.url ?? '/',
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-        service,
-        region: 'us-east-1',
-        ...(typeof target === 'string' ? { target } : {}),
-      }).then((answer) => {
-        res.writeHead(answer?.status ?? 501, answer?.headers ?? {});
-        res.end(answer?.body ?? '');
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 const stackOf = (resources: StackResource[]) => localStack(resources);
 
@@ -137,15 +111,14 @@ let lambda: FakeLambda;
 let sqs: SqsService;
 let bus: EventBridgeService;
 let client: EventBridgeClient;
-let server: Server;
+let served: ServedHandler;
 const logged: string[] = [];
 
 beforeEach(async () => {
   lambda = new FakeLambda();
   sqs = new SqsService({ stack, edgeUrl: 'http://localhost:4566' });
   bus = new EventBridgeService({ stack, lambda, queues: sqs, retryBaseDelayMs: 1, log: (line) => logged.push(line) });
-  const served = await serve(bus.handler, 'events');
-  server = served.server;
+  served = await serveEdgeHandler(bus.handler, 'events');
   client = new EventBridgeClient({ endpoint: served.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 });
 
@@ -153,7 +126,7 @@ afterEach(async () => {
   client.destroy();
   await bus.stop();
   await sqs.stop();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served.close();
 });
 
 const userCreated = { EventBusName: BUS, Source: 'commerce.users', DetailType: 'UserCreated', Detail: JSON.stringify({ data: { userId: 'u-1' } }) };

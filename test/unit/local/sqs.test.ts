@@ -3,8 +3,6 @@
  * MD5 checksum validation on) against SqsService's EdgeHandler served on a
  * free port: proves the protocol as well as the behaviour.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -23,40 +21,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { SqsService } from '../../../local/sqs';
-import type { EdgeHandler, StackResource } from '../../../local/types';
+import type { StackResource } from '../../../local/types';
+import { serveEdgeHandler, type ServedHandler } from '../../support/edge-handler';
 import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
-
-/**
- * Serves one EdgeHandler over HTTP, as the edge would route the service to it.
- * `called` hears each X-Amz-Target once the handler has been called with it.
- */
-async function serve(handler: EdgeHandler, service: string, called?: (target: string | undefined) => void): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = req.headers['x-amz-target'];
-      const answering = handler({
-        method: req.method ?? 'POST',
-        url: req.url ?? '/',
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-        service,
-        region: 'us-east-1',
-        ...(typeof target === 'string' ? { target } : {}),
-      });
-      called?.(typeof target === 'string' ? target : undefined);
-      void answering.then((answer) => {
-        res.writeHead(answer?.status ?? 501, answer?.headers ?? {});
-        res.end(answer?.body ?? '');
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
 
 const stackOf = (resources: StackResource[]) => localStack(resources);
 
@@ -80,7 +49,7 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 let clock = Date.parse('2026-11-26T10:00:00Z');
 let sqs: SqsService;
 let client: SQSClient;
-let server: Server;
+let served: ServedHandler;
 /** Set by a test that needs to know when a call has reached the service. */
 let onCall: ((target: string | undefined) => void) | undefined;
 const ordersUrl = 'http://localhost:4566/000000000000/orders';
@@ -95,15 +64,14 @@ beforeEach(async () => {
     now: () => clock,
   });
   onCall = undefined;
-  const served = await serve(sqs.handler, 'sqs', (target) => onCall?.(target));
-  server = served.server;
+  served = await serveEdgeHandler(sqs.handler, 'sqs', (target) => onCall?.(target));
   client = new SQSClient({ endpoint: served.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 });
 
 afterEach(async () => {
   client.destroy();
   await sqs.stop();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await served.close();
 });
 
 const advance = (seconds: number) => {

@@ -1,9 +1,14 @@
 /**
- * What the analytics integration tests share, until test/support/aws.ts lands:
- * one AWS endpoint (the local cloud's edge) serving DynamoDB with transactions,
- * Kinesis (kinesalite), S3 (s3rver) and EventBridge PutEvents (captured here,
- * optionally failing), plus helpers to create what the stack would create and
- * to read back everything written.
+ * The harness of the integration tests (and the ingestion bench): one AWS
+ * endpoint, the local cloud's edge, serving DynamoDB with transactions (the
+ * local cloud's DynamoDB layer over dynalite), Kinesis (kinesalite), S3
+ * (s3rver) and EventBridge PutEvents (captured here, optionally failing). It
+ * creates what a stack would create (tables, streams, buckets), reads back
+ * everything written, and builds the events a trigger would deliver, so a test
+ * calls the real handlers with the real SDK clients and no AWS account.
+ *
+ * What is specific to a service (table names, its handlers' variables) stays
+ * in its tests.
  */
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,73 +23,59 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { DynamoDbLayer } from '../../../local/dynamodb/transactions';
-import { startEdge, type Edge } from '../../../local/edge';
-import { startEmulators, type Emulators } from '../../../local/emulators';
-import type { EventEnvelope } from '../../../lambda/shared/events';
+import type { EventBridgeEvent, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { DynamoDbLayer } from '../../local/dynamodb/transactions';
+import { startEdge, type Edge } from '../../local/edge';
+import { startEmulators } from '../../local/emulators';
+import type { EdgeHandler } from '../../local/types';
+import type { EventEnvelope } from '../../lambda/shared/events';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
+/** One PutEvents entry, its detail parsed. */
 export interface PublishedEntry {
   readonly source: string;
   readonly detailType: string;
   readonly detail: EventEnvelope<any>;
 }
 
-export interface AnalyticsCloud {
+export interface LocalAws {
+  /** The edge's URL, for `AWS_ENDPOINT_URL` (see `handlerEnvironment`). */
   readonly endpoint: string;
   readonly dynamo: DynamoDBDocumentClient;
   readonly kinesis: KinesisClient;
   readonly s3: S3Client;
   /** Every PutEvents entry accepted, in order. */
   readonly published: PublishedEntry[];
-  /** While true, PutEvents answers every entry as failed (InternalFailure). */
+  /** While true, PutEvents answers every entry as failed (InternalFailure) and keeps none. */
   failPutEvents: boolean;
+  /** The accepted entries of one detail-type whose data has every field of `about` (e.g. `{ orderId }`). */
+  events(detailType: string, about?: Readonly<Record<string, unknown>>): PublishedEntry[];
+  /** A table keyed like the stacks key theirs: string `pk`, and string `sk` when asked. */
   createTable(name: string, options?: { sortKey?: boolean }): Promise<void>;
   createBucket(name: string): Promise<void>;
+  /** A Kinesis stream, resolved once it is ACTIVE. */
   createStream(name: string, shards?: number): Promise<void>;
   /** Every object under `prefix`: key and body. */
   objects(bucket: string, prefix: string): Promise<{ key: string; body: string }[]>;
   /** Every record of every shard, oldest first per shard, as a Lambda Kinesis record. */
   records(stream: string): Promise<KinesisStreamRecord[]>;
+  /** Every item of a table (consistent read). */
   scan(table: string): Promise<Record<string, any>[]>;
   stop(): Promise<void>;
 }
 
-export async function startAnalyticsCloud(): Promise<AnalyticsCloud> {
-  const emulators: Emulators = await startEmulators({ host: '127.0.0.1' });
-  const layer = new DynamoDbLayer({ endpoint: emulators.dynamodb });
+/** Starts the emulators, the DynamoDB layer (handed dynalite's listener, as local/cloud.ts does) and the edge. */
+export async function startLocalAws(): Promise<LocalAws> {
+  const emulators = await startEmulators({ host: '127.0.0.1' });
+  const layer = new DynamoDbLayer({ endpoint: emulators.dynamodb, listener: emulators.listeners.dynamodb });
   const published: PublishedEntry[] = [];
   const state = { failPutEvents: false };
   const edge: Edge = await startEdge({
     host: '127.0.0.1',
-    upstreams: { dynamodb: emulators.dynamodb, kinesis: emulators.kinesis, s3: emulators.s3 },
-    handlers: {
-      dynamodb: [layer.handler],
-      events: [
-        async (request) => {
-          const { Entries } = JSON.parse(request.body.toString('utf8')) as {
-            Entries: { Source: string; DetailType: string; Detail: string }[];
-          };
-          const failing = state.failPutEvents;
-          if (!failing) {
-            for (const entry of Entries) {
-              published.push({ source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail) });
-            }
-          }
-          const results = Entries.map(() =>
-            failing ? { ErrorCode: 'InternalFailure', ErrorMessage: 'injected' } : { EventId: randomUUID() },
-          );
-          return {
-            status: 200,
-            headers: { 'content-type': 'application/x-amz-json-1.1' },
-            body: JSON.stringify({ FailedEntryCount: failing ? Entries.length : 0, Entries: results }),
-          };
-        },
-      ],
-    },
+    upstreams: { kinesis: emulators.kinesis, s3: emulators.s3 },
+    handlers: { dynamodb: [layer.handler], events: [capturePutEvents(published, () => state.failPutEvents)] },
   });
   const dynamoClient = new DynamoDBClient({ endpoint: edge.url, region, credentials });
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
@@ -110,6 +101,10 @@ export async function startAnalyticsCloud(): Promise<AnalyticsCloud> {
     set failPutEvents(value: boolean) {
       state.failPutEvents = value;
     },
+    events: (detailType, about = {}) =>
+      published.filter(
+        (entry) => entry.detailType === detailType && Object.entries(about).every(([field, value]) => entry.detail.data?.[field] === value),
+      ),
     async createTable(name, options = {}) {
       const keys = options.sortKey ? ['pk', 'sk'] : ['pk'];
       await dynamoClient.send(
@@ -182,6 +177,63 @@ export async function startAnalyticsCloud(): Promise<AnalyticsCloud> {
   };
 }
 
+/**
+ * EventBridge's PutEvents, answered here: each entry is appended to
+ * `published`, or, while `failing()`, every entry is answered as failed (so a
+ * handler's FailedEntryCount check can be seen at work) and none is kept.
+ */
+function capturePutEvents(published: PublishedEntry[], failing: () => boolean): EdgeHandler {
+  return async (request) => {
+    const { Entries } = JSON.parse(request.body.toString('utf8')) as {
+      Entries: { Source: string; DetailType: string; Detail: string }[];
+    };
+    const fail = failing();
+    if (!fail) {
+      for (const entry of Entries) {
+        published.push({ source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail) });
+      }
+    }
+    const results = Entries.map(() => (fail ? { ErrorCode: 'InternalFailure', ErrorMessage: 'injected' } : { EventId: randomUUID() }));
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ FailedEntryCount: fail ? Entries.length : 0, Entries: results }),
+    };
+  };
+}
+
+/**
+ * Points the handlers at the endpoint, names their service and sets their own
+ * variables (table names...). Call before importing a handler module: handlers
+ * read their environment at import.
+ */
+export function handlerEnvironment(endpoint: string, service: string, variables: Record<string, string>): void {
+  process.env.AWS_ENDPOINT_URL = endpoint;
+  process.env.EVENT_BUS_NAME = 'test-bus'; // PutEvents is captured whatever the bus
+  process.env.POWERTOOLS_SERVICE_NAME = service;
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // no EMF lines in test output
+  Object.assign(process.env, variables);
+}
+
+/** An event as an EventBridge rule delivers it to a Lambda target, with the platform envelope. */
+// `any` data: tests also send partial or malformed data on purpose, as a bus could.
+export function busEvent(detailType: string, source: string, data: object, eventId: string = randomUUID()): EventBridgeEvent<string, EventEnvelope<any>> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source,
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region,
+    resources: [],
+    detail: { metadata: { eventId, correlationId: `test-${eventId}`, occurredAt: new Date().toISOString(), version: 1 }, data },
+  };
+}
+
+/** Lambda's event for a batch of records, as an event source mapping delivers it. */
+export const kinesisEvent = (records: readonly KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: [...records] });
+
 function lambdaRecord(
   stream: string,
   shardId: string,
@@ -203,16 +255,4 @@ function lambdaRecord(
     awsRegion: region,
     eventSourceARN: `arn:aws:kinesis:${region}:000000000000:stream/${stream}`,
   };
-}
-
-/** Lambda's event for a batch of records, as an event source mapping delivers it. */
-export const kinesisEvent = (records: readonly KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: [...records] });
-
-/** Points the handlers at the endpoint; call before importing a handler (they read env at import). */
-export function handlerEnvironment(endpoint: string, service: string, variables: Record<string, string>): void {
-  process.env.AWS_ENDPOINT_URL = endpoint;
-  process.env.EVENT_BUS_NAME = 'analytics-bus';
-  process.env.POWERTOOLS_SERVICE_NAME = service;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // no EMF lines in test output
-  Object.assign(process.env, variables);
 }
