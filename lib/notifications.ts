@@ -10,13 +10,22 @@ import { table } from './tables';
 export interface NotificationsProps {
   readonly config: StageConfig;
   readonly events: EventBus;
+  /** Where users' contact data lives (read when notifying them, never carried in events). */
+  readonly usersTable: dynamodb.ITable;
+}
+
+export interface ConsumerOptions {
+  /** Reads users' contact data (GetItem on the users table, its name in USERS_TABLE). */
+  readonly readsContacts?: boolean;
 }
 
 /**
  * The notifications context: a record of every attempt (channel, masked
- * recipient, template, status) and the consumers that send them. Delivery goes
- * through SES / SNS only when the stage config enables it; otherwise attempts are
- * recorded and nothing leaves the account.
+ * recipient, template, status) and the consumers that send them — the welcome
+ * email on `UserCreated` and the loyalty thank-you (email, SMS, push) on
+ * `HighEngagementDetected` here, the order notices in the order saga. Delivery
+ * goes through SES / SNS only when the stage config enables it; otherwise
+ * attempts are recorded and nothing leaves the account.
  */
 export class Notifications extends Construct {
   readonly table: dynamodb.Table;
@@ -26,12 +35,26 @@ export class Notifications extends Construct {
     this.table = table(this, 'Table', props.config, { sortKey: 'sk' });
     const welcome = this.consumer('Welcome', 'notifications/welcome.ts', 'On UserCreated: welcome email');
     props.events.subscribe('WelcomeNotification', { detailTypes: ['UserCreated'], sources: ['commerce.users'] }, welcome);
+    const thanks = this.consumer(
+      'LoyaltyThanks',
+      'notifications/loyalty-thanks.ts',
+      'On HighEngagementDetected: thank-you email, SMS and push, once per user',
+      { readsContacts: true },
+    );
+    props.events.subscribe(
+      'LoyaltyThanksNotification',
+      { detailTypes: ['HighEngagementDetected'], sources: ['commerce.analytics'] },
+      thanks,
+    );
     new CfnOutput(this, 'TableName', { key: 'NotificationsTableName', value: this.table.tableName });
   }
 
-  /** A function that records attempts in the table and may deliver through the stage's providers. */
-  consumer(id: string, entry: string, description: string): ServiceFunction {
-    const { config } = this.props;
+  /**
+   * A function that records attempts in the table and may deliver through the
+   * stage's providers; with `readsContacts`, it may also read users' contact data.
+   */
+  consumer(id: string, entry: string, description: string, options: ConsumerOptions = {}): ServiceFunction {
+    const { config, usersTable } = this.props;
     const fn = new ServiceFunction(this, id, {
       entry,
       service: 'notifications',
@@ -44,6 +67,10 @@ export class Notifications extends Construct {
       },
     });
     this.table.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    if (options.readsContacts) {
+      usersTable.grant(fn, 'dynamodb:GetItem');
+      fn.addEnvironment('USERS_TABLE', usersTable.tableName);
+    }
     const stack = Stack.of(this);
     if (config.sesSender) {
       fn.addToRolePolicy(

@@ -173,9 +173,8 @@ export class Orders extends Construct {
 }
 
 export interface OrderSagaProps extends ContextProps {
+  /** Provides the consumer that tells customers (it reads their contact data from the users table). */
   readonly notifications: Notifications;
-  /** Where customers' contact data lives (read when notifying them). */
-  readonly usersTable: dynamodb.ITable;
   /** Largest amount (cents) the sandbox provider approves; 10 000.00 by default. */
   readonly sandboxLimit?: number;
 }
@@ -194,7 +193,7 @@ export class OrderSaga extends Construct {
 
   constructor(scope: Construct, id: string, props: OrderSagaProps) {
     super(scope, id);
-    const { config, api, events, notifications, usersTable } = props;
+    const { config, api, events, notifications } = props;
     this.inventory = new Inventory(this, 'Inventory', { config, api, events });
     this.orders = new Orders(this, 'Orders', { config, api, events, inventoryTable: this.inventory.table });
     this.payments = new Payments(this, 'Payments', {
@@ -208,10 +207,9 @@ export class OrderSaga extends Construct {
       'OrderNotifications',
       'notifications/order-notifications.ts',
       'On PaymentCompleted / OrderFailed: email, SMS and push; publish OrderNotificationsAttempted',
+      // Contact data is read from the users table when sending, never carried in (archived) events.
+      { readsContacts: true },
     );
-    // Contact data is read from the users table when sending, never carried in (archived) events.
-    usersTable.grant(notify, 'dynamodb:GetItem');
-    notify.addEnvironment('USERS_TABLE', usersTable.tableName);
     events.allowPublishing(notify);
     events.subscribe(
       'OrderNotifications',

@@ -27,8 +27,8 @@ export class PlatformStack extends Stack {
     const events = new EventBus(this, 'Events', config);
     const api = new Api(this, 'Api', config);
     const users = new Users(this, 'Users', { config, api, events });
-    const notifications = new Notifications(this, 'Notifications', { config, events });
-    new OrderSaga(this, 'OrderSaga', { config, api, events, notifications, usersTable: users.table });
+    const notifications = new Notifications(this, 'Notifications', { config, events, usersTable: users.table });
+    new OrderSaga(this, 'OrderSaga', { config, api, events, notifications });
     new UserBatches(this, 'UserBatches', { config, api, events, usersTable: users.table });
     const analytics = new Analytics(this, 'Analytics', { config, api, events });
     // The daily cost report lands under reports/cost/ of the raw-logs bucket (its lifecycle touches raw/ only).

@@ -21,6 +21,10 @@ const TEMPLATES = {
     text: 'Your order {orderId} of {total} is paid and confirmed.',
   },
   'order-failed': { subject: 'Order {orderId} could not be completed', text: 'Order {orderId} failed: {reason}.' },
+  'loyalty-thanks': {
+    subject: 'Thank you, {name}!',
+    text: 'Hi {name}, thank you for being one of our most engaged customers. We are glad to have you with us.',
+  },
 } as const satisfies Record<string, Message>;
 
 export type TemplateName = keyof typeof TEMPLATES;
@@ -30,4 +34,28 @@ export function render(template: TemplateName, values: NotificationRequest['valu
   const fill = (text: string) => text.replace(/\{(\w+)\}/g, (match, key: string) => String(values[key] ?? match));
   const { subject, text } = TEMPLATES[template];
   return { subject: fill(subject), text: fill(text) };
+}
+
+/** How to reach a user: read from the users table when notifying, never carried in events (archived, dead-lettered). */
+export interface Contact {
+  readonly name: string;
+  readonly email: string;
+  readonly phone: string;
+}
+
+/**
+ * One notice on every channel, to be sent in parallel: email and SMS to the
+ * user's contact data, push to the user's devices (addressed by user id).
+ */
+export function onEveryChannel(
+  userId: string,
+  contact: Contact,
+  template: TemplateName,
+  values: NotificationRequest['values'],
+): NotificationRequest[] {
+  return [
+    { channel: 'email', recipient: contact.email, template, values },
+    { channel: 'sms', recipient: contact.phone, template, values },
+    { channel: 'push', recipient: userId, template, values },
+  ];
 }

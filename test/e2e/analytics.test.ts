@@ -1,13 +1,14 @@
 /**
  * Activity analytics end to end: POST /activity -> Kinesis -> the engagement
- * consumer -> GET /users/{userId}/engagement, and the cached POST /users/batch.
+ * consumer -> GET /users/{userId}/engagement and, once per user, HighEngagementDetected
+ * -> the loyalty thank-you; and the cached POST /users/batch.
  * Expected scores are computed here from the documented rules (DESIGN.md:
  * duration over 60 s +10, purchase +20), not with the domain's own function,
  * so a wrong rule in lambda/domain fails this test instead of agreeing with it.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ACTIVITY_TYPES, type ActivityType } from '../../lambda/domain/activity';
 import { stageConfig } from '../../lib/config';
 import { api, eventually, output, target, type Target } from './target';
@@ -78,6 +79,30 @@ const engagementWhen = (userId: string, what: string, ready: (engagement: any) =
     },
     timeoutMs,
   );
+
+/** A registered user (the thank-you for high engagement needs contact data); returns its id. */
+async function registeredUser(): Promise<string> {
+  const response = await api('POST', '/users', {
+    body: { name: 'Engaged Customer', email: `e2e-engaged-${randomUUID()}@example.com`, phone: '+14155550100' },
+  });
+  expect(response.status).toBe(201);
+  return response.json.userId;
+}
+
+/** The loyalty thank-you attempts recorded for a user in the notifications table (found by the stack outputs), by key. */
+async function thanksOf(userId: string) {
+  const { Items } = await dynamo.send(
+    new QueryCommand({
+      TableName: output(stack.outputs, 'NotificationsTableName'),
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#template = :template',
+      ExpressionAttributeNames: { '#template': 'template' },
+      ExpressionAttributeValues: { ':pk': `USER#${userId}`, ':template': 'loyalty-thanks' },
+      ConsistentRead: true,
+    }),
+  );
+  return (Items ?? []).sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
+}
 
 let stack: Target;
 beforeAll(async () => {
@@ -160,8 +185,8 @@ describe('activity analytics over HTTP and the real stream', () => {
     expect((await engagementOf(stranger)).status).toBe(404);
   });
 
-  it('flags a user as highly engaged once, when the total crosses the threshold, and never again', async () => {
-    const userId = randomUUID();
+  it('flags a user as highly engaged once, when the total crosses the threshold, thanks them once, and never again', async () => {
+    const userId = await registeredUser();
     // Long visits of 10 points each up to just below the threshold, events that score nothing, then a purchase (+20).
     const longVisits = Math.ceil(THRESHOLD / 10) - 1;
     const crossing = [
@@ -172,12 +197,31 @@ describe('activity analytics over HTTP and the real stream', () => {
     ];
     const sentAt = Date.now();
     await postActivity(crossing);
-    const crossed = await engagementWhen(userId, 'the flag after crossing', (e) => e.eventCount === crossing.length);
+    // The flag is set after the crossing event is counted: wait for both.
+    const crossed = await engagementWhen(userId, 'the flag after crossing', (e) => e.eventCount === crossing.length && e.highEngagementAt);
     expect(crossed.totalScore).toBe(longVisits * 10 + 20);
     expect(crossed.totalScore - 20).toBeLessThan(THRESHOLD);
     expect(crossed.totalScore).toBeGreaterThanOrEqual(THRESHOLD);
     expect(crossed.highEngagementAt).toEqual(expect.any(String));
     expect(Date.parse(crossed.highEngagementAt)).toBeGreaterThanOrEqual(sentAt - 5_000);
+
+    // HighEngagementDetected -> the notifications consumer thanks the user on every channel. Attempts are keyed
+    // by event id, so one set (one record per channel, one event id) means one publication reached the consumer.
+    const thanks = await eventually(
+      `the thank-you for high engagement (user ${userId})`,
+      async () => {
+        const found = await thanksOf(userId);
+        // Claimed attempts are SENDING until their provider answers.
+        if (found.length >= 3 && found.every((item) => item.status !== 'SENDING')) return found;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        return undefined;
+      },
+      30_000,
+    );
+    expect(thanks.map((item) => item.channel)).toEqual(['email', 'push', 'sms']);
+    expect(new Set(thanks.map((item) => String(item.sk).split('#')[0])).size).toBe(1);
+    for (const item of thanks) expect(item).toMatchObject({ template: 'loyalty-thanks', status: expect.stringMatching(/^(SENT|FAILED)$/) });
+    expect(thanks.find((item) => item.channel === 'email')!.recipient).toMatch(/^e2\*+@example\.com$/);
 
     // More points after crossing, in two requests (each scoring event re-checks the threshold): the flag never moves.
     const after = [activity(userId, 'purchase', 300), activity(userId, 'add_to_cart', 90)];
@@ -186,6 +230,13 @@ describe('activity analytics over HTTP and the real stream', () => {
     const later = await engagementWhen(userId, 'the events after crossing', (e) => e.eventCount === crossing.length + 2);
     expect(later).toMatchObject(expectedEngagement(userId, [...crossing, ...after]));
     expect(later.highEngagementAt).toBe(crossed.highEngagementAt);
+
+    // ...and the user is never thanked again: the same single set, checked repeatedly for a few seconds
+    // (a second HighEngagementDetected would be delivered and recorded within them).
+    for (const until = Date.now() + 3_000; Date.now() < until; ) {
+      expect(await thanksOf(userId)).toEqual(thanks);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   });
 
   it('answers 404 for a user with no activity and 400 for a malformed id', async () => {

@@ -172,6 +172,62 @@ describe('analytics: stream and consumer', () => {
   });
 });
 
+describe('analytics: the HighEngagementDetected consumer', () => {
+  const thanks = () => functionId('NotificationsLoyaltyThanks');
+  const rule = () => only('AWS::Events::Rule', 'EventsLoyaltyThanksNotificationRule');
+
+  it('routes HighEngagementDetected from analytics to the loyalty thank-you, with retries and a DLQ', () => {
+    const [, { Properties }] = rule();
+    const [dlqId, dlq] = only('AWS::SQS::Queue', 'EventsLoyaltyThanksNotificationDlq');
+    expect(Properties.EventPattern).toEqual({ source: ['commerce.analytics'], 'detail-type': ['HighEngagementDetected'] });
+    expect(Properties.EventBusName).toEqual({ Ref: only('AWS::Events::EventBus', 'EventsBus')[0] });
+    expect(Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [thanks(), 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+      }),
+    ]);
+    expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    // The function's own asynchronous failures go to the same DLQ, and an alarm watches it.
+    const [, invokeConfig] = only('AWS::Lambda::EventInvokeConfig', 'NotificationsLoyaltyThanks');
+    expect(invokeConfig.Properties).toMatchObject({
+      FunctionName: { Ref: thanks() },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+    });
+    expect(ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties)).toContainEqual(
+      expect.objectContaining({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+      }),
+    );
+  });
+
+  it('is the only consumer of HighEngagementDetected', () => {
+    const consumers = ofType('AWS::Events::Rule').filter(([, r]) =>
+      JSON.stringify(r.Properties.EventPattern ?? {}).includes('HighEngagementDetected'),
+    );
+    expect(consumers.map(([id]) => id)).toEqual([rule()[0]]);
+  });
+
+  it('lets the thank-you get one user and record attempts, nothing more (record-only in dev)', () => {
+    expect(actionsOf(thanks())).toEqual(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
+    );
+    const tableArn = (prefix: string) => [{ 'Fn::GetAtt': [only('AWS::DynamoDB::Table', prefix)[0], 'Arn'] }];
+    expect(resourcesFor(thanks(), 'dynamodb:GetItem')).toEqual([tableArn('UsersTable')]);
+    expect(resourcesFor(thanks(), 'dynamodb:PutItem')).toEqual([tableArn('NotificationsTable')]);
+    expect(resources[thanks()]!.Properties.Environment.Variables).toMatchObject({
+      USERS_TABLE: { Ref: only('AWS::DynamoDB::Table', 'UsersTable')[0] },
+      NOTIFICATIONS_TABLE: { Ref: only('AWS::DynamoDB::Table', 'NotificationsTable')[0] },
+      SNS_DELIVERY: 'false',
+      POWERTOOLS_SERVICE_NAME: 'notifications',
+    });
+    expect(resources[thanks()]!.Properties.Environment.Variables.SES_SENDER).toBeUndefined();
+  });
+});
+
 describe('analytics and user batches: routes and tables', () => {
   it('serves POST /activity, GET /users/{userId}/engagement and POST /users/batch', () => {
     const paths = ofType('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart);
@@ -255,9 +311,10 @@ describe('analytics and user batches: bundles', () => {
       ...process.env,
       AWS_REGION: 'us-east-1',
       USERS_TABLE: 't', IDEMPOTENCY_TABLE: 't', ENGAGEMENT_TABLE: 't', STATS_TABLE: 't',
-      RAW_BUCKET: 'b', ANALYTICS_STREAM: 's', EVENT_BUS_NAME: 'b', HIGH_ENGAGEMENT_THRESHOLD: '100',
+      RAW_BUCKET: 'b', ANALYTICS_STREAM: 's', EVENT_BUS_NAME: 'b', HIGH_ENGAGEMENT_THRESHOLD: '100', NOTIFICATIONS_TABLE: 't',
     };
-    for (const prefix of ['AnalyticsIngestActivity', 'AnalyticsAggregateEngagement', 'AnalyticsGetEngagement', 'UserBatchesCreateUsers']) {
+    const handlers = ['AnalyticsIngestActivity', 'AnalyticsAggregateEngagement', 'AnalyticsGetEngagement', 'UserBatchesCreateUsers', 'NotificationsLoyaltyThanks'];
+    for (const prefix of handlers) {
       const fn = resources[functionId(prefix)]!;
       const bundle = path.join(dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
       const exported = fn.Properties.Handler.split('.').pop();
