@@ -17,9 +17,6 @@ const base = {
 
 module.exports = {
   testTimeout: 30_000,
-  // The e2e global setup runs the local cloud in jest's own process; its
-  // kept-alive sockets must not hold the run open after teardown has stopped it.
-  forceExit: true,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...base, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },

@@ -1,5 +1,8 @@
+/**
+ * Stops the local cloud if global-setup started one. (Not decided by E2E_API_URL:
+ * global-setup sets it itself when it starts the local cloud.)
+ */
 export default async function globalTeardown(): Promise<void> {
-  if (process.env.E2E_API_URL) return;
   const { stopForTests } = await import('./local-target');
   await stopForTests();
 }

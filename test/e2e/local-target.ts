@@ -14,6 +14,8 @@ const ROOT = path.join(__dirname, '..', '..');
 const holder = globalThis as { __localCloud?: LocalCloud };
 
 export async function startForTests(): Promise<void> {
+  // This machine may run Node 20; the functions declare Node 22. The SDK's banner about it is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const work = mkdtempSync(path.join(tmpdir(), 'e2e-'));
   const assemblyDir = path.join(work, 'cdk.out');
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '-o', assemblyDir], {
