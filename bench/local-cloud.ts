@@ -58,7 +58,7 @@ async function main() {
     }
 
     const cpu = (run: Run) => `${run.cpuMs.cloud.toFixed(2)} / ${run.cpuMs.workers.toFixed(2)} / ${run.cpuMs.loadGenerator.toFixed(2)}`;
-    const workers = maxWorkersPerFunction ?? `default (${Math.max(2, availableParallelism())})`;
+    const workers = maxWorkersPerFunction ?? `default (${2 * availableParallelism()})`;
     console.log(`\n${availableParallelism()} cores, Node ${process.version}, max workers per function ${workers}`);
     console.log(`local cloud started in ${startMs.toFixed(0)} ms (synth excluded)\n`);
     printTable(

@@ -45,10 +45,11 @@ export interface LambdaRuntimeOptions {
   /**
    * Most worker processes per function when no reserved concurrency limits it. Calls
    * beyond it wait for a free worker instead of being throttled (Lambda would scale
-   * further; this machine should not fork hundreds of processes). Default: the number
-   * of cores (at least 2). More processes than cores only share the same cores: under
-   * load each invocation then costs twice the CPU (measured in BENCHMARKS.md). Raise it
-   * for functions that mostly wait (e.g. on a slow provider).
+   * further; this machine should not fork hundreds of processes). Default: twice the
+   * number of cores. A worker spends part of each invocation waiting for the edge, so two
+   * per core keep the cores busy; more only share them, and under load each invocation
+   * then costs up to twice the CPU (measured in BENCHMARKS.md). Raise it for functions
+   * that mostly wait (e.g. on a slow provider).
    */
   readonly maxWorkersPerFunction?: number;
   /** An idle worker is stopped after this long, as Lambda reclaims idle environments. Default 10 minutes. */
@@ -335,7 +336,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.workerScript = options.workerScript ?? path.join(__dirname, 'worker.mjs');
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 1000;
-    this.maxWorkers = Math.max(1, options.maxWorkersPerFunction ?? Math.max(2, availableParallelism()));
+    this.maxWorkers = Math.max(1, options.maxWorkersPerFunction ?? 2 * availableParallelism());
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.initTimeoutMs = options.initTimeoutMs ?? 10_000;
     for (const fn of readFunctions(options.stack)) {
