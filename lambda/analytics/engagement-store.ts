@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ACTIVITY_TYPES, type ActivityEvent, type ActivityType } from '#domain/activity';
 import { type Engagement, zeroCounts } from '#domain/engagement';
-import { failedConditions, firstTimeOnly } from '#shared/dynamo';
+import { conditionHeld, firstTimeOnly } from '#shared/dynamo';
 
 /** Per-user engagement aggregates. The consumer depends on this port; DynamoEngagementStore is the adapter. */
 export interface EngagementStore {
@@ -23,8 +23,6 @@ export interface EngagementStore {
 const engagementKey = (userId: string) => ({ pk: `ENGAGEMENT#${userId}` });
 const countAttribute = (type: ActivityType) => `count_${type}`;
 
-const isConditionFailure = (error: unknown) => (error as { name?: string })?.name === 'ConditionalCheckFailedException';
-
 /**
  * One table: `ENGAGEMENT#<userId>` holds a user's aggregate (totalScore,
  * eventCount, `count_<type>` per activity type, lastActivityAt/Type,
@@ -39,8 +37,9 @@ export class DynamoEngagementStore implements EngagementStore {
   ) {}
 
   async count(event: ActivityEvent): Promise<boolean> {
-    try {
-      await this.client.send(
+    // False when the SEEN marker (item 0) already exists: a redelivery.
+    return conditionHeld(
+      this.client.send(
         new TransactWriteCommand({
           TransactItems: [
             firstTimeOnly(this.tableName, { pk: `SEEN#engagement#${event.eventId}` }),
@@ -55,17 +54,14 @@ export class DynamoEngagementStore implements EngagementStore {
             },
           ],
         }),
-      );
-      return true;
-    } catch (error) {
-      if (failedConditions(error).includes(0)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async advanceLastActivity(event: ActivityEvent): Promise<void> {
-    try {
-      await this.client.send(
+    // A refused condition means a later activity is already recorded: nothing to do.
+    await conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: engagementKey(event.userId),
@@ -74,34 +70,30 @@ export class DynamoEngagementStore implements EngagementStore {
           ConditionExpression: 'attribute_not_exists(lastActivityAt) OR lastActivityAt < :at',
           ExpressionAttributeValues: { ':at': event.timestamp, ':type': event.activityType, ':userId': event.userId },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // a later activity is already recorded
-    }
+      ),
+    );
   }
 
   async flagHighEngagement(userId: string, threshold: number, at: string): Promise<Engagement | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: engagementKey(userId),
-          UpdateExpression: 'SET highEngagementAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(highEngagementAt) AND totalScore >= :threshold',
-          ExpressionAttributeValues: { ':at': at, ':threshold': threshold },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes ? toEngagement(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    const write = this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: engagementKey(userId),
+        UpdateExpression: 'SET highEngagementAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(highEngagementAt) AND totalScore >= :threshold',
+        ExpressionAttributeValues: { ':at': at, ':threshold': threshold },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    if (!(await conditionHeld(write))) return undefined;
+    const { Attributes } = await write;
+    return Attributes ? toEngagement(Attributes) : undefined;
   }
 
   async unflagHighEngagement(userId: string, at: string): Promise<void> {
-    try {
-      await this.client.send(
+    // A refused condition means the flag is someone else's (or gone): leave it.
+    await conditionHeld(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: engagementKey(userId),
@@ -109,10 +101,8 @@ export class DynamoEngagementStore implements EngagementStore {
           ConditionExpression: 'highEngagementAt = :at',
           ExpressionAttributeValues: { ':at': at },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // someone else's flag: leave it
-    }
+      ),
+    );
   }
 
   async get(userId: string): Promise<Engagement | undefined> {

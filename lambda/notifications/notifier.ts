@@ -1,6 +1,7 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Channel, type NotificationRequest, render } from '#domain/notifications';
 import { maskRecipient } from '#domain/masking';
+import { conditionHeld } from '#shared/dynamo';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import type { ChannelProvider } from './providers';
 
@@ -51,9 +52,10 @@ export class Notifier {
     }
   }
 
-  private async claim(key: { pk: string; sk: string }, request: NotificationRequest, provider: string) {
-    try {
-      await this.client.send(
+  /** True when this delivery may send: no attempt yet, or only a FAILED one. */
+  private async claim(key: { pk: string; sk: string }, request: NotificationRequest, provider: string): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -69,12 +71,8 @@ export class Notifier {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':failed': 'FAILED' },
         }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   private async finish(key: { pk: string; sk: string }, status: 'SENT' | 'FAILED', error?: string) {
