@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { HANDLER_BUNDLING } from '../lib/bundling';
-import { importTimeMs, printTable, progress } from './support';
+import { importTimeMs, printTable, progress, runBench } from './support';
 
 const ROOT = path.join(__dirname, '..');
 const OUT = mkdtempSync(path.join(tmpdir(), 'bench-bundle-'));
@@ -124,7 +124,4 @@ async function main() {
   console.log(`\nImport time: median of 7 fresh \`node\` processes, ${process.version}, ${process.arch}. Budget: ≤ 500 KB and ≤ 1.5x the SDK-only import.`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

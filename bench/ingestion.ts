@@ -16,7 +16,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { apiEvent, lambdaContext } from '../test/support/api-event';
 import { type LocalAws, handlerEnvironment, startLocalAws } from '../test/support/aws';
 import type { ActivityNames } from './naive-ingestion';
-import { printTable, progress } from './support';
+import { printTable, progress, runBench } from './support';
 
 /** Events per request: the endpoint's maximum. */
 const REQUEST_EVENTS = 500;
@@ -196,10 +196,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

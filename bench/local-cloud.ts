@@ -16,7 +16,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startLocalCloud } from '../local/cloud';
-import { printTable, progress } from './support';
+import { printTable, progress, runBench } from './support';
 
 const CONNECTIONS = [1, 10, 50] as const;
 const AUTOCANNON = require.resolve('autocannon/autocannon.js');
@@ -122,10 +122,4 @@ function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

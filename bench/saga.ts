@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalCloud } from '../local/cloud';
-import { mapConcurrent, median, percentile, printTable, progress } from './support';
+import { mapConcurrent, median, percentile, printTable, progress, runBench } from './support';
 
 const STATE_DIR = 'bench/out/saga-state';
 const ORDERS = 100;
@@ -165,10 +165,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

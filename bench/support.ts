@@ -55,3 +55,14 @@ export async function mapConcurrent<T>(count: number, concurrency: number, task:
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return results;
 }
+
+/** Runs a benchmark's `main` and exits: 0 when it resolved, 1 with the error printed when it threw. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
