@@ -1,17 +1,30 @@
 /**
  * `npm start` (= `cdk synth` then `local up`) and `npm run local -- <command>`.
  *
- *   up      serve cdk.out: prints the endpoints table, then every function's logs
- *           options: --api-port 3000 --edge-port 4566 --host 127.0.0.1
- *                    --data-dir DIR --assembly cdk.out --stack NAME --max-workers N
+ *   up         serve cdk.out: prints the endpoints table, then every function's logs
+ *              options: --api-port 3000 --edge-port 4566 --host 127.0.0.1
+ *                       --data-dir DIR --assembly cdk.out --stack NAME --max-workers N
+ *   schedules  list the schedule rules of the local cloud running on --edge-port
+ *   fire RULE  fire one of them now (schedules do not run on a timer locally)
  */
 import { parseArgs } from 'node:util';
 import { startLocalCloud, type LocalCloud } from './cloud';
+import { allDelivered, ControlClientError, edgeUrlFor, fireSchedule, formatFired, formatSchedules, listSchedules } from './control-client';
+import { scheduleViews } from './eventbridge/schedules';
 import { PortError } from './ports';
 
 const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [--host 127.0.0.1]
                           [--data-dir DIR] [--assembly cdk.out] [--stack NAME] [--max-workers N]
+       npm run local -- schedules [--edge-port 4566] [--host 127.0.0.1]
+       npm run local -- fire <rule> [--edge-port 4566] [--host 127.0.0.1]
+  up             serve cdk.out (npm start = cdk synth, then up)
+  schedules      list the schedule rules of the local cloud running on --edge-port
+  fire <rule>    fire a schedule rule of that local cloud now: its targets get a Scheduled
+                 Event (schedules do not run on a timer locally); <rule> as \`schedules\` names it
   --max-workers  most worker processes per function (default: see local/README.md)`;
+
+/** Commands and how many positionals each takes (the command included). */
+const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2 };
 
 async function main(argv: string[]): Promise<void> {
   // This machine may run Node 20; the functions declare Node 22. The SDK's banner about it is noise here.
@@ -30,9 +43,29 @@ async function main(argv: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help || positionals[0] !== 'up') {
+  const command = positionals[0] ?? '';
+  if (values.help || !(command in COMMANDS)) {
     console.log(USAGE);
     process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  if (positionals.length !== COMMANDS[command]) {
+    const usage = command === 'fire' ? 'fire <rule> [--edge-port 4566]   (`npm run local -- schedules` lists them)' : `${command} [options]; see --help`;
+    console.error(`usage: npm run local -- ${usage}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command !== 'up') {
+    const edgePort = port(values['edge-port']!, '--edge-port');
+    if (edgePort === 0) throw new Error('--edge-port must be the port of the running local cloud\'s edge, not 0');
+    const client = { edgeUrl: edgeUrlFor(values.host!, edgePort) };
+    if (command === 'schedules') {
+      console.log(formatSchedules(await listSchedules(client), client.edgeUrl).join('\n'));
+      return;
+    }
+    const fired = await fireSchedule(client, positionals[1]!);
+    console.log(formatFired(fired).join('\n'));
+    process.exitCode = allDelivered(fired) ? 0 : 1;
     return;
   }
   const started = Date.now();
@@ -101,6 +134,8 @@ export function describe(cloud: LocalCloud, startMs: number): string {
     ['type', 'logical id', 'local name'],
     ...emulated.filter((r) => !skip.has(r.type)).map((r) => [r.type, r.logicalId, r.physicalId]),
   ]);
+  lines.push('', 'Schedules:');
+  lines.push(...formatSchedules(scheduleViews(cloud.events, cloud.stack), cloud.edgeUrl));
   lines.push('', 'Not emulated (present in the template, no local behaviour):');
   for (const { type, logicalIds } of cloud.notEmulated) lines.push(`  ${type} x${logicalIds.length}`);
   for (const feature of cloud.featuresNotEmulated) {
@@ -134,9 +169,9 @@ function stopOnSignals(cloud: LocalCloud): void {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // Known failures (a port taken, no cdk.out) are one line; anything else gets its stack.
-  const message = error instanceof PortError || error instanceof Error ? error.message : String(error);
+  // Known failures (a port taken, no cdk.out, no local cloud to ask) are one line; DEBUG=1 adds the stack.
+  const message = error instanceof Error ? error.message : String(error);
   console.error(`local cloud: ${message}`);
-  if (!(error instanceof PortError) && process.env.DEBUG) console.error(error);
+  if (!(error instanceof PortError) && !(error instanceof ControlClientError) && process.env.DEBUG) console.error(error);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 /**
  * The local cloud, composed: emulators, the edge endpoint, the stack's
- * resources, functions, rules, queues, event source mappings and the REST API.
+ * resources, functions, rules, queues, event source mappings and the REST API,
+ * and the edge's control endpoints (`/_local/schedules`).
  * `startLocalCloud` is what `npm start` (cli.ts) and the e2e suite call.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { startEdge, type Edge } from './edge';
 import { startEmulators, type Emulators } from './emulators';
 import { EventSourceMappings } from './event-source-mappings';
 import { EventBridgeService } from './eventbridge/bus';
+import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
 import { SqsService } from './sqs';
@@ -160,6 +162,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     started.push(events);
     edge.use('events', events.handler);
+    // Schedules never fire on a timer locally; a developer fires one through the edge (`npm run local -- fire <rule>`).
+    edge.useControl('schedules', schedulesControl(events, stack));
 
     const mappings = new EventSourceMappings({
       stack,

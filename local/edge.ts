@@ -8,7 +8,7 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { listenOrExplain } from './ports';
-import { LOCAL_REGION, type EdgeHandler, type EdgeRequest, type EdgeResponse } from './types';
+import { LOCAL_REGION, type ControlHandler, type ControlResponse, type EdgeHandler, type EdgeRequest, type EdgeResponse } from './types';
 
 export interface EdgeOptions {
   /** Port to listen on; 0 (the default) for any free port. */
@@ -29,6 +29,11 @@ export interface Edge {
   readonly port: number;
   /** Adds a handler for a service after those already registered. */
   use(service: string, handler: EdgeHandler): void;
+  /**
+   * Serves `handler` as the control endpoint `/_local/<name>` and every path
+   * under it (unsigned calls only), replacing any handler of that name.
+   */
+  useControl(name: string, handler: ControlHandler): void;
   /**
    * Sends a request to the emulator behind its service and returns the whole
    * answer, for handlers that must see what the emulator did (e.g. to capture
@@ -57,6 +62,12 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['AmazonSQS', 'sqs'],
 ];
 
+/**
+ * Services whose SDK client speaks REST-JSON: it reads an error only as JSON, even
+ * for a GET with no body (Lambda's ListFunctions), so a 501 for them must be JSON.
+ */
+const REST_JSON_SERVICES = new Set(['lambda', 'apigateway', 'ses']);
+
 const SCOPE = /Credential=[^/\s,]+\/\d{8}\/([^/\s,]+)\/([^/\s,]+)\/aws4_request/;
 
 /**
@@ -75,7 +86,12 @@ const SCOPE = /Credential=[^/\s,]+\/\d{8}\/([^/\s,]+)\/([^/\s,]+)\/aws4_request/
  * - connections are kept alive on both sides and upstream sockets are pooled
  *   in one agent: no per-request client, agent or socket setup when warm.
  *
- * `GET /_local/health` (unsigned) lists the services served.
+ * Unsigned calls under `/_local/` are the local cloud's own control endpoints,
+ * not AWS: `GET /_local/health` lists the services and control endpoints
+ * served; `/_local/<name>/...` goes to the handler given to `useControl(name)`;
+ * answers are JSON; an unknown name is a 404 listing the known ones. A call
+ * that carries an `Origin` header is refused (403): a web page the developer
+ * happens to open must not be able to drive the local cloud.
  */
 export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const host = options.host ?? '127.0.0.1';
@@ -84,6 +100,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   for (const [service, base] of Object.entries(options.upstreams)) upstreams.set(service, parseUpstream(base));
   const handlers = new Map<string, EdgeHandler[]>();
   for (const [service, list] of Object.entries(options.handlers ?? {})) handlers.set(service, [...list]);
+  const controls = new Map<string, ControlHandler>();
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -99,9 +116,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const scope = credentialScope(req);
     const target = header(req, 'x-amz-target');
-    if (!scope && req.method === 'GET' && req.url === '/_local/health') {
-      return send(res, { status: 200, headers: { 'content-type': 'application/json' }, body: health() });
-    }
+    if (!scope && isControlPath(req.url)) return control(req, res);
     const service = scope?.service ?? serviceOfTarget(target) ?? 's3';
     const list = handlers.get(service);
     const upstream = upstreams.get(service);
@@ -131,8 +146,47 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     return forwardBuffered(upstream, edgeRequest, req, res);
   }
 
-  function health(): string {
-    return JSON.stringify({ services: [...new Set([...upstreams.keys(), ...handlers.keys()])].sort() });
+  function health(): object {
+    return { services: [...new Set([...upstreams.keys(), ...handlers.keys()])].sort(), control: controlPaths() };
+  }
+
+  function controlPaths(): string[] {
+    return ['health', ...[...controls.keys()].sort()].map((name) => `/_local/${name}`);
+  }
+
+  async function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      send(res, { status, headers: { ...headers, 'content-type': 'application/json' }, body: `${JSON.stringify(body, null, 2)}\n` });
+    if (req.headers.origin !== undefined) {
+      req.resume();
+      return answer(403, { message: 'the local cloud\'s control endpoints do not answer browser requests (Origin header present)' });
+    }
+    const url = new URL(req.url ?? '/', 'http://edge');
+    let segments: string[];
+    try {
+      segments = url.pathname.slice('/_local'.length).split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      req.resume();
+      return answer(400, { message: `malformed path ${url.pathname}` });
+    }
+    const [name, ...rest] = segments;
+    if (name === 'health' && rest.length === 0) {
+      req.resume();
+      return req.method === 'GET' ? answer(200, health()) : answer(405, { message: 'use GET' }, { allow: 'GET' });
+    }
+    const handler = name === undefined ? undefined : controls.get(name);
+    if (!handler) {
+      req.resume();
+      return answer(404, { message: `no local control endpoint ${url.pathname}`, endpoints: controlPaths() });
+    }
+    const body = await readBody(req);
+    let result: ControlResponse;
+    try {
+      result = await handler({ method: req.method ?? 'GET', segments: rest, query: url.searchParams, body });
+    } catch (error) {
+      return answer(500, { message: `local control endpoint /_local/${name} failed: ${errorMessage(error)}` });
+    }
+    return answer(result.status, result.body, result.headers);
   }
 
   function pipeThrough(upstream: Upstream, service: string, req: IncomingMessage, res: ServerResponse): void {
@@ -231,6 +285,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       if (list) list.push(handler);
       else handlers.set(service, [handler]);
     },
+    useControl(name, handler) {
+      if (!/^[A-Za-z0-9_-]+$/.test(name) || name === 'health') throw new Error(`"${name}" cannot name a control endpoint`);
+      controls.set(name, handler);
+    },
     forward,
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
@@ -277,6 +335,11 @@ function credentialScope(req: IncomingMessage): { region: string; service: strin
   }
   const parts = credential.split('/');
   return parts.length >= 5 ? { region: parts[2], service: parts[3] } : undefined;
+}
+
+/** `/_local` and everything under it: the local cloud's control endpoints (never an S3 bucket: names cannot start with `_`). */
+function isControlPath(url: string | undefined): boolean {
+  return url !== undefined && (url === '/_local' || url.startsWith('/_local/') || url.startsWith('/_local?'));
 }
 
 function serviceOfTarget(target: string | undefined): string | undefined {
@@ -332,8 +395,9 @@ function notEmulated(req: IncomingMessage, res: ServerResponse, service: string)
 function sendError(res: ServerResponse, req: IncomingMessage, status: number, code: string, message: string, service?: string): void {
   const requestId = randomUUID();
   const contentType = header(req, 'content-type') ?? '';
-  // An S3 object may well be JSON: only a non-S3 call with a JSON body speaks AWS JSON.
-  if (req.headers['x-amz-target'] || (service !== 's3' && contentType.includes('json'))) {
+  // An S3 object may well be JSON: only a non-S3 call with a JSON body, or to a REST-JSON service, speaks JSON.
+  const form = contentType.includes('x-www-form-urlencoded');
+  if (req.headers['x-amz-target'] || (service !== 's3' && contentType.includes('json')) || (service && REST_JSON_SERVICES.has(service) && !form)) {
     send(res, {
       status,
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId },
@@ -342,7 +406,7 @@ function sendError(res: ServerResponse, req: IncomingMessage, status: number, co
     return;
   }
   const text = escapeXml(message);
-  const body = contentType.includes('x-www-form-urlencoded')
+  const body = form
     ? `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${text}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
     : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${text}</Message><RequestId>${requestId}</RequestId></Error>`;
   send(res, { status, headers: { 'content-type': 'application/xml', 'x-amzn-requestid': requestId, 'x-amz-request-id': requestId }, body });

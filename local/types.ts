@@ -70,6 +70,28 @@ export interface EdgeResponse {
  */
 export type EdgeHandler = (request: EdgeRequest) => Promise<EdgeResponse | undefined>;
 
+/**
+ * An unsigned call to one of the local cloud's own control endpoints
+ * (`/_local/<name>/...` on the edge), made by the CLI or a test, never by a handler.
+ */
+export interface ControlRequest {
+  readonly method: string;
+  /** Decoded path segments after `/_local/<name>` (`/_local/schedules/a%2Fb/fire` gives `['a/b', 'fire']`). */
+  readonly segments: readonly string[];
+  readonly query: URLSearchParams;
+  readonly body: Buffer;
+}
+
+/** A control endpoint's answer; the edge sends `body` as JSON. */
+export interface ControlResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/** Serves one control endpoint; a thrown error becomes a JSON 500 naming it. */
+export type ControlHandler = (request: ControlRequest) => Promise<ControlResponse>;
+
 // ---------------------------------------------------------------- lambda
 
 /** One invocation's REPORT line, kept so that later tools (cost optimiser) can read them. */

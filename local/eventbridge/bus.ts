@@ -2,8 +2,9 @@
  * EventBridge for the local cloud: the stack's buses and rules, `PutEvents`
  * with AWS's per-entry validation, rule matching with the full pattern
  * language (pattern.ts), delivery to Lambda and SQS targets with the target's
- * input shaping, RetryPolicy and DeadLetterConfig, schedule rules fired on
- * demand, and the read-only API calls the CLI and tests use. Speaks AWS JSON
+ * input shaping, RetryPolicy and DeadLetterConfig, schedule rules fired when
+ * asked (the edge's `/_local/schedules`, see schedules.ts), and the read-only
+ * API calls the CLI and tests use. Speaks AWS JSON
  * 1.1 (`X-Amz-Target: AWSEvents.<Operation>`) at the edge.
  */
 import { randomUUID } from 'node:crypto';
@@ -79,6 +80,45 @@ export interface RuleDescription {
   readonly Description?: string;
 }
 
+/** A rule with a `ScheduleExpression`, as the local cloud lists it for firing. */
+export interface ScheduleRule {
+  readonly name: string;
+  readonly logicalId: string;
+  readonly arn: string;
+  readonly eventBusName: string;
+  readonly state: string;
+  readonly scheduleExpression: string;
+  readonly description?: string;
+  readonly targets: ReadonlyArray<{ readonly id: string; readonly arn: string }>;
+}
+
+/**
+ * What the first attempt to hand a fired event to one target came to. A Lambda
+ * target is invoked asynchronously, as on AWS: `delivered` means the invocation
+ * was accepted, not that the function succeeded (its logs and REPORT line say that).
+ * - `delivered`: Lambda accepted the invocation, SQS took the message, or a bus the event;
+ * - `not-emulated`: the local cloud does not deliver to this kind of target; dropped for it;
+ * - `retrying`: the attempt failed; retried in the background within the target's
+ *   RetryPolicy, then sent to its dead-letter queue;
+ * - `failed`: the attempt failed in a way EventBridge does not retry (no such
+ *   function or queue, no permission); sent to its dead-letter queue if it has one.
+ */
+export interface TargetAttempt {
+  readonly id: string;
+  readonly arn: string;
+  readonly outcome: 'delivered' | 'not-emulated' | 'retrying' | 'failed';
+  /** `<error name>: <message>` of a failed attempt. */
+  readonly error?: string;
+}
+
+/** A schedule rule fired on request: the event and what each target's first attempt came to. */
+export interface FiredSchedule {
+  readonly rule: ScheduleRule;
+  readonly event: EventBridgeEvent;
+  /** In the rule's target order. */
+  readonly targets: readonly TargetAttempt[];
+}
+
 /** An API error: `name` is the AWS error code the SDK turns into its exception class. */
 export class EventBridgeError extends Error {
   constructor(name: string, message: string) {
@@ -152,7 +192,9 @@ const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', '
  * - a rule whose template pattern is invalid makes the constructor throw,
  *   naming the rule, as the deployment would fail on AWS.
  *
- * Schedule rules do not run on a timer: `fireSchedule` fires one on demand.
+ * Schedule rules do not run on a timer: `fireSchedule` / `fireScheduleAndReport`
+ * fire one when asked (from a test, or from a developer through the edge's
+ * `POST /_local/schedules/<rule>/fire`, i.e. `npm run local -- fire <rule>`).
  */
 export class EventBridgeService implements Stoppable {
   /** Serves the `events` service at the edge (AWS JSON 1.1). */
@@ -224,9 +266,35 @@ export class EventBridgeService implements Stoppable {
    * targets only, whatever the rule's state. Returns the event.
    */
   fireSchedule(ruleRef: string): EventBridgeEvent {
+    return this.fire(this.scheduleRule(ruleRef));
+  }
+
+  /**
+   * Fires a schedule rule as `fireSchedule` does and resolves once each of its
+   * targets has had its first delivery attempt, with what that attempt came
+   * to (see `TargetAttempt`). Retries go on in the background, as for any event.
+   */
+  async fireScheduleAndReport(ruleRef: string): Promise<FiredSchedule> {
+    const rule = this.scheduleRule(ruleRef);
+    const attempts: Array<Promise<TargetAttempt>> = [];
+    const event = this.fire(rule, attempts);
+    return { rule: scheduleOf(rule), event, targets: await Promise.all(attempts) };
+  }
+
+  /** Every rule with a ScheduleExpression, on every bus, whatever its state. */
+  scheduleRules(): ScheduleRule[] {
+    return [...this.rulesByBus.values()].flat().filter((r) => r.scheduleExpression !== undefined).map(scheduleOf);
+  }
+
+  private scheduleRule(ruleRef: string): Rule {
     const rule = [...this.rulesByBus.values()].flat().find((r) => r.name === ruleRef || r.logicalId === ruleRef || r.arn === ruleRef);
     if (!rule) throw new EventBridgeError('ResourceNotFoundException', `Rule ${ruleRef} does not exist.`);
     if (!rule.scheduleExpression) throw new EventBridgeError('ValidationException', `Rule ${rule.name} has no ScheduleExpression.`);
+    return rule;
+  }
+
+  /** Records and routes the rule's Scheduled Event; `attempts`, when given, receives each target's first attempt. */
+  private fire(rule: Rule, attempts?: Array<Promise<TargetAttempt>>): EventBridgeEvent {
     const { stack } = this.options;
     const event: EventBridgeEvent = {
       version: '0',
@@ -240,7 +308,7 @@ export class EventBridgeService implements Stoppable {
       detail: {},
     };
     this.record({ eventBusName: rule.busName, event, matchedRules: [rule.name] });
-    this.route(rule, event);
+    this.route(rule, event, attempts);
     return event;
   }
 
@@ -384,12 +452,20 @@ export class EventBridgeService implements Stoppable {
     }
   }
 
-  /** Starts delivering `event` to every target of `rule`, in the background (tracked by `idle()`). */
-  private route(rule: Rule, event: EventBridgeEvent): void {
+  /**
+   * Starts delivering `event` to every target of `rule`, in the background (tracked by `idle()`).
+   * With `attempts`, a promise per target (in target order) resolves with what its first attempt came to.
+   */
+  private route(rule: Rule, event: EventBridgeEvent, attempts?: Array<Promise<TargetAttempt>>): void {
     for (const target of rule.targets) {
       this.pending++;
-      void this.deliver(rule, target, event)
-        .catch((error: unknown) => this.log(`[events] ${rule.name}/${target.id}: ${String(error)}`))
+      let firstAttempt: ((attempt: TargetAttempt) => void) | undefined;
+      attempts?.push(new Promise<TargetAttempt>((resolve) => (firstAttempt = resolve)));
+      void this.deliver(rule, target, event, firstAttempt)
+        .catch((error: unknown) => {
+          this.log(`[events] ${rule.name}/${target.id}: ${String(error)}`);
+          firstAttempt?.({ id: target.id, arn: target.arn, outcome: 'failed', error: String(error) }); // no-op if already told
+        })
         .finally(() => {
           this.pending--;
           if (this.pending === 0) for (const wake of this.idleWaiters.splice(0)) wake();
@@ -397,24 +473,33 @@ export class EventBridgeService implements Stoppable {
     }
   }
 
-  private async deliver(rule: Rule, target: Target, event: EventBridgeEvent): Promise<void> {
+  private async deliver(rule: Rule, target: Target, event: EventBridgeEvent, firstAttempt?: (attempt: TargetAttempt) => void): Promise<void> {
     const started = Date.now();
     let retries = 0;
+    let report = firstAttempt;
+    const tell = (outcome: TargetAttempt['outcome'], failure?: unknown) => {
+      report?.({ id: target.id, arn: target.arn, outcome, ...(failure === undefined ? {} : { error: `${errorName(failure)}: ${errorMessage(failure)}` }) });
+      report = undefined;
+    };
     for (;;) {
       let failure: unknown;
       try {
-        await this.send(rule, target, event);
+        tell(await this.send(rule, target, event));
         return;
       } catch (error) {
         failure = error;
       }
-      if (this.stopped) return;
+      if (this.stopped) {
+        tell('failed', failure);
+        return;
+      }
       const code = errorCode(failure);
       const retriable = !(errorName(failure) in NON_RETRIABLE);
       const delay = Math.min((this.options.retryBaseDelayMs ?? 1000) * 2 ** retries, this.options.maxRetryDelayMs ?? 30_000);
       let exhausted: string | undefined;
       if (retriable && retries >= target.maxRetryAttempts) exhausted = 'MaximumRetryAttempts';
       else if (retriable && Date.now() + delay - started > target.maxEventAgeMs) exhausted = 'MaximumEventAgeInSeconds';
+      tell(!retriable || exhausted ? 'failed' : 'retrying', failure);
       if (!retriable || exhausted) {
         await this.deadLetter(rule, target, event, { code, message: errorMessage(failure), retries, exhausted });
         return;
@@ -426,7 +511,7 @@ export class EventBridgeService implements Stoppable {
   }
 
   /** One delivery attempt; rejects when the target could not take the event. */
-  private async send(rule: Rule, target: Target, event: EventBridgeEvent): Promise<void> {
+  private async send(rule: Rule, target: Target, event: EventBridgeEvent): Promise<'delivered' | 'not-emulated'> {
     const service = target.arn.split(':')[2];
     if (service === 'events' && target.arn.includes(':event-bus/')) {
       const busName = busNameOf(target.arn);
@@ -434,18 +519,19 @@ export class EventBridgeService implements Stoppable {
       const matched = this.busRules(busName).filter((r) => isEnabled(r) && r.pattern?.matches(event));
       this.record({ eventBusName: busName, event, matchedRules: matched.map((r) => r.name) });
       for (const next of matched) this.route(next, event);
-      return;
+      return 'delivered';
     }
     if (service !== 'lambda' && service !== 'sqs') {
       if (!this.warnedTargets.has(target.arn)) {
         this.warnedTargets.add(target.arn);
         this.log(`[events] rule ${rule.name}: target ${target.arn} is not emulated locally; its events are dropped`);
       }
-      return;
+      return 'not-emulated';
     }
     const input = targetInput(rule, target, event);
     if (service === 'lambda') await this.options.lambda.invokeAsync(target.arn, input);
     else await this.options.queues.send(target.arn, typeof input === 'string' ? input : JSON.stringify(input));
+    return 'delivered';
   }
 
   private async deadLetter(
@@ -635,6 +721,19 @@ function describe(rule: Rule): RuleDescription {
     ...(rule.pattern ? { EventPattern: JSON.stringify(rule.pattern.pattern) } : {}),
     ...(rule.scheduleExpression ? { ScheduleExpression: rule.scheduleExpression } : {}),
     ...(rule.description ? { Description: rule.description } : {}),
+  };
+}
+
+function scheduleOf(rule: Rule): ScheduleRule {
+  return {
+    name: rule.name,
+    logicalId: rule.logicalId,
+    arn: rule.arn,
+    eventBusName: rule.busName,
+    state: rule.state,
+    scheduleExpression: rule.scheduleExpression ?? '',
+    ...(rule.description ? { description: rule.description } : {}),
+    targets: rule.targets.map((t) => ({ id: t.id, arn: t.arn })),
   };
 }
 

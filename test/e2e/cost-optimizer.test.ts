@@ -1,11 +1,15 @@
 /**
  * The cost optimiser's local source on real data: invocations made through the
  * running platform leave REPORT records, and `optimize --source local` turns
- * them into recommendations. Runs only where the records file is known (the
- * local cloud target); AWS is covered by the CloudWatch adapter's tests.
+ * them into recommendations; the daily report's schedule fired the way a
+ * developer fires it (`npm run local -- fire`). Runs only where the records
+ * file is known (the local cloud target); AWS is covered by the CloudWatch
+ * adapter's tests and the template tests of the schedule.
  */
+import { readFileSync } from 'node:fs';
 import { main } from '../../lambda/cost-optimizer/cli';
-import { api } from './target';
+import { fireSchedule } from '../../local/control-client';
+import { api, eventually } from './target';
 
 const records = process.env.E2E_RECORDS_FILE;
 const maybe = records ? it : it.skip;
@@ -39,4 +43,18 @@ maybe('recommends memory sizes from the local cloud invocation records', async (
   const recommendations = report.strategies[0].recommendations as { functionName: string; currentMemoryMb: number; proposedMemoryMb: number }[];
   const createUser = recommendations.find((r) => r.functionName.includes('UsersCreateUser'));
   expect(createUser).toMatchObject({ currentMemoryMb: 512, proposedMemoryMb: expect.any(Number) });
+});
+
+maybe('fires the daily report schedule through the edge, as `npm run local -- fire` does: its function runs', async () => {
+  const fired = await fireSchedule({ edgeUrl: process.env.AWS_ENDPOINT_URL! }, 'CostOptimizerSchedule');
+  expect(fired.schedule).toMatchObject({ scheduleExpression: 'cron(0 6 * * ? *)', description: 'Daily Lambda cost report' });
+  expect(fired.targets).toEqual([expect.objectContaining({ outcome: 'delivered', resource: 'CostOptimizerDailyReport' })]);
+  // Whether the report succeeds is the function's business (locally there is no CloudWatch to read); it ran.
+  await eventually('an invocation record of the daily report', async () =>
+    readFileSync(records!, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { logicalId: string })
+      .find((record) => record.logicalId.startsWith('CostOptimizerDailyReport')),
+  );
 });

@@ -22,13 +22,14 @@ import {
   ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startEdge, type Edge } from '../../../local/edge';
 import { startEmulators, type Emulators } from '../../../local/emulators';
 import { listenOrExplain, PortError } from '../../../local/ports';
-import type { EdgeRequest } from '../../../local/types';
+import type { ControlRequest, EdgeRequest } from '../../../local/types';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -205,11 +206,70 @@ describe('edge endpoint', () => {
     }
   });
 
+  it('answers a REST-JSON service it does not emulate in JSON, so the SDK names the error (not a parse failure)', async () => {
+    const lambda = new LambdaClient({ endpoint: edge.url, region, credentials, maxAttempts: 1 });
+    try {
+      await expect(lambda.send(new ListFunctionsCommand({}))).rejects.toMatchObject({
+        name: 'NotImplemented',
+        message: 'the local cloud does not emulate lambda',
+      });
+    } finally {
+      lambda.destroy();
+    }
+  });
+
   it('reads the service of a presigned URL from X-Amz-Credential', async () => {
     const credential = encodeURIComponent('test/20240101/eu-west-1/sqs/aws4_request');
     const response = await fetch(`${edge.url}/000000000000/q?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${credential}`);
     expect(response.status).toBe(501);
     expect(await response.text()).toContain('the local cloud does not emulate sqs');
+  });
+
+  describe('control endpoints (/_local/...)', () => {
+    const heard: ControlRequest[] = [];
+    beforeAll(() => {
+      edge.useControl('echo', async (request) => {
+        heard.push(request);
+        if (request.segments[0] === 'boom') throw new Error('kaboom');
+        return { status: 202, headers: { 'x-echo': 'yes' }, body: { segments: request.segments, body: request.body.toString() } };
+      });
+    });
+
+    it('hands an unsigned call under /_local/<name> to its handler, decoded, and answers its JSON', async () => {
+      const response = await fetch(`${edge.url}/_local/echo/a%2Fb/fire?x=1`, { method: 'POST', body: 'hi' });
+      expect(response.status).toBe(202);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(response.headers.get('x-echo')).toBe('yes');
+      expect(await response.json()).toEqual({ segments: ['a/b', 'fire'], body: 'hi' });
+      expect(heard.at(-1)).toMatchObject({ method: 'POST', segments: ['a/b', 'fire'] });
+      expect(heard.at(-1)!.query.get('x')).toBe('1');
+    });
+
+    it('lists the control endpoints in /_local/health and on a 404 for an unknown one', async () => {
+      const health = await (await fetch(`${edge.url}/_local/health`)).json();
+      expect(health).toEqual({ services: ['dynamodb', 'kinesis', 's3'], control: ['/_local/health', '/_local/echo'] });
+      const unknown = await fetch(`${edge.url}/_local/nope/x`, { method: 'POST' });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toEqual({ message: 'no local control endpoint /_local/nope/x', endpoints: ['/_local/health', '/_local/echo'] });
+    });
+
+    it('turns a failing handler into a JSON 500 naming the endpoint', async () => {
+      const response = await fetch(`${edge.url}/_local/echo/boom`);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ message: 'local control endpoint /_local/echo failed: kaboom' });
+    });
+
+    it('refuses a browser (Origin header), and leaves signed calls to the AWS service they name', async () => {
+      const before = heard.length;
+      const fromPage = await fetch(`${edge.url}/_local/echo/fire`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+      expect(fromPage.status).toBe(403);
+      const signed = await fetch(`${edge.url}/_local/echo`, {
+        headers: { authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x' },
+      });
+      expect(signed.status).toBe(501);
+      expect(heard.length).toBe(before);
+      expect(() => edge.useControl('health', async () => ({ status: 200, body: {} }))).toThrow(/cannot name a control endpoint/);
+    });
   });
 
   it('turns a taken port into one clean line naming what and how to change it', async () => {

@@ -76,6 +76,18 @@ const stack = stackOf([
     State: 'ENABLED',
     Targets: [{ Id: 'Report', Arn: lambdaArn('report'), Input: '{"report":"daily"}' }],
   }),
+  // One target of each outcome a fired schedule can report.
+  resource('HourlyRule', 'AWS::Events::Rule', 'hourly', { Arn: `${ARN.replace('%s', 'events')}rule/hourly` }, {
+    ScheduleExpression: 'rate(1 hour)',
+    State: 'DISABLED',
+    Description: 'every target kind',
+    Targets: [
+      { Id: 'Report', Arn: lambdaArn('report'), ...retry },
+      { Id: 'Audit', Arn: queueArn('audit') },
+      { Id: 'Gone', Arn: lambdaArn('deleted-function') },
+      { Id: 'Topic', Arn: `${ARN.replace('%s', 'sns')}alerts` },
+    ],
+  }),
 ]);
 
 /** Records asynchronous invocations; functions fail as a test says, unknown ones do not exist. */
@@ -342,6 +354,41 @@ describe('rules and buses', () => {
     expect(lambda.callsTo('report').map((c) => c.event)).toEqual([{ report: 'daily' }]);
     expect(bus.events().map((p) => p.matchedRules)).toEqual([['nightly']]);
     expect(() => bus.fireSchedule('welcome')).toThrow(/no ScheduleExpression/);
+  });
+
+  test('scheduleRules lists the schedule rules of every bus, whatever their state, with their targets', () => {
+    expect(bus.scheduleRules()).toEqual([
+      {
+        name: 'nightly',
+        logicalId: 'NightlyRule',
+        arn: 'arn:aws:events:us-east-1:000000000000:rule/nightly',
+        eventBusName: 'default',
+        state: 'ENABLED',
+        scheduleExpression: 'rate(1 day)',
+        targets: [{ id: 'Report', arn: lambdaArn('report') }],
+      },
+      expect.objectContaining({ name: 'hourly', state: 'DISABLED', scheduleExpression: 'rate(1 hour)', description: 'every target kind' }),
+    ]);
+  });
+
+  test('fireScheduleAndReport says what each target\'s first attempt came to; retries go on after it answers', async () => {
+    lambda.failures.set('report', 1);
+    const fired = await bus.fireScheduleAndReport('hourly');
+    expect(fired.rule.logicalId).toBe('HourlyRule');
+    expect(fired.event).toMatchObject({ 'detail-type': 'Scheduled Event', resources: ['arn:aws:events:us-east-1:000000000000:rule/hourly'] });
+    expect(fired.targets).toEqual([
+      { id: 'Report', arn: lambdaArn('report'), outcome: 'retrying', error: 'TooManyRequestsException: Rate exceeded' },
+      { id: 'Audit', arn: queueArn('audit'), outcome: 'delivered' },
+      { id: 'Gone', arn: lambdaArn('deleted-function'), outcome: 'failed', error: `ResourceNotFoundException: Function not found: ${lambdaArn('deleted-function')}` },
+      { id: 'Topic', arn: 'arn:aws:sns:us-east-1:000000000000:alerts', outcome: 'not-emulated' },
+    ]);
+    await bus.idle();
+    // The throttled target got the event on its retry; the missing function was not retried.
+    expect(lambda.callsTo('report')).toHaveLength(2);
+    expect(lambda.callsTo('deleted-function')).toHaveLength(1);
+    expect(sqs.peek('audit').map((m) => JSON.parse(m.body).id)).toEqual([fired.event.id]);
+    await expect(bus.fireScheduleAndReport('big-orders')).rejects.toThrow(/no ScheduleExpression/);
+    await expect(bus.fireScheduleAndReport('nope')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   test('a rule with an invalid pattern in the template is refused at start, naming the rule', () => {
