@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SANDBOX_DECLINED_CUSTOMER } from '../../lambda/domain/payments';
 import { api, eventually, output, target, type Target } from './target';
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const eventBridge = new EventBridgeClient({});
 
 let stack: Target;
 let adminKey: Record<string, string>;
@@ -14,6 +16,7 @@ beforeAll(async () => {
   adminKey = { 'x-api-key': stack.adminApiKey };
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const newSku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 const idempotency = () => ({ 'Idempotency-Key': `e2e-${randomUUID()}` });
 
@@ -30,6 +33,8 @@ async function customer(): Promise<string> {
   return response.json.userId;
 }
 
+const stockOf = async (sku: string) => (await api('GET', `/inventory/${sku}`)).json;
+
 /** Polls the order until it reaches a final status (CONFIRMED or FAILED). */
 const settled = (orderId: string) =>
   eventually(
@@ -40,6 +45,36 @@ const settled = (orderId: string) =>
     },
     30_000,
   );
+
+/** Every item the payments table holds for the order (one per order by design: `PAYMENT#<orderId>`). */
+async function paymentsOf(orderId: string) {
+  const { Items } = await dynamo.send(
+    new QueryCommand({
+      TableName: output(stack.outputs, 'PaymentsTableName'),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `PAYMENT#${orderId}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Items ?? [];
+}
+
+/**
+ * How long a redelivered event is given to do harm. Nothing observable marks a
+ * duplicate that was rightly ignored, so the test watches the state stay put:
+ * the local cloud delivers within milliseconds, EventBridge within about a second.
+ */
+const DUPLICATE_WINDOW_MS = 3_000;
+
+/** Reads `read` every 250 ms for `ms` and expects it to equal `expected` every time. */
+async function staysEqual(ms: number, read: () => Promise<unknown>, expected: unknown): Promise<void> {
+  const deadline = Date.now() + ms;
+  do {
+    expect(await read()).toEqual(expected);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  } while (Date.now() < deadline);
+  expect(await read()).toEqual(expected);
+}
 
 describe('inventory over HTTP', () => {
   it('sets stock only with the admin API key and reads it back', async () => {
@@ -73,7 +108,12 @@ describe('the order saga over HTTP and the real rules', () => {
     expect(order.status).toBe('CONFIRMED');
     expect(order.paymentId).toEqual(expect.any(String));
     expect(order.history.map((h: { status: string }) => h.status)).toEqual(['PENDING', 'RESERVED', 'PAID', 'CONFIRMED']);
-    expect((await api('GET', `/inventory/${sku}`)).json).toMatchObject({ available: 3, reserved: 0, sold: 2 });
+    // The sale is committed in parallel with the notices that confirm the order.
+    const sold = await eventually('the sale to be committed', async () => {
+      const item = await stockOf(sku);
+      return item.reserved === 0 ? item : undefined;
+    });
+    expect(sold).toMatchObject({ available: 3, reserved: 0, sold: 2 });
 
     const { Items } = await dynamo.send(
       new QueryCommand({
@@ -104,12 +144,91 @@ describe('the order saga over HTTP and the real rules', () => {
     expect(released).toMatchObject({ available: 4, reserved: 0, sold: 0 });
   });
 
-  it('fails an order for which stock is short, naming the SKU', async () => {
-    const sku = newSku('BAG');
-    await stock(sku, 1, 500);
-    const placed = await api('POST', '/orders', { body: { customerId: await customer(), lines: [{ sku, quantity: 2 }] }, headers: idempotency() });
+  it('fails an order for which stock is short, naming the SKU, and reserves none of its lines', async () => {
+    const plenty = newSku('BAG');
+    const short = newSku('BELT');
+    await stock(plenty, 5, 500);
+    await stock(short, 1, 900);
+    const customerId = await customer();
+    const placed = await api('POST', '/orders', {
+      body: { customerId, lines: [{ sku: plenty, quantity: 2 }, { sku: short, quantity: 2 }] },
+      headers: idempotency(),
+    });
+    expect(placed.status).toBe(201);
     const order = await settled(placed.json.orderId);
-    expect(order.history.at(-1)).toMatchObject({ status: 'FAILED', reason: `insufficient stock for ${sku} (requested 2)` });
+    expect(order.status).toBe('FAILED');
+    expect(order.history.map((h: { status: string }) => h.status)).toEqual(['PENDING', 'FAILED']);
+    expect(order.history.at(-1)).toMatchObject({ status: 'FAILED', reason: `insufficient stock for ${short} (requested 2)` });
+    // All or none: the line that had stock was not held either, and nothing was charged.
+    expect(await stockOf(plenty)).toMatchObject({ available: 5, reserved: 0, sold: 0 });
+    expect(await stockOf(short)).toMatchObject({ available: 1, reserved: 0, sold: 0 });
+    expect(await paymentsOf(order.orderId)).toEqual([]);
+  });
+
+  it('charges once when InventoryReserved is delivered again after the order is confirmed', async () => {
+    const sku = newSku('LAMP');
+    await stock(sku, 3, 2500);
+    const correlationId = randomUUID();
+    const placed = await api('POST', '/orders', {
+      body: { customerId: await customer(), lines: [{ sku, quantity: 1 }] },
+      headers: { ...idempotency(), 'x-correlation-id': correlationId },
+    });
+    expect(placed.status).toBe(201);
+    const order = await settled(placed.json.orderId);
+    expect(order.status).toBe('CONFIRMED');
+    const [payment, ...others] = await paymentsOf(order.orderId);
+    expect(others).toEqual([]);
+    expect(payment).toMatchObject({ orderId: order.orderId, paymentId: order.paymentId, amount: 2500, status: 'COMPLETED' });
+    // The sale is committed in parallel with the notices that confirm the order.
+    const stockBefore = await eventually('the sale to be committed', async () => {
+      const item = await stockOf(sku);
+      return item.sold === 1 ? item : undefined;
+    });
+    expect(stockBefore).toMatchObject({ available: 2, reserved: 0, sold: 1 });
+
+    // The event as the inventory service published it (lambda/inventory/reservation-events.ts): a redelivery
+    // carries the same envelope id, which the history records (unless PaymentCompleted arrived first and implied RESERVED).
+    const reserved = order.history.find((h: { status: string }) => h.status === 'RESERVED');
+    const detail = {
+      metadata: {
+        eventId: reserved.event === 'InventoryReserved' ? reserved.eventId : randomUUID(),
+        correlationId,
+        occurredAt: reserved.at,
+        version: 1,
+      },
+      data: {
+        orderId: order.orderId,
+        customerId: order.customerId,
+        lines: order.lines.map(({ sku, quantity }: { sku: string; quantity: number }) => ({ sku, quantity })),
+        total: order.total,
+        currency: order.currency,
+      },
+    };
+    const put = await eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: output(stack.outputs, 'EventBusName'),
+            Source: 'commerce.inventory',
+            DetailType: 'InventoryReserved',
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    expect(put.FailedEntryCount).toBe(0);
+
+    // The payment (claim time, completion, id), the order and the stock stay exactly as they were.
+    await staysEqual(
+      DUPLICATE_WINDOW_MS,
+      async () => ({
+        payments: await paymentsOf(order.orderId),
+        order: (await api('GET', `/orders/${order.orderId}`)).json,
+        stock: await stockOf(sku),
+      }),
+      { payments: [payment], order, stock: stockBefore },
+    );
+    expect(order.history.filter((h: { status: string }) => h.status === 'PAID')).toHaveLength(1);
   });
 
   it('answers 400 with every problem for a bad order', async () => {
@@ -123,16 +242,92 @@ describe('the order saga over HTTP and the real rules', () => {
       { path: 'lines.0.quantity', message: 'must be at least 1' },
     ]);
   });
+});
 
-  it('places a batch in chunks and reports each order', async () => {
+describe('a bad order over HTTP', () => {
+  const sku = newSku('INK');
+  const unknown = newSku('NOPE');
+  let customerId: string;
+  beforeAll(async () => {
+    await stock(sku, 100, 300);
+    customerId = await customer();
+  });
+
+  it.each([
+    [
+      'an unknown SKU',
+      () => ({ body: { customerId, lines: [{ sku, quantity: 1 }, { sku: unknown, quantity: 2 }] } }),
+      () => [{ path: 'lines.1.sku', message: `is not a known SKU (${unknown})` }],
+    ],
+    [
+      'a quantity of 0',
+      () => ({ body: { customerId, lines: [{ sku, quantity: 0 }] } }),
+      () => [{ path: 'lines.0.quantity', message: 'must be at least 1' }],
+    ],
+    [
+      '51 lines',
+      () => ({ body: { customerId, lines: Array.from({ length: 51 }, (_, i) => ({ sku: `${sku}-${i}`, quantity: 1 })) } }),
+      () => [{ path: 'lines', message: 'must have at most 50 items' }],
+    ],
+    ['a non-JSON body', () => ({ rawBody: '{"customerId": ' }), () => [{ path: '(body)', message: 'must be valid JSON' }]],
+  ])('answers 400 for %s, listing the problems, and writes nothing', async (_, request, problems) => {
+    const headers = idempotency();
+    const response = await api('POST', '/orders', { ...request(), headers });
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({ error: 'ValidationError', message: 'The request is not valid', problems: problems() });
+
+    // The key was not consumed: nothing is stored under it, and a valid body with it makes a new order.
+    const { Item } = await dynamo.send(
+      new GetCommand({
+        TableName: output(stack.outputs, 'OrdersTableName'),
+        Key: { pk: `IDEMPOTENCY#${headers['Idempotency-Key']}` },
+        ConsistentRead: true,
+      }),
+    );
+    expect(Item).toBeUndefined();
+    const valid = await api('POST', '/orders', { body: { customerId, lines: [{ sku, quantity: 1 }] }, headers });
+    expect(valid.status).toBe(201);
+    expect(valid.headers.get('idempotent-replayed')).toBeNull();
+    expect(valid.json).toMatchObject({ status: 'PENDING', customerId, total: 300 });
+  });
+});
+
+// Last: its 198 orders run through the saga in the background while the suite goes on.
+describe('a batch of orders over HTTP', () => {
+  it('places a batch of 200 in twenty chunks and reports each order', async () => {
     const sku = newSku('PEN');
-    await stock(sku, 100, 150);
+    await stock(sku, 200, 150);
     const customerId = await customer();
-    const orders: unknown[] = Array.from({ length: 12 }, () => ({ customerId, lines: [{ sku, quantity: 1 }] }));
-    orders[5] = { customerId, lines: [{ sku: newSku('GONE'), quantity: 1 }] };
+    const unknown = newSku('GONE');
+    const orders: unknown[] = Array.from({ length: 200 }, () => ({ customerId, lines: [{ sku, quantity: 1 }] }));
+    orders[5] = { customerId, lines: [{ sku: unknown, quantity: 1 }] };
+    orders[137] = { customerId, lines: [{ sku, quantity: 0 }] };
     const response = await api('POST', '/orders/batch', { body: { orders }, headers: idempotency() });
     expect(response.status).toBe(200);
-    expect(response.json.summary).toEqual({ processedBatches: 2, totalOrders: 12, accepted: 11, rejected: 1 });
-    expect(response.json.results[5]).toMatchObject({ index: 5, status: 'rejected', error: 'ValidationError' });
+    const { summary, results } = response.json;
+    expect(summary).toEqual({ processedBatches: 20, totalOrders: 200, accepted: 198, rejected: 2 });
+    expect(results).toHaveLength(200);
+    expect(results.map((r: { index: number }) => r.index)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(results[5]).toMatchObject({
+      status: 'rejected',
+      error: 'ValidationError',
+      problems: [{ path: 'lines.0.sku', message: `is not a known SKU (${unknown})` }],
+    });
+    expect(results[137]).toMatchObject({
+      status: 'rejected',
+      error: 'ValidationError',
+      problems: [{ path: 'lines.0.quantity', message: 'must be at least 1' }],
+    });
+    const accepted = results.filter((r: { index: number }) => r.index !== 5 && r.index !== 137);
+    for (const result of accepted) {
+      expect(result).toEqual({
+        index: result.index,
+        status: 'accepted',
+        orderId: expect.stringMatching(UUID),
+        total: 150,
+        replayed: false,
+      });
+    }
+    expect(new Set(accepted.map((r: { orderId: string }) => r.orderId)).size).toBe(198);
   });
 });
