@@ -1,7 +1,7 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ACTIVITY_TYPES, type ActivityEvent, type ActivityType } from '#domain/activity';
 import { type Engagement, zeroCounts } from '#domain/engagement';
-import { conditionHeld, firstTimeOnly } from '#shared/dynamo';
+import { conditionHeld, firstTimeOnly, transactWrite } from '#shared/dynamo';
 
 /** Per-user engagement aggregates. The consumer depends on this port; DynamoEngagementStore is the adapter. */
 export interface EngagementStore {
@@ -39,22 +39,20 @@ export class DynamoEngagementStore implements EngagementStore {
   async count(event: ActivityEvent): Promise<boolean> {
     // False when the SEEN marker (item 0) already exists: a redelivery.
     return conditionHeld(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            firstTimeOnly(this.tableName, { pk: `SEEN#engagement#${event.eventId}` }),
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: engagementKey(event.userId),
-                UpdateExpression: 'ADD totalScore :score, eventCount :one, #typeCount :one SET userId = :userId',
-                ExpressionAttributeNames: { '#typeCount': countAttribute(event.activityType) },
-                ExpressionAttributeValues: { ':score': event.score, ':one': 1, ':userId': event.userId },
-              },
+      transactWrite(this.client, {
+        TransactItems: [
+          firstTimeOnly(this.tableName, { pk: `SEEN#engagement#${event.eventId}` }),
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: engagementKey(event.userId),
+              UpdateExpression: 'ADD totalScore :score, eventCount :one, #typeCount :one SET userId = :userId',
+              ExpressionAttributeNames: { '#typeCount': countAttribute(event.activityType) },
+              ExpressionAttributeValues: { ':score': event.score, ':one': 1, ':userId': event.userId },
             },
-          ],
-        }),
-      ),
+          },
+        ],
+      }),
     );
   }
 

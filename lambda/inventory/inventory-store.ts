@@ -1,6 +1,6 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CURRENCY, type InventoryItem, type OrderPlaced, type Shortage, type StockUpdate } from '#domain/orders';
-import { conditionHeld, failedConditions } from '#shared/dynamo';
+import { conditionHeld, failedConditions, transactWrite } from '#shared/dynamo';
 
 /**
  * What happened to an order's stock. HELD: reserved, waiting for payment;
@@ -97,28 +97,26 @@ export class DynamoInventoryStore implements InventoryStore {
       createdAt: now.toISOString(),
     };
     try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...reservationKey(order.orderId), type: 'reservation', ...reservation },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+      await transactWrite(this.client, {
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...reservationKey(order.orderId), type: 'reservation', ...reservation },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            ...reservation.lines.map((line) => ({
-              Update: {
-                TableName: this.tableName,
-                Key: skuKey(line.sku),
-                UpdateExpression: 'SET available = available - :quantity ADD reserved :quantity',
-                ConditionExpression: 'attribute_exists(pk) AND available >= :quantity',
-                ExpressionAttributeValues: { ':quantity': line.quantity },
-              },
-            })),
-          ],
-        }),
-      );
+          },
+          ...reservation.lines.map((line) => ({
+            Update: {
+              TableName: this.tableName,
+              Key: skuKey(line.sku),
+              UpdateExpression: 'SET available = available - :quantity ADD reserved :quantity',
+              ConditionExpression: 'attribute_exists(pk) AND available >= :quantity',
+              ExpressionAttributeValues: { ':quantity': line.quantity },
+            },
+          })),
+        ],
+      });
       return { kind: 'reserved', reservation };
     } catch (error) {
       const failed = failedConditions(error);
@@ -160,37 +158,35 @@ export class DynamoInventoryStore implements InventoryStore {
     if (reservation?.status !== 'HELD') return false;
     // False when settled by a concurrent delivery between our read and our write.
     return conditionHeld(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: reservationKey(orderId),
-                UpdateExpression: 'SET #status = :settled, settledAt = :now',
-                ConditionExpression: '#status = :held',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':settled': how === 'commit' ? 'COMMITTED' : 'RELEASED',
-                  ':held': 'HELD',
-                  ':now': now.toISOString(),
-                },
+      transactWrite(this.client, {
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: reservationKey(orderId),
+              UpdateExpression: 'SET #status = :settled, settledAt = :now',
+              ConditionExpression: '#status = :held',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':settled': how === 'commit' ? 'COMMITTED' : 'RELEASED',
+                ':held': 'HELD',
+                ':now': now.toISOString(),
               },
             },
-            ...reservation.lines.map((line) => ({
-              Update: {
-                TableName: this.tableName,
-                Key: skuKey(line.sku),
-                UpdateExpression:
-                  how === 'commit'
-                    ? 'ADD reserved :minus, sold :quantity'
-                    : 'SET available = available + :quantity ADD reserved :minus',
-                ExpressionAttributeValues: { ':quantity': line.quantity, ':minus': -line.quantity },
-              },
-            })),
-          ],
-        }),
-      ),
+          },
+          ...reservation.lines.map((line) => ({
+            Update: {
+              TableName: this.tableName,
+              Key: skuKey(line.sku),
+              UpdateExpression:
+                how === 'commit'
+                  ? 'ADD reserved :minus, sold :quantity'
+                  : 'SET available = available + :quantity ADD reserved :minus',
+              ExpressionAttributeValues: { ':quantity': line.quantity, ':minus': -line.quantity },
+            },
+          })),
+        ],
+      }),
     );
   }
 

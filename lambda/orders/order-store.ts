@@ -1,7 +1,7 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Order, StatusChange } from '#domain/orders';
 import type { OrderStatus } from '#domain/order-status';
-import { conditionHeld } from '#shared/dynamo';
+import { conditionHeld, transactWrite } from '#shared/dynamo';
 
 /** An Idempotency-Key and the hash of the body first sent with it. */
 export interface IdempotencyClaim {
@@ -49,32 +49,30 @@ export class DynamoOrderStore implements OrderStore {
 
   async create(order: Order, claim: IdempotencyClaim): Promise<CreateOutcome> {
     const created = await conditionHeld(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...idempotencyKey(claim.key),
-                  type: 'idempotency',
-                  orderId: order.orderId,
-                  bodyHash: claim.bodyHash,
-                  expiresAt: Math.floor(Date.parse(order.createdAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
+      transactWrite(this.client, {
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...idempotencyKey(claim.key),
+                type: 'idempotency',
+                orderId: order.orderId,
+                bodyHash: claim.bodyHash,
+                expiresAt: Math.floor(Date.parse(order.createdAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
               },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...orderKey(order.orderId), type: 'order', ...order },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...orderKey(order.orderId), type: 'order', ...order },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-          ],
-        }),
-      ),
+          },
+        ],
+      }),
     );
     if (created) return { kind: 'created', order };
     // The key is taken (by a committed transaction): read what it made.

@@ -1,5 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  type TransactWriteCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { clientConfig } from './aws';
 
 /** The container's DynamoDB document client (plain JS values in and out). */
@@ -54,4 +59,39 @@ export async function conditionHeld(write: Promise<unknown>, item = 0): Promise<
     if (failedConditions(error).includes(item)) return false;
     throw error;
   }
+}
+
+/** Attempts of a transaction that DynamoDB keeps cancelling for conflicts (the first included). */
+const TRANSACTION_ATTEMPTS = 5;
+/** First backoff before trying a conflicted transaction again; each wait is random up to twice the last cap. */
+const CONFLICT_BACKOFF_MS = 25;
+
+/**
+ * TransactWriteItems, tried again while DynamoDB cancels it only because another
+ * transaction on the same items was in flight (`TransactionConflict`, e.g. many orders
+ * reserving one SKU at once): nothing was written, so sending it again is safe, and
+ * the SDK does not retry cancellations itself. Waits are random (full jitter) so the
+ * contenders spread out. A cancellation with a failed condition is definitive and
+ * thrown at once, as is any other error, and the last conflict after `attempts`.
+ */
+export async function transactWrite(
+  client: Pick<DynamoDBDocumentClient, 'send'>,
+  input: TransactWriteCommandInput,
+  attempts = TRANSACTION_ATTEMPTS,
+  backoffMs = CONFLICT_BACKOFF_MS,
+): Promise<TransactWriteCommandOutput> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.send(new TransactWriteCommand(input));
+    } catch (error) {
+      if (attempt >= attempts || !cancelledByConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** attempt));
+    }
+  }
+}
+
+function cancelledByConflict(error: unknown): boolean {
+  if ((error as { name?: string })?.name !== 'TransactionCanceledException') return false;
+  const codes = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((reason) => reason.Code);
+  return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
 }

@@ -1,7 +1,7 @@
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { User } from '#domain/users';
 import { ConflictError } from '#shared/errors';
-import { conditionHeld, firstTimeOnly } from '#shared/dynamo';
+import { conditionHeld, firstTimeOnly, transactWrite } from '#shared/dynamo';
 
 /** Where users live. Handlers depend on this port; DynamoUserStore is the adapter. */
 export interface UserStore {
@@ -30,47 +30,43 @@ export class DynamoUserStore implements UserStore {
 
   async create(user: User): Promise<void> {
     const emailFree = await conditionHeld(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...userKey(user.userId), type: 'user', ...user },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+      transactWrite(this.client, {
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...userKey(user.userId), type: 'user', ...user },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...emailKey(user.email), type: 'email', userId: user.userId },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+          },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { ...emailKey(user.email), type: 'email', userId: user.userId },
+              ConditionExpression: 'attribute_not_exists(pk)',
             },
-          ],
-        }),
-      ),
+          },
+        ],
+      }),
       1, // the EMAIL# item
     );
     if (!emailFree) throw new ConflictError('A user with this email already exists');
   }
 
   async remove(user: User): Promise<void> {
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Delete: { TableName: this.tableName, Key: userKey(user.userId) } },
-          {
-            Delete: {
-              TableName: this.tableName,
-              Key: emailKey(user.email),
-              ConditionExpression: 'userId = :userId',
-              ExpressionAttributeValues: { ':userId': user.userId },
-            },
+    await transactWrite(this.client, {
+      TransactItems: [
+        { Delete: { TableName: this.tableName, Key: userKey(user.userId) } },
+        {
+          Delete: {
+            TableName: this.tableName,
+            Key: emailKey(user.email),
+            ConditionExpression: 'userId = :userId',
+            ExpressionAttributeValues: { ':userId': user.userId },
           },
-        ],
-      }),
-    );
+        },
+      ],
+    });
   }
 
   async get(userId: string): Promise<User | undefined> {
@@ -82,22 +78,20 @@ export class DynamoUserStore implements UserStore {
 
   async countUserCreated(day: string, eventId: string): Promise<boolean> {
     return conditionHeld(
-      this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            firstTimeOnly(this.tableName, { pk: `SEEN#user-statistics#${eventId}` }),
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { pk: `STATS#${day}` },
-                UpdateExpression: 'ADD usersCreated :one SET #type = :type, #day = :day',
-                ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
-                ExpressionAttributeValues: { ':one': 1, ':type': 'statistics', ':day': day },
-              },
+      transactWrite(this.client, {
+        TransactItems: [
+          firstTimeOnly(this.tableName, { pk: `SEEN#user-statistics#${eventId}` }),
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: { pk: `STATS#${day}` },
+              UpdateExpression: 'ADD usersCreated :one SET #type = :type, #day = :day',
+              ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
+              ExpressionAttributeValues: { ':one': 1, ':type': 'statistics', ':day': day },
             },
-          ],
-        }),
-      ),
+          },
+        ],
+      }),
     );
   }
 }

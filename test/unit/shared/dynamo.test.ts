@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { conditionHeld } from '../../../lambda/shared/dynamo';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld, transactWrite } from '../../../lambda/shared/dynamo';
 
 const metadata = { $metadata: {}, message: 'refused' };
 const cancelled = (...codes: string[]) =>
@@ -29,5 +30,46 @@ describe('conditionHeld', () => {
   it('rethrows any other failure', async () => {
     const throttled = Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' });
     await expect(conditionHeld(Promise.reject(throttled))).rejects.toBe(throttled);
+  });
+});
+
+describe('transactWrite', () => {
+  const input = { TransactItems: [{ ConditionCheck: { TableName: 'table', Key: { pk: 'a' }, ConditionExpression: 'attribute_exists(pk)' } }] };
+  /** A client whose send answers with `outcomes` in turn (an Error rejects). */
+  const client = (...outcomes: unknown[]) => {
+    const send = jest.fn(async (command: unknown) => {
+      expect(command).toBeInstanceOf(TransactWriteCommand);
+      const outcome = outcomes.shift();
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    });
+    return { send } as unknown as Parameters<typeof transactWrite>[0] & { send: jest.Mock };
+  };
+
+  it('sends the transaction again while it is cancelled only by conflicts, then answers', async () => {
+    const conflicted = client(cancelled('TransactionConflict', 'None'), cancelled('None', 'TransactionConflict'), { $metadata: {} });
+    await expect(transactWrite(conflicted, input, 5, 1)).resolves.toEqual({ $metadata: {} });
+    expect(conflicted.send).toHaveBeenCalledTimes(3);
+  });
+
+  it('throws a failed condition at once, even next to a conflict', async () => {
+    const refusal = cancelled('ConditionalCheckFailed', 'TransactionConflict');
+    const refused = client(refusal, { $metadata: {} });
+    await expect(transactWrite(refused, input, 5, 1)).rejects.toBe(refusal);
+    expect(refused.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives up after its attempts with the last conflict', async () => {
+    const last = cancelled('TransactionConflict');
+    const busy = client(cancelled('TransactionConflict'), cancelled('TransactionConflict'), last, { $metadata: {} });
+    await expect(transactWrite(busy, input, 3, 1)).rejects.toBe(last);
+    expect(busy.send).toHaveBeenCalledTimes(3);
+  });
+
+  it('throws any other failure at once', async () => {
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    const failing = client(throttled, { $metadata: {} });
+    await expect(transactWrite(failing, input, 5, 1)).rejects.toBe(throttled);
+    expect(failing.send).toHaveBeenCalledTimes(1);
   });
 });
