@@ -83,7 +83,8 @@ export class Analytics extends Construct {
     this.stream.grant(this.ingest, 'kinesis:PutRecords');
     const rawObjects = this.rawBucket.arnForObjects(`${RAW_PREFIX}*`);
     this.ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [rawObjects] }));
-    this.statsTable.grant(this.ingest, 'dynamodb:BatchWriteItem');
+    // PutItem and GetItem: the Idempotency-Key records (`IDEMPOTENCY#<key>`) kept beside the stats.
+    this.statsTable.grant(this.ingest, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem');
     api.route('POST', '/activity', this.ingest);
     const stack = Stack.of(this);
     const bucketId = stack.resolve(stack.getLogicalId(this.rawBucket.node.defaultChild as s3.CfnBucket)) as string;

@@ -29,7 +29,7 @@ export class PlatformStack extends Stack {
     const users = new Users(this, 'Users', { config, api, events });
     const notifications = new Notifications(this, 'Notifications', { config, events, usersTable: users.table });
     new OrderSaga(this, 'OrderSaga', { config, api, events, notifications });
-    new UserBatches(this, 'UserBatches', { config, api, events, usersTable: users.table });
+    new UserBatches(this, 'UserBatches', { config, api, usersTable: users.table });
     const analytics = new Analytics(this, 'Analytics', { config, api, events });
     // The daily cost report lands under reports/cost/ of the raw-logs bucket (its lifecycle touches raw/ only).
     new CostOptimizer(this, 'CostOptimizer', { config, reportsBucket: analytics.rawBucket });
@@ -38,8 +38,8 @@ export class PlatformStack extends Stack {
       config,
       restApi: api.restApi,
       functions: this.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction),
-      deadLetterQueues: [...events.deadLetterQueues, ...analytics.deadLetterQueues],
-      extraAlarms: analytics.alarms,
+      deadLetterQueues: [...events.deadLetterQueues, ...users.deadLetterQueues, ...analytics.deadLetterQueues],
+      extraAlarms: [...users.alarms, ...analytics.alarms],
     });
   }
 }

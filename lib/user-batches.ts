@@ -3,14 +3,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { Api } from './api';
 import type { StageConfig } from './config';
-import type { EventBus } from './event-bus';
 import { ServiceFunction } from './service-function';
 import { table } from './tables';
 
 export interface UserBatchesProps {
   readonly config: StageConfig;
   readonly api: Api;
-  readonly events: EventBus;
   /** The users context's table: batch users are stored exactly like `POST /users` stores them. */
   readonly usersTable: dynamodb.ITable;
 }
@@ -24,7 +22,7 @@ export class UserBatches extends Construct {
   readonly idempotencyTable: dynamodb.Table;
   readonly function: ServiceFunction;
 
-  constructor(scope: Construct, id: string, { config, api, events, usersTable }: UserBatchesProps) {
+  constructor(scope: Construct, id: string, { config, api, usersTable }: UserBatchesProps) {
     super(scope, id);
     this.idempotencyTable = table(this, 'IdempotencyTable', config, { timeToLiveAttribute: 'expiration' });
     this.function = new ServiceFunction(this, 'CreateUsers', {
@@ -35,8 +33,8 @@ export class UserBatches extends Construct {
       environment: { USERS_TABLE: usersTable.tableName, IDEMPOTENCY_TABLE: this.idempotencyTable.tableName },
       description: 'POST /users/batch: register users ten at a time, each batch cached for an hour',
     });
-    // As POST /users: TransactWriteItems of two conditional puts; DeleteItem to compensate.
-    usersTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
+    // As POST /users: TransactWriteItems of two conditional puts (UserCreated goes out from the table stream).
+    usersTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
     // Powertools' DynamoDB persistence: conditional put (in progress), get, update (result), delete (failure).
     this.idempotencyTable.grant(
       this.function,
@@ -45,7 +43,6 @@ export class UserBatches extends Construct {
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     );
-    events.allowPublishing(this.function);
     api.route('POST', '/users/batch', this.function);
     new CfnOutput(this, 'IdempotencyTableName', { key: 'IdempotencyTableName', value: this.idempotencyTable.tableName });
   }

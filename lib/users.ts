@@ -1,9 +1,14 @@
-import { CfnOutput } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Api } from './api';
 import type { StageConfig } from './config';
-import type { EventBus } from './event-bus';
+import { deadLetterQueue, type EventBus } from './event-bus';
+import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
 import { table } from './tables';
 
@@ -14,16 +19,27 @@ export interface UsersProps {
 }
 
 /**
- * The users context: `POST /users`, `GET /users/{userId}`, and the daily user
- * statistics kept by a `UserCreated` consumer. One table (see user-store.ts for
- * its item types); each function gets only the table actions it calls.
+ * The users context: `POST /users`, `GET /users/{userId}`, the outbox that
+ * publishes `UserCreated`, and the daily user statistics kept by a
+ * `UserCreated` consumer. One table (see user-store.ts for its item types)
+ * whose stream is the outbox: writers only write, and a stream consumer
+ * publishes an event for every inserted user (bisect on error, partial batch
+ * failures, bounded retries, an SQS on-failure destination). Each function
+ * gets only the actions it calls.
  */
 export class Users extends Construct {
   readonly table: dynamodb.Table;
+  /** For Observability: the outbox publisher's on-failure destination. */
+  readonly deadLetterQueues: { readonly name: string; readonly queue: sqs.IQueue }[] = [];
+  /** For Observability's `extraAlarms`: the outbox falling behind (UserCreated published late). */
+  readonly alarms: { readonly id: string; readonly metric: cloudwatch.IMetric; readonly threshold: number }[];
 
   constructor(scope: Construct, id: string, { config, api, events }: UsersProps) {
     super(scope, id);
-    this.table = table(this, 'Table', config, { timeToLiveAttribute: 'expiresAt' });
+    this.table = table(this, 'Table', config, {
+      timeToLiveAttribute: 'expiresAt',
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+    });
     const environment = { USERS_TABLE: this.table.tableName };
 
     const createUser = new ServiceFunction(this, 'CreateUser', {
@@ -31,12 +47,54 @@ export class Users extends Construct {
       service: 'users',
       config,
       environment,
-      description: 'POST /users: register a user, publish UserCreated',
+      description: 'POST /users: register a user (UserCreated goes out from the table stream)',
     });
-    // TransactWriteItems of two conditional puts; DeleteItem to compensate.
-    this.table.grant(createUser, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
-    events.allowPublishing(createUser);
+    // TransactWriteItems of two conditional puts.
+    this.table.grant(createUser, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
     api.route('POST', '/users', createUser);
+
+    const publisher = new ServiceFunction(this, 'PublishUserEvents', {
+      entry: 'users/publish-user-events.ts',
+      service: 'users',
+      config,
+      timeout: Duration.seconds(30),
+      description: 'Users table stream (outbox): UserCreated for every inserted user',
+    });
+    events.allowPublishing(publisher);
+    const failures = deadLetterQueue(this, 'PublisherDlq', config);
+    this.deadLetterQueues.push({ name: 'UserEventsPublisher', queue: failures });
+    publisher.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 10, // one PutEvents call
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(24),
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(failures),
+        // Only inserted users reach the function on AWS (the handler checks again:
+        // the local cloud does not emulate filters).
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { type: { S: FilterRule.isEqual('user') } } },
+          }),
+        ],
+      }),
+    );
+    acknowledge(publisher.role!, {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams (granted with the stream read) and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; stream records are read from this table\'s stream only.',
+    });
+    new CfnOutput(this, 'PublisherDlqUrl', { key: 'UserEventsPublisherDlqUrl', value: failures.queueUrl });
+    this.alarms = [
+      {
+        id: 'UserEventsIteratorAge',
+        metric: publisher.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(5) }),
+        threshold: 60_000,
+      },
+    ];
 
     const getUser = new ServiceFunction(this, 'GetUser', {
       entry: 'users/get-user.ts',

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { activitySchema, type ActivityInput, MAX_EVENTS_PER_REQUEST } from '#domain/activity';
+import { ACTIVITY_IDEMPOTENCY_KEY } from '#domain/activity-batch';
 import type { Problem } from '#shared/errors';
 import { ValidationError } from '#shared/errors';
 import { problemsOf, validate } from '#shared/validation';
@@ -60,4 +61,28 @@ export function validateActivityRequest(body: unknown): ValidatedActivity {
     );
   }
   return { accepted, rejected };
+}
+
+/**
+ * The optional Idempotency-Key header and the validated body of `POST /activity`,
+ * with the problems of both in one 400 (a client fixes everything at once). No
+ * key: the request is not resendable safely, as before (random ids).
+ */
+export function parseActivityRequest(
+  body: unknown,
+  idempotencyKey: string | undefined,
+): ValidatedActivity & { readonly idempotencyKey?: string } {
+  const problems: Problem[] = [];
+  if (idempotencyKey !== undefined && !ACTIVITY_IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    problems.push({ path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' });
+  }
+  let validated: ValidatedActivity | undefined;
+  try {
+    validated = validateActivityRequest(body);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return idempotencyKey === undefined ? validated! : { ...validated!, idempotencyKey };
 }

@@ -1,8 +1,9 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '#domain/activity';
 import { toNdjson } from '#domain/activity';
 import { mapChunks } from '#shared/chunks';
+import { conditionHeld } from '#shared/dynamo';
 import { putAllRecords, type UndeliveredRecord } from '#shared/kinesis';
 import { logger } from '#shared/powertools';
 
@@ -10,10 +11,32 @@ import { logger } from '#shared/powertools';
 export interface ActivityStore {
   /** Sends events to the stream; returns those still undelivered after retries (by index in `events`). */
   stream(events: readonly ActivityEvent[]): Promise<UndeliveredRecord[]>;
-  /** Writes the raw log object at `key`; never replaces an existing object. */
+  /**
+   * Writes the raw log object at `key`; never replaces an existing object. An
+   * object already there is success: keys repeat only for a resent request
+   * (Idempotency-Key), whose object holds the same events.
+   */
   storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void>;
-  /** Writes one stats item per event. */
+  /** Writes one stats item per event (an event written again replaces its item with the same values). */
   writeStats(events: readonly ActivityEvent[]): Promise<void>;
+}
+
+/** The body hash and first arrival of a request sent with an Idempotency-Key. */
+export interface ActivityKeyClaim {
+  readonly bodyHash: string;
+  readonly receivedAt: Date;
+}
+
+export type ClaimOutcome =
+  /** First use of the key, or a resend of the same body: ingest as received at `receivedAt` (the first arrival). */
+  | { readonly kind: 'claimed'; readonly receivedAt: Date }
+  /** The key was used with another body. */
+  | { readonly kind: 'key-reused' };
+
+/** Remembers Idempotency-Keys of `POST /activity`; AwsActivityStore is the adapter. */
+export interface ActivityKeys {
+  /** Records `key` with `claim` unless it is recorded; then compares the bodies. */
+  claim(key: string, claim: ActivityKeyClaim): Promise<ClaimOutcome>;
 }
 
 export interface AwsActivityStoreOptions {
@@ -30,6 +53,10 @@ const BATCH_WRITE_MAX_ITEMS = 25;
 const STATS_WRITES_IN_FLIGHT = 4;
 /** How long a per-event stats item is kept (the raw log keeps everything longer). */
 const STATS_TTL_SECONDS = 90 * 24 * 3600;
+/** How long an Idempotency-Key is remembered, as for orders: a client's resends come within hours, not days. */
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+const keyItem = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'ACTIVITY' });
 
 /** An event's stats item (see AwsActivityStore), expiring 90 days after `now` (ms). */
 export function statsItem(event: ActivityEvent, now: number) {
@@ -50,9 +77,11 @@ export function statsItem(event: ActivityEvent, now: number) {
  * The AWS adapter: Kinesis (partition key `userId`, so one user's events stay in
  * order on one shard), S3 (one NDJSON object, `IfNoneMatch: '*'`), and the stats
  * table, whose items are `USER#<userId>` / `ACTIVITY#<timestamp>#<eventId>`: a
- * user's scored events in time order, expiring after 90 days.
+ * user's scored events in time order, expiring 90 days after they were received
+ * (so writing an event again writes the very same item). The same table holds
+ * `IDEMPOTENCY#<key>` / `ACTIVITY` (24-hour TTL): a key's body hash and first arrival.
  */
-export class AwsActivityStore implements ActivityStore {
+export class AwsActivityStore implements ActivityStore, ActivityKeys {
   constructor(
     private readonly clients: { readonly s3: S3Client; readonly dynamo: DynamoDBDocumentClient },
     private readonly options: AwsActivityStoreOptions,
@@ -66,22 +95,51 @@ export class AwsActivityStore implements ActivityStore {
     );
   }
 
-  async storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void> {
-    await this.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: this.options.bucket,
-        Key: key,
-        Body: toNdjson(events),
-        ContentType: 'application/x-ndjson',
-        // The key holds a fresh batch id; this makes "never overwrite" a guarantee, not a likelihood.
-        IfNoneMatch: '*',
-      }),
+  async claim(key: string, claim: ActivityKeyClaim): Promise<ClaimOutcome> {
+    const claimed = await conditionHeld(
+      this.clients.dynamo.send(
+        new PutCommand({
+          TableName: this.options.statsTable,
+          Item: {
+            ...keyItem(key),
+            bodyHash: claim.bodyHash,
+            receivedAt: claim.receivedAt.toISOString(),
+            expiresAt: Math.floor(claim.receivedAt.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
     );
+    if (claimed) return { kind: 'claimed', receivedAt: claim.receivedAt };
+    // The key is taken (a conditional write, not a read-then-write): read what it was first used with.
+    const { Item } = await this.clients.dynamo.send(
+      new GetCommand({ TableName: this.options.statsTable, Key: keyItem(key), ConsistentRead: true }),
+    );
+    if (!Item) throw new Error('Idempotency key vanished between its conditional write and its read');
+    if (Item.bodyHash !== claim.bodyHash) return { kind: 'key-reused' };
+    return { kind: 'claimed', receivedAt: new Date(String(Item.receivedAt)) };
+  }
+
+  async storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void> {
+    try {
+      await this.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          Body: toNdjson(events),
+          ContentType: 'application/x-ndjson',
+          // Never overwrite: a fresh batch id makes a taken key unlikely, a resend (same events) makes it expected.
+          IfNoneMatch: '*',
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'PreconditionFailed') throw error;
+      logger.info('Raw log object already stored (a resent request); kept as it is', { key });
+    }
   }
 
   async writeStats(events: readonly ActivityEvent[]): Promise<void> {
-    const now = Date.now();
-    const items = events.map((event) => statsItem(event, now));
+    const items = events.map((event) => statsItem(event, Date.parse(event.receivedAt)));
     await mapChunks(items, { size: BATCH_WRITE_MAX_ITEMS, concurrency: STATS_WRITES_IN_FLIGHT }, (part) => this.batchWrite(part));
   }
 

@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { buildActivityEvents } from '#domain/activity-batch';
+import { createHash, randomUUID } from 'node:crypto';
+import { buildActivityEvents, keyedBatchId, keyedEventId } from '#domain/activity-batch';
+import { canonicalJson } from '#domain/canonical-json';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
-import { AppError } from '#shared/errors';
+import { AppError, UnprocessableError } from '#shared/errors';
 import { accepted, httpHandler, jsonBody } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { s3 } from '#shared/s3';
 import { AwsActivityStore } from './activity-store';
-import { validateActivityRequest } from './activity-request';
+import { parseActivityRequest } from './activity-request';
 import { ingest } from './ingestion';
 
 const store = new AwsActivityStore(
@@ -25,11 +26,31 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
  * one BatchWriteItem per 25 events, plus retries of what failed). 202 with the
  * accepted events' ids and scores and every rejected event's index and reasons;
  * 400 when nothing in the request is valid, 503 when nothing could be delivered.
+ *
+ * With an `Idempotency-Key` header the request can be resent (after a 500, a
+ * 503, a lost answer, or for its events the stream refused): the batch id and
+ * each event's id are derived from the key and the event's index, and the first
+ * arrival time is kept with the key, so a resend stores and streams the same
+ * events under the same ids and every consumer counts them once. The same key
+ * with another body is a 422; without a key, ids are random, as before.
  */
 export const handler = httpHandler(async (request) => {
-  const { accepted: valid, rejected } = validateActivityRequest(jsonBody(request, MAX_BODY_BYTES));
-  const batch = { batchId: randomUUID(), receivedAt: new Date(), correlationId: request.correlationId };
-  const events = buildActivityEvents(valid.map((v) => v.input), batch, randomUUID);
+  const body = jsonBody(request, MAX_BODY_BYTES);
+  const { accepted: valid, rejected, idempotencyKey: key } = parseActivityRequest(body, request.header('idempotency-key'));
+  let receivedAt = new Date();
+  if (key !== undefined) {
+    const claim = await store.claim(key, { bodyHash: createHash('sha256').update(canonicalJson(body)).digest('base64url'), receivedAt });
+    if (claim.kind === 'key-reused') throw new UnprocessableError('This Idempotency-Key was used with a different request body');
+    receivedAt = claim.receivedAt;
+  }
+  const batch = {
+    batchId: key === undefined ? randomUUID() : keyedBatchId(key),
+    receivedAt,
+    correlationId: request.correlationId,
+    resendable: key !== undefined,
+  };
+  const newId = key === undefined ? () => randomUUID() : (position: number) => keyedEventId(key, valid[position]!.index);
+  const events = buildActivityEvents(valid.map((v) => v.input), batch, newId);
   const { delivered, undelivered } = await ingest(events, batch, store);
   if (delivered.length === 0) {
     throw new AppError(503, 'ServiceUnavailable', 'The events could not be delivered now; send them again');

@@ -1,5 +1,5 @@
 import type { ActivityEvent } from '#domain/activity';
-import { rawLogKey } from '#domain/activity';
+import { rawLogKey, rawLogPart } from '#domain/activity';
 import type { ActivityStore } from './activity-store';
 
 export interface IngestionResult {
@@ -15,11 +15,13 @@ export interface IngestionResult {
  * with exactly the events the stream took. An undelivered event is therefore in
  * none of them and can simply be sent again. If the raw log or the stats write
  * fails after the stream took the events, this throws: the events are already
- * counted by the consumer, so the caller must not invite a blind resend.
+ * counted by the consumer, so a resend is safe only with the same ids — a
+ * `resendable` batch (Idempotency-Key), whose raw log is named by the events it
+ * holds (see rawLogPart), so that a resend neither overwrites nor loses one.
  */
 export async function ingest(
   events: readonly ActivityEvent[],
-  batch: { readonly batchId: string; readonly receivedAt: Date },
+  batch: { readonly batchId: string; readonly receivedAt: Date; readonly resendable?: boolean },
   store: ActivityStore,
 ): Promise<IngestionResult> {
   const failures = await store.stream(events);
@@ -31,7 +33,7 @@ export async function ingest(
   });
   if (delivered.length > 0) {
     await Promise.all([
-      store.storeRawLog(rawLogKey(batch.receivedAt, batch.batchId), delivered),
+      store.storeRawLog(rawLogKey(batch.receivedAt, batch.batchId, batch.resendable ? rawLogPart(delivered) : undefined), delivered),
       store.writeStats(delivered),
     ]);
   }

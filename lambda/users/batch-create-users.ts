@@ -7,7 +7,6 @@ import { clientConfig, env } from '#shared/aws';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
 import { AppError } from '#shared/errors';
-import { publish } from '#shared/events';
 import { type HttpResponse, httpHandler, parseBody } from '#shared/http';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { type BatchResult, registerBatch, USER_BATCH_SIZE, userBatchRequestSchema } from './batch-users';
@@ -32,7 +31,7 @@ const idempotency = new IdempotencyConfig({
  */
 const registerOnce = makeIdempotent(
   async (batch: unknown[], correlationId: string): Promise<BatchResult & { cached: boolean }> => ({
-    ...(await registerBatch(batch, { users, publish, correlationId, newId: randomUUID, now: () => new Date() })),
+    ...(await registerBatch(batch, { users, correlationId, newId: randomUUID, now: () => new Date() })),
     cached: false,
   }),
   {
@@ -93,8 +92,9 @@ const route = httpHandler(async (request): Promise<HttpResponse> => {
  * POST /users/batch — up to 100 users, registered in batches of ten (five at a
  * time), each batch's result cached for an hour by its content. 200 with every
  * user's outcome (`created`, `invalid`, `conflict`) and each batch's status and
- * whether it came from the cache; 207 when some batches failed (their users are
- * not registered: send the same request again); 503 when all did.
+ * whether it came from the cache; 207 when some batches failed (send the same
+ * request again: a user such a batch did store is then reported as `conflict`);
+ * 503 when all did. `UserCreated` goes out from the users table's stream.
  */
 export const handler = (event: APIGatewayProxyEvent, context: Context) => {
   idempotency.registerLambdaContext(context);

@@ -1,14 +1,17 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
 import type { User } from '#domain/users';
 import { ConflictError } from '#shared/errors';
 import { conditionHeld, firstTimeOnly, transactWrite } from '#shared/dynamo';
 
 /** Where users live. Handlers depend on this port; DynamoUserStore is the adapter. */
 export interface UserStore {
-  /** Stores a new user; throws ConflictError when the email is already registered. */
-  create(user: User): Promise<void>;
-  /** Undoes `create` (compensation when the UserCreated event cannot be published). */
-  remove(user: User): Promise<void>;
+  /**
+   * Stores a new user with the correlation id of the request that registered
+   * it (the outbox publishes `UserCreated` from the stored item, with that id);
+   * throws ConflictError when the email is already registered.
+   */
+  create(user: User, correlationId: string): Promise<void>;
   get(userId: string): Promise<User | undefined>;
   /** Counts a created user in its day's statistics, once per event id. Returns false for a duplicate. */
   countUserCreated(day: string, eventId: string): Promise<boolean>;
@@ -21,6 +24,7 @@ const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
  * One table for the users context: `USER#<id>` holds the user, `EMAIL#<email>`
  * reserves an address (uniqueness without a read-then-write race), `STATS#<day>`
  * counts registrations, `SEEN#...` markers (with TTL) make consumers idempotent.
+ * The table's stream is the outbox of `UserCreated`: see `createdUserOf`.
  */
 export class DynamoUserStore implements UserStore {
   constructor(
@@ -28,14 +32,14 @@ export class DynamoUserStore implements UserStore {
     private readonly tableName: string,
   ) {}
 
-  async create(user: User): Promise<void> {
+  async create(user: User, correlationId: string): Promise<void> {
     const emailFree = await conditionHeld(
       transactWrite(this.client, {
         TransactItems: [
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...userKey(user.userId), type: 'user', ...user },
+              Item: { ...userKey(user.userId), type: 'user', ...user, correlationId },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -51,22 +55,6 @@ export class DynamoUserStore implements UserStore {
       1, // the EMAIL# item
     );
     if (!emailFree) throw new ConflictError('A user with this email already exists');
-  }
-
-  async remove(user: User): Promise<void> {
-    await transactWrite(this.client, {
-      TransactItems: [
-        { Delete: { TableName: this.tableName, Key: userKey(user.userId) } },
-        {
-          Delete: {
-            TableName: this.tableName,
-            Key: emailKey(user.email),
-            ConditionExpression: 'userId = :userId',
-            ExpressionAttributeValues: { ':userId': user.userId },
-          },
-        },
-      ],
-    });
   }
 
   async get(userId: string): Promise<User | undefined> {
@@ -94,4 +82,32 @@ export class DynamoUserStore implements UserStore {
       }),
     );
   }
+}
+
+/** A user item as the stream carries it, and the correlation id of the request that stored it. */
+export interface CreatedUser {
+  readonly user: User;
+  readonly correlationId?: string;
+}
+
+/**
+ * The user a stream record inserted, or undefined when the record is anything
+ * else: a modification or removal, or an insert of another item type (email
+ * reservation, statistics, "seen" markers). Reads the `NEW_IMAGE` the table's
+ * stream carries; throws for a user item missing a field, so the record fails
+ * and ends in the publisher's on-failure destination instead of going unnoticed.
+ */
+export function createdUserOf(record: DynamoDBRecord): CreatedUser | undefined {
+  if (record.eventName !== 'INSERT') return undefined;
+  const image = record.dynamodb?.NewImage;
+  if (image?.type?.S !== 'user' || !image.pk?.S?.startsWith('USER#')) return undefined;
+  const text = (name: string): string => {
+    const value = image[name]?.S;
+    if (value === undefined) throw new Error(`User item ${image.pk!.S} has no string ${name}`);
+    return value;
+  };
+  return {
+    user: { userId: text('userId'), name: text('name'), email: text('email'), phone: text('phone'), createdAt: text('createdAt') },
+    correlationId: image.correlationId?.S,
+  };
 }

@@ -241,6 +241,30 @@ describe('activity analytics over HTTP and the real stream', () => {
     }
   });
 
+  it('counts a request resent with its Idempotency-Key once, and refuses the key with another body', async () => {
+    const userId = randomUUID();
+    const key = `e2e-${randomUUID()}`;
+    const sent = [activity(userId, 'purchase', 90), activity(userId, 'view', 3), activity(userId, 'click', 75)];
+    const send = (events: readonly unknown[]) => api('POST', '/activity', { body: { events }, headers: { 'Idempotency-Key': key } });
+
+    const first = await send(sent);
+    const again = await send(sent);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.json).toEqual(first.json); // the same batch id and event ids
+    const reused = await send([activity(userId, 'purchase', 500)]);
+    expect(reused.status).toBe(422);
+    expect(reused.json).toMatchObject({ error: 'Unprocessable' });
+
+    // One user's records stay in order on one shard: once an event sent after the resend is counted,
+    // the resend's records have been consumed too.
+    const marker = activity(userId, 'search', 1);
+    await postActivity([marker]);
+    const engagement = await engagementWhen(userId, 'the event sent after the resend', (e) => e.lastActivityAt === marker.timestamp);
+    expect(engagement).toMatchObject(expectedEngagement(userId, [...sent, marker]));
+    expect(engagement.eventCount).toBe(4);
+  });
+
   it('answers 404 for a user with no activity and 400 for a malformed id', async () => {
     expect((await engagementOf(randomUUID())).status).toBe(404);
     const malformed = await engagementOf('not-a-uuid');

@@ -258,10 +258,10 @@ describe('analytics and user batches: routes and tables', () => {
 });
 
 describe('analytics and user batches: least privilege', () => {
-  it('lets the ingestion put records, write raw/ objects and batch-write stats, nothing more', () => {
+  it('lets the ingestion put records, write raw/ objects, batch-write stats and keep Idempotency-Keys, nothing more', () => {
     const ingest = functionId('AnalyticsIngestActivity');
     expect(actionsOf(ingest)).toEqual(
-      ['dynamodb:BatchWriteItem', 'kinesis:PutRecords', 's3:PutObject', ...LOGS, ...XRAY].sort(),
+      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'kinesis:PutRecords', 's3:PutObject', ...LOGS, ...XRAY].sort(),
     );
     const [rawId] = only('AWS::S3::Bucket', 'AnalyticsRawLogs');
     expect(resourcesFor(ingest, 's3:PutObject')).toEqual([
@@ -279,18 +279,16 @@ describe('analytics and user batches: least privilege', () => {
     expect(actionsOf(functionId('AnalyticsGetEngagement'))).toEqual(['dynamodb:GetItem', ...LOGS, ...XRAY].sort());
   });
 
-  it('lets the batch registration write users like POST /users, use its cache table, and publish', () => {
+  it('lets the batch registration write users like POST /users and use its cache table (UserCreated goes out from the stream)', () => {
     const fn = functionId('UserBatchesCreateUsers');
     expect(actionsOf(fn)).toEqual(
       [
         'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
         'dynamodb:PutItem',
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
-        'events:PutEvents',
         ...LOGS,
         ...XRAY,
       ].sort(),
@@ -300,6 +298,9 @@ describe('analytics and user batches: least privilege', () => {
     ]);
     expect(resourcesFor(fn, 'dynamodb:ConditionCheckItem')).toEqual([
       [{ 'Fn::GetAtt': [only('AWS::DynamoDB::Table', 'UsersTable')[0], 'Arn'] }],
+    ]);
+    expect(resourcesFor(fn, 'dynamodb:DeleteItem')).toEqual([
+      [{ 'Fn::GetAtt': [only('AWS::DynamoDB::Table', 'UserBatchesIdempotencyTable')[0], 'Arn'] }],
     ]);
     expect(resources[fn]!.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'users' });
   });

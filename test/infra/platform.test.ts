@@ -36,6 +36,16 @@ const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 /** What an SQS on-failure destination needs (CDK's grantSendMessages). */
 const DESTINATION = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+/** What a DynamoDB stream event source mapping reads with (CDK's table.grantStreamRead). */
+const DYNAMODB_STREAM_READ = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
+
+/** Every statement of the policies attached to the function's role. */
+function statementsOf(fnLogicalId: string): { Action: string | string[]; Resource: unknown }[] {
+  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  return ofType('AWS::IAM::Policy')
+    .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleRef))
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+}
 
 describe('platform stack (dev)', () => {
   it('serves both users routes through Lambda proxy integrations', () => {
@@ -102,15 +112,12 @@ describe('platform stack (dev)', () => {
   });
 
   it('grants each function only the actions it calls', () => {
+    // Only writes: UserCreated goes out from the table's stream.
     expect(actionsOf(functionId('UsersCreateUser'))).toEqual(
-      [
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:PutItem',
-        'events:PutEvents',
-        ...LOGS,
-        ...XRAY,
-      ].sort(),
+      ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', ...LOGS, ...XRAY].sort(),
+    );
+    expect(actionsOf(functionId('UsersPublishUserEvents'))).toEqual(
+      [...DYNAMODB_STREAM_READ, 'events:PutEvents', ...DESTINATION, ...LOGS, ...XRAY].sort(),
     );
     expect(actionsOf(functionId('UsersGetUser'))).toEqual(['dynamodb:GetItem', ...LOGS, ...XRAY].sort());
     expect(actionsOf(functionId('UsersUpdateStatistics'))).toEqual(
@@ -119,6 +126,56 @@ describe('platform stack (dev)', () => {
     expect(actionsOf(functionId('NotificationsWelcome'))).toEqual(
       ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
     );
+  });
+
+  it('streams the users table (new images) to the outbox publisher: small batches, bisect, partial failures, bounded retries, a DLQ', () => {
+    const [tableId, usersTable] = ofType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('UsersTable'))!;
+    expect(usersTable.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes(tableId),
+    );
+    expect(mappings).toHaveLength(1);
+    const [dlqId, dlq] = ofType('AWS::SQS::Queue').find(([id]) => id.startsWith('UsersPublisherDlq'))!;
+    expect(mappings[0]![1].Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      FunctionName: { Ref: functionId('UsersPublishUserEvents') },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 86400,
+      ParallelizationFactor: 1,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['user'] } } } }) }],
+      },
+      Tags: expect.any(Array),
+    });
+    expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    // The publisher may read that stream and put events on the bus, nothing else of the table or of other buses.
+    const publisher = functionId('UsersPublishUserEvents');
+    const statements = statementsOf(publisher);
+    const busId = ofType('AWS::Events::EventBus')[0]![0];
+    expect(statements.filter((s) => [s.Action].flat().includes('events:PutEvents')).map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [busId, 'Arn'] },
+    ]);
+    expect(statements.filter((s) => [s.Action].flat().includes('dynamodb:GetRecords')).map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+    ]);
+    expect(resources[publisher]!.Properties.Environment.Variables).toMatchObject({
+      EVENT_BUS_NAME: { Ref: busId },
+      POWERTOOLS_SERVICE_NAME: 'users',
+    });
+    expect(resources[publisher]!.Properties.Environment.Variables.USERS_TABLE).toBeUndefined();
+  });
+
+  it('alarms on the outbox publisher\'s DLQ and iterator age', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const dlqId = ofType('AWS::SQS::Queue').find(([id]) => id.startsWith('UsersPublisherDlq'))![0];
+    expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(dlqId))).toBe(true);
+    const publisher = functionId('UsersPublishUserEvents');
+    expect(alarms.some((a) => a.MetricName === 'IteratorAge' && JSON.stringify(a.Dimensions).includes(publisher))).toBe(true);
   });
 
   it('uses no AWS managed policy on function roles', () => {

@@ -3,7 +3,8 @@
  * endpoint, the local cloud's edge, serving DynamoDB with transactions (the
  * local cloud's DynamoDB layer over dynalite), Kinesis (kinesalite), S3
  * (s3rver) and EventBridge PutEvents (captured here, optionally failing). It
- * creates what a stack would create (tables, streams, buckets), reads back
+ * creates what a stack would create (tables, Kinesis streams, buckets, DynamoDB
+ * streams — captured by the local cloud's DynamoDB layer), reads back
  * everything written, and builds the events a trigger would deliver, so a test
  * calls the real handlers with the real SDK clients and no AWS account.
  *
@@ -23,7 +24,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { EventBridgeEvent, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { DynamoDbLayer } from '../../local/dynamodb/transactions';
 import { startEdge, type Edge } from '../../local/edge';
 import { startEmulators } from '../../local/emulators';
@@ -50,10 +51,21 @@ export interface LocalAws {
   readonly published: PublishedEntry[];
   /** While true, PutEvents answers every entry as failed (InternalFailure) and keeps none. */
   failPutEvents: boolean;
+  /** While set, PutEvents answers the entries it matches as failed (InternalFailure) and keeps the others. */
+  failPutEventsFor: ((entry: PublishedEntry) => boolean) | undefined;
   /** The accepted entries of one detail-type whose data has every field of `about` (e.g. `{ orderId }`). */
   events(detailType: string, about?: Readonly<Record<string, unknown>>): PublishedEntry[];
-  /** A table keyed like the stacks key theirs: string `pk`, and string `sk` when asked. */
-  createTable(name: string, options?: { sortKey?: boolean }): Promise<void>;
+  /**
+   * A table keyed like the stacks key theirs: string `pk`, and string `sk` when
+   * asked; with a DynamoDB stream of that view type when `stream` is given.
+   */
+  createTable(name: string, options?: { sortKey?: boolean; stream?: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' }): Promise<void>;
+  /**
+   * The DynamoDB stream records of a streamed table after `after` (a sequence
+   * number; from the oldest when omitted), oldest first, as an event source
+   * mapping delivers them to Lambda.
+   */
+  streamRecords(table: string, after?: string): DynamoDBRecord[];
   createBucket(name: string): Promise<void>;
   /** A Kinesis stream, resolved once it is ACTIVE. */
   createStream(name: string, shards?: number): Promise<void>;
@@ -71,11 +83,14 @@ export async function startLocalAws(): Promise<LocalAws> {
   const emulators = await startEmulators({ host: '127.0.0.1' });
   const layer = new DynamoDbLayer({ endpoint: emulators.dynamodb, listener: emulators.listeners.dynamodb });
   const published: PublishedEntry[] = [];
-  const state = { failPutEvents: false };
+  const state: { failPutEvents: boolean; failPutEventsFor: ((entry: PublishedEntry) => boolean) | undefined } = {
+    failPutEvents: false,
+    failPutEventsFor: undefined,
+  };
   const edge: Edge = await startEdge({
     host: '127.0.0.1',
     upstreams: { kinesis: emulators.kinesis, s3: emulators.s3 },
-    handlers: { dynamodb: [layer.handler], events: [capturePutEvents(published, () => state.failPutEvents)] },
+    handlers: { dynamodb: [layer.handler], events: [capturePutEvents(published, (entry) => state.failPutEvents || (state.failPutEventsFor?.(entry) ?? false))] },
   });
   const dynamoClient = new DynamoDBClient({ endpoint: edge.url, region, credentials });
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
@@ -101,6 +116,12 @@ export async function startLocalAws(): Promise<LocalAws> {
     set failPutEvents(value: boolean) {
       state.failPutEvents = value;
     },
+    get failPutEventsFor() {
+      return state.failPutEventsFor;
+    },
+    set failPutEventsFor(value) {
+      state.failPutEventsFor = value;
+    },
     events: (detailType, about = {}) =>
       published.filter(
         (entry) => entry.detailType === detailType && Object.entries(about).every(([field, value]) => entry.detail.data?.[field] === value),
@@ -113,8 +134,24 @@ export async function startLocalAws(): Promise<LocalAws> {
           AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
           KeySchema: keys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
           BillingMode: 'PAY_PER_REQUEST',
+          ...(options.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: options.stream } } : {}),
         }),
       );
+    },
+    streamRecords(table, after) {
+      const stream = layer.streams.streamOf(table);
+      if (!stream) throw new Error(`table ${table} has no stream`);
+      const records: DynamoDBRecord[] = [];
+      for (const shard of layer.streams.shardsOf(stream.arn) ?? []) {
+        let position = after;
+        for (;;) {
+          const { records: page } = layer.streams.readRecords(stream.arn, shard.shardId, position, 1000);
+          if (page.length === 0) break;
+          records.push(...page.map((record) => ({ ...record, eventSourceARN: stream.arn }) as DynamoDBRecord));
+          position = page.at(-1)!.dynamodb.SequenceNumber;
+        }
+      }
+      return records;
     },
     async createBucket(name) {
       await s3.send(new CreateBucketCommand({ Bucket: name }));
@@ -179,25 +216,25 @@ export async function startLocalAws(): Promise<LocalAws> {
 
 /**
  * EventBridge's PutEvents, answered here: each entry is appended to
- * `published`, or, while `failing()`, every entry is answered as failed (so a
- * handler's FailedEntryCount check can be seen at work) and none is kept.
+ * `published`, or, when `failing(entry)`, answered as failed (so a handler's
+ * FailedEntryCount check can be seen at work, entry by entry) and not kept.
  */
-function capturePutEvents(published: PublishedEntry[], failing: () => boolean): EdgeHandler {
+function capturePutEvents(published: PublishedEntry[], failing: (entry: PublishedEntry) => boolean): EdgeHandler {
   return async (request) => {
     const { Entries } = JSON.parse(request.body.toString('utf8')) as {
       Entries: { Source: string; DetailType: string; Detail: string }[];
     };
-    const fail = failing();
-    if (!fail) {
-      for (const entry of Entries) {
-        published.push({ source: entry.Source, detailType: entry.DetailType, detail: JSON.parse(entry.Detail) });
-      }
-    }
-    const results = Entries.map(() => (fail ? { ErrorCode: 'InternalFailure', ErrorMessage: 'injected' } : { EventId: randomUUID() }));
+    const results = Entries.map((raw) => {
+      const entry = { source: raw.Source, detailType: raw.DetailType, detail: JSON.parse(raw.Detail) };
+      if (failing(entry)) return { ErrorCode: 'InternalFailure', ErrorMessage: 'injected' };
+      published.push(entry);
+      return { EventId: randomUUID() };
+    });
+    const failed = results.filter((r) => 'ErrorCode' in r).length;
     return {
       status: 200,
       headers: { 'content-type': 'application/x-amz-json-1.1' },
-      body: JSON.stringify({ FailedEntryCount: fail ? Entries.length : 0, Entries: results }),
+      body: JSON.stringify({ FailedEntryCount: failed, Entries: results }),
     };
   };
 }
@@ -230,6 +267,9 @@ export function busEvent(detailType: string, source: string, data: object, event
     detail: { metadata: { eventId, correlationId: `test-${eventId}`, occurredAt: new Date().toISOString(), version: 1 }, data },
   };
 }
+
+/** Lambda's event for a batch of DynamoDB stream records, as an event source mapping delivers it. */
+export const dynamoDbStreamEvent = (records: readonly DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: [...records] });
 
 /** Lambda's event for a batch of records, as an event source mapping delivers it. */
 export const kinesisEvent = (records: readonly KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: [...records] });

@@ -5,7 +5,9 @@
  * retried (injected by a middleware on the handler's own Kinesis client, which
  * withholds records from kinesalite and reports them failed, as Kinesis does);
  * the consumer counts a redelivered record once and publishes
- * HighEngagementDetected once per user.
+ * HighEngagementDetected once per user; a request resent with its
+ * Idempotency-Key (after a lost answer, a failed stats write, refused records)
+ * is counted once.
  */
 import { randomUUID } from 'node:crypto';
 import type { PutRecordsCommandOutput, PutRecordsInput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
@@ -26,6 +28,7 @@ let ingest: typeof import('../../../lambda/analytics/ingest-activity').handler;
 let consume: typeof import('../../../lambda/analytics/aggregate-engagement').handler;
 let getEngagement: typeof import('../../../lambda/analytics/get-engagement').handler;
 let kinesis: typeof import('../../../lambda/shared/kinesis').kinesis;
+let dynamo: typeof import('../../../lambda/shared/dynamo').dynamo;
 
 beforeAll(async () => {
   cloud = await startLocalAws();
@@ -44,6 +47,7 @@ beforeAll(async () => {
   consume = (await import('../../../lambda/analytics/aggregate-engagement')).handler;
   getEngagement = (await import('../../../lambda/analytics/get-engagement')).handler;
   kinesis = (await import('../../../lambda/shared/kinesis')).kinesis;
+  dynamo = (await import('../../../lambda/shared/dynamo')).dynamo;
 });
 
 afterAll(async () => {
@@ -83,9 +87,11 @@ function injectFailures(shouldFail: (event: ActivityEvent, position: number) => 
 }
 const stopInjecting = () => kinesis.middlewareStack.remove(INJECTOR);
 
-async function post(body: unknown) {
+async function post(body: unknown, idempotencyKey?: string) {
+  const headers: Record<string, string> = { 'x-correlation-id': 'it-activity' };
+  if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
   const result = await ingest(
-    apiEvent({ path: '/activity', resource: '/activity', body: JSON.stringify(body), headers: { 'x-correlation-id': 'it-activity' } }),
+    apiEvent({ path: '/activity', resource: '/activity', body: JSON.stringify(body), headers }),
     lambdaContext,
   );
   return { status: result.statusCode, json: JSON.parse(result.body) };
@@ -304,5 +310,138 @@ describe('POST /activity failures and GET /users/{userId}/engagement', () => {
   it('answers 404 for a user with no activity and 400 for an id that is not a UUID', async () => {
     expect((await engagementOf(randomUUID())).status).toBe(404);
     expect((await engagementOf('nobody')).status).toBe(400);
+  });
+});
+
+describe('POST /activity resent with its Idempotency-Key', () => {
+  const newKey = () => `it-${randomUUID()}`;
+  /** Three events of a fresh user, 40 points in all. */
+  const bodyFor = (userId: string) => ({
+    events: [
+      { ...activity(0), userId, activityType: 'purchase', duration: 90 },
+      { ...activity(1), userId, activityType: 'view', duration: 5 },
+      { ...activity(2), userId, activityType: 'click', duration: 61 },
+    ],
+  });
+  const recordsOf = async (userId: string) => (await cloud.records(STREAM)).filter((r) => r.kinesis.partitionKey === userId);
+  const statsOf = async (userId: string) => (await cloud.scan(STATS_TABLE)).filter((item) => item.pk === `USER#${userId}`);
+  const objectsOf = async (batchId: string) => (await cloud.objects(BUCKET, 'raw/')).filter((o) => o.key.includes(`/${batchId}.`));
+  const eventIdsIn = (objects: { body: string }[]) =>
+    objects.flatMap((o) => o.body.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as ActivityEvent).eventId));
+  const idsOf = (json: { acceptedEvents: { eventId: string }[] }) => json.acceptedEvents.map((e) => e.eventId);
+
+  /** Delivers every record of the user's to the consumer (as the mapping would, duplicates included); returns the aggregate. */
+  async function consumedEngagementOf(userId: string) {
+    expect(await consume(kinesisEvent(await recordsOf(userId)), lambdaContext)).toEqual({ batchItemFailures: [] });
+    return (await engagementOf(userId)).json;
+  }
+
+  const FAIL_STATS = 'failStatsWrites';
+  /** Makes the handler's stats writes (BatchWriteItem) fail, as a throttled or unavailable table would. */
+  function failStatsWrites() {
+    dynamo.middlewareStack.add(
+      (next: any, context: any) => async (args: any) => {
+        if (context.commandName === 'BatchWriteCommand' || context.commandName === 'BatchWriteItemCommand') {
+          throw Object.assign(new Error('injected: stats table unavailable'), { name: 'InternalServerError' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: FAIL_STATS },
+    );
+  }
+
+  it('stores, streams and counts a request sent twice with one key and one body once', async () => {
+    const userId = randomUUID();
+    const key = newKey();
+    const first = await post(bodyFor(userId), key);
+    const second = await post(bodyFor(userId), key);
+    expect(first.status).toBe(202);
+    expect(second).toEqual(first); // the same batch id, event ids and scores
+    expect(first.json).toMatchObject({ accepted: 3, rejected: 0 });
+
+    const ids = idsOf(first.json);
+    const objects = await objectsOf(first.json.batchId);
+    expect(objects).toHaveLength(1); // the resend found its object and kept it
+    expect(eventIdsIn(objects).sort()).toEqual([...ids].sort());
+    const records = await recordsOf(userId);
+    expect(records).toHaveLength(6); // the stream has no conditional put: the resend is in it again...
+    expect(new Set(records.map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).eventId))).toEqual(new Set(ids));
+    expect((await statsOf(userId)).map((item) => item.eventId).sort()).toEqual([...ids].sort());
+
+    // ...and the consumer, idempotent per event id, counts each event once.
+    expect(await consumedEngagementOf(userId)).toMatchObject({ userId, eventCount: 3, totalScore: 40 });
+  });
+
+  it('answers 422 for the same key with another body, and stores nothing', async () => {
+    const userId = randomUUID();
+    const other = randomUUID();
+    const key = newKey();
+    expect((await post(bodyFor(userId), key)).status).toBe(202);
+    const reused = await post(bodyFor(other), key);
+    expect(reused).toEqual({
+      status: 422,
+      json: expect.objectContaining({ error: 'Unprocessable', message: 'This Idempotency-Key was used with a different request body' }),
+    });
+    expect(await recordsOf(other)).toEqual([]);
+    expect(await statsOf(other)).toEqual([]);
+    // The same body laid out differently is the same request.
+    const reordered = { events: bodyFor(userId).events.map((e) => Object.fromEntries(Object.entries(e).reverse())) };
+    expect((await post(reordered, key)).status).toBe(202);
+  });
+
+  it('counts each event once when the stats write failed after the stream took the events, and the client resent', async () => {
+    const userId = randomUUID();
+    const key = newKey();
+    failStatsWrites();
+    let failed;
+    try {
+      failed = await post(bodyFor(userId), key);
+    } finally {
+      dynamo.middlewareStack.remove(FAIL_STATS);
+    }
+    expect(failed.status).toBe(500);
+    expect(await recordsOf(userId)).toHaveLength(3); // already in the stream
+    expect(await statsOf(userId)).toEqual([]);
+
+    const resent = await post(bodyFor(userId), key);
+    expect(resent.status).toBe(202);
+    const ids = idsOf(resent.json);
+    expect((await statsOf(userId)).map((item) => item.eventId).sort()).toEqual([...ids].sort());
+    const objects = await objectsOf(resent.json.batchId);
+    expect(objects).toHaveLength(1); // written by the first attempt, in parallel with the failed stats
+    expect(eventIdsIn(objects).sort()).toEqual([...ids].sort());
+    expect(await consumedEngagementOf(userId)).toMatchObject({ userId, eventCount: 3, totalScore: 40 });
+  });
+
+  it('delivers on a resend what the stream refused, keeping every event in the raw log and counting each once', async () => {
+    const userId = randomUUID();
+    const key = newKey();
+    injectFailures((event) => event.activityType === 'view');
+    let partial;
+    try {
+      partial = await post(bodyFor(userId), key);
+    } finally {
+      stopInjecting();
+    }
+    expect(partial.json).toMatchObject({ accepted: 2, rejected: 1, rejectedEvents: [{ index: 1 }] });
+
+    const resent = await post(bodyFor(userId), key);
+    expect(resent.json).toMatchObject({ batchId: partial.json.batchId, accepted: 3, rejected: 0 });
+    const ids = idsOf(resent.json);
+    expect(ids).toEqual(expect.arrayContaining(idsOf(partial.json)));
+    // Two objects of the batch, one per set of delivered events: none missing, none overwritten.
+    const objects = await objectsOf(resent.json.batchId);
+    expect(objects).toHaveLength(2);
+    expect(new Set(eventIdsIn(objects))).toEqual(new Set(ids));
+    expect((await statsOf(userId)).map((item) => item.eventId).sort()).toEqual([...ids].sort());
+    expect(await consumedEngagementOf(userId)).toMatchObject({ userId, eventCount: 3, totalScore: 40 });
+  });
+
+  it('answers 400 for a malformed key, before storing anything', async () => {
+    const userId = randomUUID();
+    const result = await post(bodyFor(userId), 'not a key');
+    expect(result.status).toBe(400);
+    expect(result.json.problems).toEqual([{ path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' }]);
+    expect(await recordsOf(userId)).toEqual([]);
   });
 });

@@ -1,51 +1,76 @@
 /**
  * The users handlers through the real SDK against dynalite behind the local
- * cloud's DynamoDB layer (transactions), with PutEvents captured at the edge.
+ * cloud's DynamoDB layer (transactions, and the table's stream), with PutEvents
+ * captured at the edge. `UserCreated` goes out through the outbox: the
+ * publisher is called with the stream records the writes produced.
  */
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { apiEvent, lambdaContext } from '../../support/api-event';
-import { busEvent, handlerEnvironment, startLocalAws, type LocalAws } from '../../support/aws';
+import { busEvent, dynamoDbStreamEvent, handlerEnvironment, startLocalAws, type LocalAws } from '../../support/aws';
+import { eventIdFor } from '../../../lambda/shared/events';
 
 let cloud: LocalAws;
 let createUser: typeof import('../../../lambda/users/create-user').handler;
 let getUser: typeof import('../../../lambda/users/get-user').handler;
 let statistics: typeof import('../../../lambda/users/update-statistics').handler;
 let welcome: typeof import('../../../lambda/notifications/welcome').handler;
+let publisher: typeof import('../../../lambda/users/publish-user-events').handler;
 const USERS = `users-${randomUUID()}`;
 const NOTIFICATIONS = `notifications-${randomUUID()}`;
 
 beforeAll(async () => {
   cloud = await startLocalAws();
-  await cloud.createTable(USERS);
+  await cloud.createTable(USERS, { stream: 'NEW_IMAGE' });
   await cloud.createTable(NOTIFICATIONS, { sortKey: true });
   handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE: USERS, NOTIFICATIONS_TABLE: NOTIFICATIONS });
   ({ handler: createUser } = await import('../../../lambda/users/create-user'));
   ({ handler: getUser } = await import('../../../lambda/users/get-user'));
   ({ handler: statistics } = await import('../../../lambda/users/update-statistics'));
   ({ handler: welcome } = await import('../../../lambda/notifications/welcome'));
+  ({ handler: publisher } = await import('../../../lambda/users/publish-user-events'));
 });
 afterAll(() => cloud.stop());
 
-const post = (body: unknown) => createUser(apiEvent({ body: JSON.stringify(body) }), lambdaContext);
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  createUser(apiEvent({ body: JSON.stringify(body), headers }), lambdaContext);
+
+/** The stream records written since the last call: what the event source mapping would deliver next. */
+let streamPosition: string | undefined;
+function newStreamRecords() {
+  const records = cloud.streamRecords(USERS, streamPosition);
+  if (records.length > 0) streamPosition = records.at(-1)!.dynamodb!.SequenceNumber;
+  return records;
+}
 const newUser = () => ({ name: 'Ada', email: `ada-${randomUUID()}@example.com`, phone: '+14155550100' });
 
-it('stores the user and its email reservation, and publishes UserCreated', async () => {
+it('stores the user and its email reservation; the outbox publishes UserCreated from the stream', async () => {
+  newStreamRecords();
   const input = newUser();
-  const response = await post(input);
+  const response = await post(input, { 'x-correlation-id': 'corr-users-1' });
   expect(response.statusCode).toBe(201);
   const user = JSON.parse(response.body);
   const stored = await cloud.dynamo.send(new GetCommand({ TableName: USERS, Key: { pk: `USER#${user.userId}` } }));
-  expect(stored.Item).toMatchObject({ ...input, userId: user.userId });
+  expect(stored.Item).toMatchObject({ ...input, userId: user.userId, correlationId: 'corr-users-1' });
   const reservation = await cloud.dynamo.send(new GetCommand({ TableName: USERS, Key: { pk: `EMAIL#${input.email}` } }));
   expect(reservation.Item?.userId).toBe(user.userId);
+  expect(cloud.events('UserCreated', { userId: user.userId })).toHaveLength(0); // the handler only writes
+
+  const records = newStreamRecords();
+  expect(records.map((r) => [r.eventName, r.dynamodb!.Keys!.pk!.S])).toEqual(
+    expect.arrayContaining([['INSERT', `USER#${user.userId}`], ['INSERT', `EMAIL#${input.email}`]]),
+  );
+  expect(await publisher(dynamoDbStreamEvent(records), lambdaContext)).toEqual({ batchItemFailures: [] });
   const published = cloud.events('UserCreated', { userId: user.userId });
-  expect(published).toHaveLength(1);
+  expect(published).toHaveLength(1); // one event for the user, none for its email reservation
   expect(published[0]!.source).toBe('commerce.users');
-  expect(published[0]!.detail.data).not.toHaveProperty('phone');
+  expect(published[0]!.detail).toEqual({
+    metadata: { eventId: eventIdFor('UserCreated', user.userId), correlationId: 'corr-users-1', occurredAt: user.createdAt, version: 1 },
+    data: { userId: user.userId, name: input.name, email: input.email, createdAt: user.createdAt },
+  });
 
   const read = await getUser(apiEvent({ httpMethod: 'GET', pathParameters: { userId: user.userId } }), lambdaContext);
-  expect(JSON.parse(read.body)).toEqual(user);
+  expect(JSON.parse(read.body)).toEqual(user); // no correlation id in the response
 });
 
 it('lets exactly one of 10 concurrent registrations of one email through', async () => {
@@ -81,4 +106,76 @@ it('records the welcome email once, masked, even when the event is redelivered',
   );
   expect(Items).toHaveLength(1);
   expect(Items![0]).toMatchObject({ channel: 'email', template: 'welcome', status: 'SENT', recipient: 'ad***@example.com', provider: 'record-only' });
+});
+
+describe('the UserCreated outbox (publish-user-events)', () => {
+  it('publishes the same event again for a redelivered record: same id, so consumers count it once', async () => {
+    newStreamRecords();
+    const response = await post(newUser());
+    const user = JSON.parse(response.body);
+    const records = newStreamRecords();
+    await publisher(dynamoDbStreamEvent(records), lambdaContext);
+    await publisher(dynamoDbStreamEvent(records), lambdaContext);
+    const published = cloud.events('UserCreated', { userId: user.userId });
+    expect(published).toHaveLength(2);
+    expect(published[1]!.detail).toEqual(published[0]!.detail);
+  });
+
+  it('publishes nothing for modifications, removals and other item types (statistics, markers)', async () => {
+    newStreamRecords();
+    const before = cloud.published.length;
+    const day = '2031-02-03';
+    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), name: 'A', email: 'a@example.com', createdAt: `${day}T10:00:00.000Z` }), lambdaContext);
+    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), name: 'B', email: 'b@example.com', createdAt: `${day}T11:00:00.000Z` }), lambdaContext);
+    const records = newStreamRecords();
+    expect(records.map((r) => r.eventName)).toEqual(expect.arrayContaining(['INSERT', 'MODIFY']));
+    expect(await publisher(dynamoDbStreamEvent(records), lambdaContext)).toEqual({ batchItemFailures: [] });
+    expect(cloud.published.length).toBe(before);
+  });
+
+  it('fails exactly the records whose PutEvents entries failed', async () => {
+    newStreamRecords();
+    const [first, second, third] = await Promise.all([post(newUser()), post(newUser()), post(newUser())]);
+    const failing = JSON.parse(second!.body).userId as string;
+    const records = newStreamRecords();
+    cloud.failPutEventsFor = (entry) => entry.detail.data?.userId === failing;
+    let result;
+    try {
+      result = await publisher(dynamoDbStreamEvent(records), lambdaContext);
+    } finally {
+      cloud.failPutEventsFor = undefined;
+    }
+    const failedRecord = records.find((r) => r.dynamodb!.Keys!.pk!.S === `USER#${failing}`)!;
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: failedRecord.dynamodb!.SequenceNumber }] });
+    for (const ok of [first, third]) expect(cloud.events('UserCreated', { userId: JSON.parse(ok!.body).userId })).toHaveLength(1);
+    expect(cloud.events('UserCreated', { userId: failing })).toHaveLength(0);
+
+    // Lambda retries from the failed record: now it goes out.
+    expect(await publisher(dynamoDbStreamEvent([failedRecord]), lambdaContext)).toEqual({ batchItemFailures: [] });
+    expect(cloud.events('UserCreated', { userId: failing })).toHaveLength(1);
+  });
+
+  it('fails the whole batch when every user record failed, so the mapping retries and bisects it', async () => {
+    newStreamRecords();
+    await post(newUser());
+    const records = newStreamRecords().filter((r) => r.dynamodb!.Keys!.pk!.S!.startsWith('USER#'));
+    cloud.failPutEvents = true;
+    try {
+      await expect(publisher(dynamoDbStreamEvent(records), lambdaContext)).rejects.toThrow(/All records failed/);
+    } finally {
+      cloud.failPutEvents = false;
+    }
+  });
+
+  it('fails a user record whose item cannot be read, and only that record', async () => {
+    newStreamRecords();
+    await post(newUser());
+    const records = newStreamRecords();
+    const userRecord = records.find((r) => r.dynamodb!.Keys!.pk!.S!.startsWith('USER#'))!;
+    const { email: _dropped, ...image } = userRecord.dynamodb!.NewImage!;
+    const broken = { ...userRecord, dynamodb: { ...userRecord.dynamodb, NewImage: image } };
+    const others = records.filter((r) => r !== userRecord);
+    const result = await publisher(dynamoDbStreamEvent([broken, ...others]), lambdaContext);
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: userRecord.dynamodb!.SequenceNumber }] });
+  });
 });

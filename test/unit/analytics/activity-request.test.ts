@@ -1,5 +1,5 @@
 import { MAX_EVENTS_PER_REQUEST, MAX_METADATA_BYTES } from '../../../lambda/domain/activity';
-import { validateActivityRequest } from '../../../lambda/analytics/activity-request';
+import { parseActivityRequest, validateActivityRequest } from '../../../lambda/analytics/activity-request';
 import { ValidationError } from '../../../lambda/shared/errors';
 
 const USER = '0b0f7f4e-2d7c-4c1a-9a57-3f1b2c3d4e5f';
@@ -100,5 +100,39 @@ describe('per-event validation of POST /activity', () => {
   it('takes the largest batch allowed', () => {
     const all = Array.from({ length: MAX_EVENTS_PER_REQUEST }, () => good());
     expect(validateActivityRequest({ events: all }).accepted).toHaveLength(MAX_EVENTS_PER_REQUEST);
+  });
+});
+
+describe('the Idempotency-Key of POST /activity', () => {
+  const KEY_PROBLEM = { path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' };
+  const problemsWith = (body: unknown, key: string | undefined) => {
+    try {
+      parseActivityRequest(body, key);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return (error as ValidationError).problems;
+    }
+    throw new Error('expected a ValidationError');
+  };
+
+  it('is optional: without it the request is validated as before', () => {
+    expect(parseActivityRequest(good(), undefined)).toEqual({ accepted: [{ index: 0, input: good() }], rejected: [] });
+    expect(parseActivityRequest(good(), undefined)).not.toHaveProperty('idempotencyKey');
+  });
+
+  it('accepts 8 to 128 letters, digits, ".", "_", ":" and "-"', () => {
+    for (const key of ['abcdefgh', 'a'.repeat(128), 'Order-2026.11:27_x', '0123456789']) {
+      expect(parseActivityRequest(good(), key)).toMatchObject({ idempotencyKey: key });
+    }
+  });
+
+  it('rejects anything else with a 400 naming the header', () => {
+    for (const key of ['', 'short', 'a'.repeat(129), 'has space', 'has#hash', 'slash/key', 'ünïcode-key']) {
+      expect(problemsWith(good(), key)).toEqual([KEY_PROBLEM]);
+    }
+  });
+
+  it('lists a bad key and a bad body in one 400', () => {
+    expect(problemsWith({ events: [] }, 'bad key')).toEqual([KEY_PROBLEM, { path: 'events', message: expect.any(String) }]);
   });
 });

@@ -1,5 +1,5 @@
-import { ACTIVITY_TYPES, type ActivityEvent, rawLogKey, toNdjson } from '../../../lambda/domain/activity';
-import { buildActivityEvents } from '../../../lambda/domain/activity-batch';
+import { ACTIVITY_TYPES, type ActivityEvent, rawLogKey, rawLogPart, toNdjson } from '../../../lambda/domain/activity';
+import { buildActivityEvents, keyedBatchId, keyedEventId } from '../../../lambda/domain/activity-batch';
 import { chunk } from '../../../lambda/shared/chunks';
 
 const USER = '0b0f7f4e-2d7c-4c1a-9a57-3f1b2c3d4e5f';
@@ -76,5 +76,45 @@ describe('chunking', () => {
   it('keeps a short last chunk and makes none for nothing', () => {
     expect(chunk([1, 2, 3], 25)).toEqual([[1, 2, 3]]);
     expect(chunk([], 25)).toEqual([]);
+  });
+});
+
+describe('ids derived from an Idempotency-Key', () => {
+  const UUID_LAYOUT = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('are the same for the same key and index, every time', () => {
+    expect(keyedEventId('client-key-1', 3)).toBe(keyedEventId('client-key-1', 3));
+    expect(keyedBatchId('client-key-1')).toBe(keyedBatchId('client-key-1'));
+    // Fixed values: a change of the derivation would break resends across a deployment.
+    expect(keyedBatchId('client-key-1')).toBe('9a7554df-23aa-8d6c-85e7-bdb4b5614b0b');
+    expect(keyedEventId('client-key-1', 0)).toBe('692494b4-7208-84f7-a826-25ac29c49e33');
+  });
+
+  it('differ by index, by key, and between the batch and its events', () => {
+    const ids = [
+      keyedBatchId('client-key-1'),
+      keyedBatchId('client-key-2'),
+      ...Array.from({ length: 500 }, (_, i) => keyedEventId('client-key-1', i)),
+      ...Array.from({ length: 500 }, (_, i) => keyedEventId('client-key-2', i)),
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
+    // No ambiguity between a key ending in digits and an index.
+    expect(keyedEventId('client-key-1', 12)).not.toBe(keyedEventId('client-key-11', 2));
+  });
+
+  it('look like the random ids (UUID layout, version 8, RFC variant)', () => {
+    for (const id of [keyedBatchId('k'.repeat(128)), keyedEventId('abcdefgh', 0), keyedEventId('a.b_c:d-e', 499)]) {
+      expect(id).toMatch(UUID_LAYOUT);
+    }
+  });
+
+  it('name a resendable raw log by the events it holds', () => {
+    const at = new Date('2026-11-27T09:15:00Z');
+    const withIds = (...ids: string[]) => ids.map((eventId) => ({ eventId }) as ActivityEvent);
+    const part = rawLogPart(withIds('a', 'b'));
+    expect(part).toMatch(/^[0-9a-f]{16}$/);
+    expect(rawLogKey(at, 'batch', part)).toBe(`raw/2026/11/27/09/batch.${part}.ndjson`);
+    expect(rawLogPart(withIds('a', 'b'))).toBe(part);
+    expect(rawLogPart(withIds('a', 'b', 'c'))).not.toBe(part);
   });
 });

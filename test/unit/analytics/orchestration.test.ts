@@ -66,6 +66,20 @@ describe('ingest', () => {
     expect(store.stats.map((e) => e.eventId)).toEqual(['e1', 'e3']);
   });
 
+  it('names a resendable batch\'s raw log by its delivered events, so a resend that delivers more loses none', async () => {
+    const store = new MemoryActivityStore(new Set(['e2']));
+    await ingest([event(1), event(2), event(3)], { ...batch, resendable: true }, store);
+    const again = new MemoryActivityStore();
+    await ingest([event(1), event(2), event(3)], { ...batch, resendable: true }, again);
+    await ingest([event(1), event(2), event(3)], { ...batch, resendable: true }, again);
+    const [first] = [...store.logs.keys()];
+    const [full, ...others] = [...again.logs.keys()];
+    expect(first).toMatch(/^raw\/2026\/11\/27\/10\/batch-7\.[0-9a-f]{16}\.ndjson$/);
+    expect(full).toMatch(/^raw\/2026\/11\/27\/10\/batch-7\.[0-9a-f]{16}\.ndjson$/);
+    expect(full).not.toBe(first);
+    expect(others).toEqual([]); // the same delivered events: the same object
+  });
+
   it('writes no raw log object when nothing was delivered', async () => {
     const store = new MemoryActivityStore(new Set(['e1']));
     const result = await ingest([event(1)], batch, store);
@@ -185,14 +199,13 @@ describe('serialisedPerKey', () => {
 describe('registerBatch (POST /users/batch, one batch)', () => {
   class MemoryUserStore implements UserStore {
     users = new Map<string, User>();
+    correlationIds = new Map<string, string>();
     constructor(private readonly failOn?: string) {}
-    async create(user: User) {
+    async create(user: User, correlationId = '') {
       if (user.email === this.failOn) throw new Error('ProvisionedThroughputExceeded');
       if ([...this.users.values()].some((u) => u.email === user.email)) throw new ConflictError('A user with this email already exists');
       this.users.set(user.userId, user);
-    }
-    async remove(user: User) {
-      this.users.delete(user.userId);
+      this.correlationIds.set(user.userId, correlationId);
     }
     async get(userId: string) {
       return this.users.get(userId);
@@ -202,46 +215,30 @@ describe('registerBatch (POST /users/batch, one batch)', () => {
     }
   }
   const person = (n: number) => ({ name: `User ${n}`, email: `user${n}@example.com`, phone: '+14155550100' });
-  const setup = (store: UserStore, publish: DomainEvent[][] | Error = []) => {
+  const setup = (store: UserStore) => {
     let id = 0;
     return {
       users: store,
       correlationId: 'corr',
       newId: () => `00000000-0000-4000-8000-${String(++id).padStart(12, '0')}`,
       now: () => new Date('2026-11-27T10:00:00Z'),
-      publish: async (events: readonly DomainEvent[]) => {
-        if (publish instanceof Error) throw publish;
-        publish.push([...events]);
-      },
     };
   };
 
-  it('creates the valid users, reports invalid ones and taken emails, and publishes in one call', async () => {
+  it('creates the valid users and reports invalid ones and taken emails; it only writes', async () => {
     const store = new MemoryUserStore();
     await store.create({ userId: 'x', createdAt: '', ...person(9) });
-    const calls: DomainEvent[][] = [];
-    const { results } = await registerBatch([person(1), { name: '' }, person(9), person(2)], setup(store, calls));
+    const { results } = await registerBatch([person(1), { name: '' }, person(9), person(2)], setup(store));
     expect(results.map((r) => [r.index, r.status])).toEqual([[0, 'created'], [1, 'invalid'], [2, 'conflict'], [3, 'created']]);
     expect(results[1]).toMatchObject({ problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]) });
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.map((e) => [e.detailType, (e.data as { email: string }).email])).toEqual([
-      ['UserCreated', 'user1@example.com'],
-      ['UserCreated', 'user2@example.com'],
-    ]);
     expect(store.users.size).toBe(3);
+    expect(store.correlationIds.get(results[0]!.status === 'created' ? results[0]!.user.userId : '')).toBe('corr');
   });
 
-  it('removes what it stored and throws when publishing fails (so the batch is not cached)', async () => {
-    const store = new MemoryUserStore();
-    await expect(registerBatch([person(1), person(2)], setup(store, new Error('PutEvents failed')))).rejects.toThrow('PutEvents failed');
-    expect(store.users.size).toBe(0);
-  });
-
-  it('removes what it stored and throws when a store write fails for another reason than a taken email', async () => {
+  it('throws when a store write fails for another reason than a taken email (so the batch is not cached); what it stored stays', async () => {
     const store = new MemoryUserStore('user2@example.com');
-    const calls: DomainEvent[][] = [];
-    await expect(registerBatch([person(1), person(2), person(3)], setup(store, calls))).rejects.toThrow('ProvisionedThroughputExceeded');
-    expect(store.users.size).toBe(0);
-    expect(calls).toEqual([]);
+    await expect(registerBatch([person(1), person(2), person(3)], setup(store))).rejects.toThrow('ProvisionedThroughputExceeded');
+    // Stored users keep their UserCreated (it goes out from the table's stream), so they are not removed.
+    expect([...store.users.values()].map((u) => u.email).sort()).toEqual(['user1@example.com', 'user3@example.com']);
   });
 });
