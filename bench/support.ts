@@ -42,20 +42,6 @@ export function importTimeMs(file: string, env: Record<string, string>, runs = 7
   return median(samples);
 }
 
-/** Runs `task(0)`…`task(count - 1)` with at most `concurrency` in flight; results in index order. */
-export async function mapConcurrent<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return results;
-}
-
 /** Runs a benchmark's `main` and exits: 0 when it resolved, 1 with the error printed when it threw. */
 export function runBench(main: () => Promise<void>): void {
   main().then(

@@ -3,8 +3,7 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,6 +12,7 @@ import type { StageConfig } from './config';
 import { deadLetterQueue, type EventBus } from './event-bus';
 import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
+import { streamFailureHandling } from './streams';
 import { table } from './tables';
 
 /** Must match rawLogKey in lambda/domain/activity.ts (lib/ never imports lambda/). */
@@ -110,17 +110,7 @@ export class Analytics extends Construct {
     const failures = deadLetterQueue(this, 'ConsumerDlq', config);
     this.deadLetterQueues.push({ name: 'EngagementConsumer', queue: failures });
     this.consumer.addEventSource(
-      new KinesisEventSource(this.stream, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(2),
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: 5,
-        maxRecordAge: Duration.hours(24),
-        parallelizationFactor: 1,
-        onFailure: new SqsDlq(failures),
-      }),
+      new KinesisEventSource(this.stream, { ...streamFailureHandling(failures), batchSize: 100, maxBatchingWindow: Duration.seconds(2) }),
     );
     new CfnOutput(this, 'ConsumerDlqUrl', { key: 'EngagementConsumerDlqUrl', value: failures.queueUrl });
 

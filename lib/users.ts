@@ -1,8 +1,8 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Api } from './api';
@@ -10,6 +10,7 @@ import type { StageConfig } from './config';
 import { deadLetterQueue, type EventBus } from './event-bus';
 import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
+import { streamFailureHandling } from './streams';
 import { table } from './tables';
 
 export interface UsersProps {
@@ -65,14 +66,8 @@ export class Users extends Construct {
     this.deadLetterQueues.push({ name: 'UserEventsPublisher', queue: failures });
     publisher.addEventSource(
       new DynamoEventSource(this.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
+        ...streamFailureHandling(failures),
         batchSize: 10, // one PutEvents call
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: 5,
-        maxRecordAge: Duration.hours(24),
-        parallelizationFactor: 1,
-        onFailure: new SqsDlq(failures),
         // Only inserted users reach the function on AWS (the handler checks again:
         // the local cloud does not emulate filters).
         filters: [

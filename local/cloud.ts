@@ -130,8 +130,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     progress('reading the cloud assembly');
     const stack = pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
 
-    const dynamodb = new DynamoDbLayer({ endpoint: emulators.dynamodb, listener: emulators.listeners.dynamodb, streamedTables: streamedTablesOf(stack) });
-    started.push(dynamodb);
+    const dynamodb = new DynamoDbLayer({ dynalite: emulators.listeners.dynamodb, streamedTables: streamedTablesOf(stack) });
     edge.use('dynamodb', dynamodb.handler);
 
     progress('creating tables, buckets and streams');

@@ -5,7 +5,15 @@
  * (EventBridge, SQS, DynamoDB transactions and streams...) or, unchanged, to
  * the emulator behind the service.
  */
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type RequestOptions,
+  type ServerResponse,
+} from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { listenOrExplain } from './ports';
 import { LOCAL_REGION, type ControlHandler, type ControlResponse, type EdgeHandler, type EdgeRequest, type EdgeResponse } from './types';
@@ -189,81 +197,59 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     return answer(result.status, result.body, result.headers);
   }
 
+  /** Streams a call to the upstream unbuffered, both ways. */
   function pipeThrough(upstream: Upstream, service: string, req: IncomingMessage, res: ServerResponse): void {
-    const upstreamReq = httpRequest(
-      {
-        agent,
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: upstream.basePath + (req.url ?? '/'),
-        headers: forwardHeaders(req.headers),
-      },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes));
-        upstreamRes.pipe(res);
-        upstreamRes.on('error', () => res.destroy());
-      },
-    );
+    req.pipe(proxy(upstream, service, req.method ?? 'GET', req.url ?? '/', forwardHeaders(req.headers), req, res));
+  }
+
+  /** Sends a call whose body was already read (handlers saw it) to the upstream; streams the answer back. */
+  function forwardBuffered(upstream: Upstream, edgeRequest: EdgeRequest, req: IncomingMessage, res: ServerResponse): void {
+    const { method, url, service, body } = edgeRequest;
+    proxy(upstream, service, method, url, withLength(edgeRequest), req, res).end(body);
+  }
+
+  /** A request to the upstream whose answer is piped to `res` unchanged; the caller writes the body. */
+  function proxy(
+    upstream: Upstream,
+    service: string,
+    method: string,
+    url: string,
+    headers: Record<string, string | string[]>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): ClientRequest {
+    const upstreamReq = httpRequest(upstreamOptions(upstream, method, url, headers), (upstreamRes) => {
+      res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes));
+      upstreamRes.pipe(res);
+      upstreamRes.on('error', () => res.destroy());
+    });
     upstreamReq.on('error', (error) => upstreamFailed(req, res, error, service));
     res.on('close', () => {
       if (!res.writableFinished) upstreamReq.destroy();
     });
-    req.pipe(upstreamReq);
-  }
-
-  function forwardBuffered(upstream: Upstream, edgeRequest: EdgeRequest, req: IncomingMessage, res: ServerResponse): void {
-    const headers = forwardHeaders(edgeRequest.headers);
-    headers['content-length'] = String(edgeRequest.body.length);
-    const upstreamReq = httpRequest(
-      {
-        agent,
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: edgeRequest.method,
-        path: upstream.basePath + edgeRequest.url,
-        headers,
-      },
-      (upstreamRes) => {
-        res.writeHead(upstreamRes.statusCode ?? 502, responseHeaders(upstreamRes));
-        upstreamRes.pipe(res);
-        upstreamRes.on('error', () => res.destroy());
-      },
-    );
-    upstreamReq.on('error', (error) => upstreamFailed(req, res, error, edgeRequest.service));
-    res.on('close', () => {
-      if (!res.writableFinished) upstreamReq.destroy();
-    });
-    upstreamReq.end(edgeRequest.body);
+    return upstreamReq;
   }
 
   function forward(edgeRequest: EdgeRequest): Promise<EdgeResponse> {
     const upstream = upstreams.get(edgeRequest.service);
     if (!upstream) return Promise.reject(new Error(`the local cloud has no emulator for ${edgeRequest.service}`));
-    const headers = forwardHeaders(edgeRequest.headers);
-    headers['content-length'] = String(edgeRequest.body.length);
     return new Promise<EdgeResponse>((resolve, reject) => {
-      const upstreamReq = httpRequest(
-        {
-          agent,
-          hostname: upstream.hostname,
-          port: upstream.port,
-          method: edgeRequest.method,
-          path: upstream.basePath + edgeRequest.url,
-          headers,
-        },
-        (upstreamRes) => {
-          const chunks: Buffer[] = [];
-          upstreamRes.on('data', (c: Buffer) => chunks.push(c));
-          upstreamRes.on('error', reject);
-          upstreamRes.on('end', () =>
-            resolve({ status: upstreamRes.statusCode ?? 502, headers: responseHeaders(upstreamRes), body: Buffer.concat(chunks) }),
-          );
-        },
-      );
+      const options = upstreamOptions(upstream, edgeRequest.method, edgeRequest.url, withLength(edgeRequest));
+      const upstreamReq = httpRequest(options, (upstreamRes) => {
+        const chunks: Buffer[] = [];
+        upstreamRes.on('data', (c: Buffer) => chunks.push(c));
+        upstreamRes.on('error', reject);
+        upstreamRes.on('end', () =>
+          resolve({ status: upstreamRes.statusCode ?? 502, headers: responseHeaders(upstreamRes), body: Buffer.concat(chunks) }),
+        );
+      });
       upstreamReq.on('error', reject);
       upstreamReq.end(edgeRequest.body);
     });
+  }
+
+  function upstreamOptions(upstream: Upstream, method: string, url: string, headers: Record<string, string | string[]>): RequestOptions {
+    return { agent, hostname: upstream.hostname, port: upstream.port, method, path: upstream.basePath + url, headers };
   }
 
   function upstreamFailed(req: IncomingMessage, res: ServerResponse, error: Error, service: string): void {
@@ -355,6 +341,11 @@ function forwardHeaders(headers: EdgeRequest['headers']): Record<string, string 
     if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
   }
   return out;
+}
+
+/** The headers to send with a buffered body: the call's own, its exact length. */
+function withLength(request: EdgeRequest): Record<string, string | string[]> {
+  return { ...forwardHeaders(request.headers), 'content-length': String(request.body.length) };
 }
 
 function responseHeaders(res: IncomingMessage): Record<string, string> {

@@ -133,7 +133,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** The one 'request' listener an emulator's `http.createServer(listener)` registered. */
-function requestListener(server: Server): RequestListener {
+export function requestListener(server: Server): RequestListener {
   const [listener] = server.listeners('request') as RequestListener[];
   if (!listener) throw new Error('emulator server has no request listener');
   return listener;

@@ -11,23 +11,20 @@
  * interleave. Local throughput does not need more concurrency than that.
  */
 import { randomUUID } from 'node:crypto';
-import { Agent, request as httpRequest, type RequestListener } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { RequestListener } from 'node:http';
 import inject from 'light-my-request';
 import { crc32 } from 'node:zlib';
-import type { EdgeHandler, EdgeRequest, EdgeResponse, Stoppable } from '../types';
+import type { EdgeHandler, EdgeRequest, EdgeResponse } from '../types';
 import { DynamoDbStreams, itemSize, type KeySchemaElement, type StreamedTable, type StreamViewType, type WireItem } from './streams';
 
-/** How to build the DynamoDB layer: where dynalite is, and which tables have a stream. */
+/** How to build the DynamoDB layer: the dynalite it fronts, and which tables have a stream. */
 export interface DynamoDbLayerOptions {
-  /** Base URL of dynalite, e.g. `http://127.0.0.1:40123`. */
-  readonly endpoint: string;
   /**
-   * dynalite's request listener, when it runs in this process: calls are then
-   * handed to it directly (light-my-request) instead of over a loopback
-   * socket, the same bytes in and out at a fraction of the cost.
+   * dynalite's request listener (dynalite runs in this process): calls are handed
+   * to it directly (light-my-request) rather than over a loopback socket, the same
+   * bytes in and out at a fraction of the cost.
    */
-  readonly listener?: RequestListener;
+  readonly dynalite: RequestListener;
   /** Tables whose template enables a stream (see `streamedTablesOf`). */
   readonly streamedTables?: readonly StreamedTable[];
   readonly region?: string;
@@ -163,16 +160,7 @@ class KeyedMutex {
  * through byte for byte, with no SDK marshalling round trip.
  */
 class Dynalite {
-  private readonly url: URL;
-  private readonly agent: Agent;
-
-  constructor(
-    endpoint: string,
-    private readonly listener?: RequestListener,
-  ) {
-    this.url = new URL(endpoint);
-    this.agent = this.url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true });
-  }
+  constructor(private readonly listener: RequestListener) {}
 
   /** One DynamoDB operation; resolves with the parsed response or rejects with a `DynamoDbError`. */
   async call<T = Record<string, any>>(operation: string, input: unknown): Promise<T> {
@@ -205,35 +193,14 @@ class Dynalite {
     return { status: response.status, headers: out, body: response.body };
   }
 
-  stop(): void {
-    this.agent.destroy();
-  }
-
-  private send(
+  private async send(
     method: string,
     path: string,
     headers: Record<string, string | string[]>,
     body: Buffer,
   ): Promise<{ status: number; headers: Record<string, string | string[] | number | undefined>; body: Buffer }> {
-    if (this.listener) {
-      return inject(this.listener, { method: method as 'POST', url: path, headers, payload: body }).then((res) => ({
-        status: res.statusCode,
-        headers: res.headers,
-        body: res.rawPayload,
-      }));
-    }
-    const url = new URL(path, this.url);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, { method, agent: this.agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const res = await inject(this.listener, { method: method as 'POST', url: path, headers, payload: body });
+    return { status: res.statusCode, headers: res.headers, body: res.rawPayload };
   }
 }
 
@@ -295,7 +262,7 @@ interface RememberedToken {
  * returns undefined for service `dynamodb`): the shared lock must be held
  * until dynalite has answered, which a later forward by the edge could not do.
  */
-export class DynamoDbLayer implements Stoppable {
+export class DynamoDbLayer {
   /** Serves every call of service `dynamodb`; returns undefined for other services. */
   readonly handler: EdgeHandler;
   /** The stream records and the reader event source mappings poll. */
@@ -309,7 +276,7 @@ export class DynamoDbLayer implements Stoppable {
   private readonly windowMs: number;
 
   constructor(options: DynamoDbLayerOptions) {
-    this.dynalite = new Dynalite(options.endpoint, options.listener);
+    this.dynalite = new Dynalite(options.dynalite);
     this.windowMs = options.idempotencyWindowMs ?? 10 * 60_000;
     this.streams = new DynamoDbStreams({
       tables: options.streamedTables,
@@ -318,10 +285,6 @@ export class DynamoDbLayer implements Stoppable {
       keySchemaOf: (table) => this.keySchema(table),
     });
     this.handler = (request) => this.handle(request);
-  }
-
-  async stop(): Promise<void> {
-    this.dynalite.stop();
   }
 
   private async handle(request: EdgeRequest): Promise<EdgeResponse | undefined> {

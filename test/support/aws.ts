@@ -81,7 +81,7 @@ export interface LocalAws {
 /** Starts the emulators, the DynamoDB layer (handed dynalite's listener, as local/cloud.ts does) and the edge. */
 export async function startLocalAws(): Promise<LocalAws> {
   const emulators = await startEmulators({ host: '127.0.0.1' });
-  const layer = new DynamoDbLayer({ endpoint: emulators.dynamodb, listener: emulators.listeners.dynamodb });
+  const layer = new DynamoDbLayer({ dynalite: emulators.listeners.dynamodb });
   const published: PublishedEntry[] = [];
   const state: { failPutEvents: boolean; failPutEventsFor: ((entry: PublishedEntry) => boolean) | undefined } = {
     failPutEvents: false,
@@ -208,7 +208,6 @@ export async function startLocalAws(): Promise<LocalAws> {
       kinesis.destroy();
       s3.destroy();
       await edge.stop();
-      await layer.stop();
       await emulators.stop();
     },
   };
