@@ -1,7 +1,9 @@
 /**
- * One `npm test` runs every layer; each layer can run alone with
- * `npm run test:<layer>` (jest --selectProjects <layer>).
+ * One `npm test` runs every layer of the platform and of the local cloud; each
+ * layer can run alone with `npm run test:<layer>` (jest --selectProjects <layer>).
  */
+const localCloud = require('./packages/local-cloud/jest.config.js');
+
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const moduleNameMapper = {
   '^#shared/(.*)$': '<rootDir>/lambda/shared/$1',
@@ -32,5 +34,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/e2e/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
     },
+    ...localCloud.projects,
   ],
 };

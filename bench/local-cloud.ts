@@ -15,7 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startLocalCloud } from '../local/cloud';
+import { startLocalCloud } from 'local-cloud';
 import { printTable, progress, runBench } from './support';
 
 const CONNECTIONS = [1, 10, 50] as const;

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapChunks } from '../lambda/shared/chunks';
-import { startLocalCloud } from '../local/cloud';
+import { startLocalCloud } from 'local-cloud';
 import { median, percentile, printTable, progress, runBench } from './support';
 
 const STATE_DIR = 'bench/out/saga-state';

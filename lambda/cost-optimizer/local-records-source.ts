@@ -4,12 +4,12 @@ import type { FunctionProfile, MemoryMeasurement } from '#domain/power-tuning';
 import type { Architecture } from '#domain/pricing';
 import type { Progress, UsageSource } from './usage-source';
 
-/** Where the local cloud appends one invocation record per line (local/types.ts InvocationRecord). */
+/** Where the local cloud appends one invocation record per line (InvocationRecord in packages/local-cloud/src/types.ts). */
 export const DEFAULT_RECORDS_FILE = '.local-cloud/invocations.ndjson';
 
 /**
  * The fields of the local cloud's InvocationRecord this source reads. Declared
- * here rather than imported: lambda/ never imports local/ (DESIGN.md §1); the
+ * here rather than imported: lambda/ never imports the local cloud (docs/architecture.md); the
  * shape is the contract, checked line by line when read.
  */
 export interface InvocationRecordLine {

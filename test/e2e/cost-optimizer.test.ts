@@ -8,7 +8,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { main } from '../../lambda/cost-optimizer/cli';
-import { fireSchedule } from '../../local/control-client';
 import { api, eventually } from './target';
 
 const records = process.env.E2E_RECORDS_FILE;
@@ -46,7 +45,10 @@ maybe('recommends memory sizes from the local cloud invocation records', async (
 });
 
 maybe('fires the daily report schedule through the edge, as `npm run local -- fire` does: its function runs', async () => {
-  const fired = await fireSchedule({ edgeUrl: process.env.AWS_ENDPOINT_URL! }, 'CostOptimizerSchedule');
+  // The control endpoint that `npm run local -- fire` calls (documented in packages/local-cloud/README.md).
+  const response = await fetch(`${process.env.AWS_ENDPOINT_URL}/_local/schedules/CostOptimizerSchedule/fire`, { method: 'POST' });
+  expect(response.status).toBe(200);
+  const fired = (await response.json()) as { schedule: unknown; targets: unknown };
   expect(fired.schedule).toMatchObject({ scheduleExpression: 'cron(0 6 * * ? *)', description: 'Daily Lambda cost report' });
   expect(fired.targets).toEqual([expect.objectContaining({ outcome: 'delivered', resource: 'CostOptimizerDailyReport' })]);
   // Whether the report succeeds is the function's business (locally there is no CloudWatch to read); it ran.

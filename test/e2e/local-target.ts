@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startLocalCloud, type LocalCloud } from '../../local/cloud';
+import { startLocalCloud, type LocalCloud } from 'local-cloud';
 
 const ROOT = path.join(__dirname, '..', '..');
 const holder = globalThis as { __localCloud?: LocalCloud };

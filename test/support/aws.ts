@@ -1,8 +1,8 @@
 /**
- * The harness of the integration tests (and the ingestion bench): one AWS
- * endpoint, the local cloud's edge, serving DynamoDB with transactions (the
- * local cloud's DynamoDB layer over dynalite), Kinesis (kinesalite), S3
- * (s3rver) and EventBridge PutEvents (captured here, optionally failing). It
+ * The harness of the integration tests (and the ingestion bench): the local
+ * cloud with no app, i.e. one AWS endpoint (its edge) serving DynamoDB with
+ * transactions and streams, Kinesis, S3, and EventBridge PutEvents (captured
+ * here by an interceptor, optionally failing). It
  * creates what a stack would create (tables, Kinesis streams, buckets, DynamoDB
  * streams — captured by the local cloud's DynamoDB layer), reads back
  * everything written, and builds the events a trigger would deliver, so a test
@@ -12,6 +12,9 @@
  * in its tests.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateStreamCommand,
@@ -22,13 +25,18 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand as GetStreamRecordsCommand,
+  GetShardIteratorCommand as GetStreamShardIteratorCommand,
+  ListStreamsCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DynamoDBRecord, DynamoDBStreamEvent, EventBridgeEvent, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { DynamoDbLayer } from '../../local/dynamodb/transactions';
-import { startEdge, type Edge } from '../../local/edge';
-import { startEmulators } from '../../local/emulators';
-import type { EdgeHandler } from '../../local/types';
+import { startLocalCloud, type EdgeHandler } from 'local-cloud';
 import type { EventEnvelope } from '../../lambda/shared/events';
 
 const region = 'us-east-1';
@@ -63,9 +71,9 @@ export interface LocalAws {
   /**
    * The DynamoDB stream records of a streamed table after `after` (a sequence
    * number; from the oldest when omitted), oldest first, as an event source
-   * mapping delivers them to Lambda.
+   * mapping delivers them to Lambda (read with the DynamoDB Streams API).
    */
-  streamRecords(table: string, after?: string): DynamoDBRecord[];
+  streamRecords(table: string, after?: string): Promise<DynamoDBRecord[]>;
   createBucket(name: string): Promise<void>;
   /** A Kinesis stream, resolved once it is ACTIVE. */
   createStream(name: string, shards?: number): Promise<void>;
@@ -78,23 +86,29 @@ export interface LocalAws {
   stop(): Promise<void>;
 }
 
-/** Starts the emulators, the DynamoDB layer (handed dynalite's listener, as local/cloud.ts does) and the edge. */
+/** Starts the local cloud with no app on free ports, PutEvents captured. */
 export async function startLocalAws(): Promise<LocalAws> {
-  const emulators = await startEmulators({ host: '127.0.0.1' });
-  const layer = new DynamoDbLayer({ dynalite: emulators.listeners.dynamodb });
   const published: PublishedEntry[] = [];
   const state: { failPutEvents: boolean; failPutEventsFor: ((entry: PublishedEntry) => boolean) | undefined } = {
     failPutEvents: false,
     failPutEventsFor: undefined,
   };
-  const edge: Edge = await startEdge({
-    host: '127.0.0.1',
-    upstreams: { kinesis: emulators.kinesis, s3: emulators.s3 },
-    handlers: { dynamodb: [layer.handler], events: [capturePutEvents(published, (entry) => state.failPutEvents || (state.failPutEventsFor?.(entry) ?? false))] },
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'local-aws-'));
+  const cloud = await startLocalCloud({
+    assemblyDir: null,
+    apiPort: 0,
+    edgePort: 0,
+    stateDir,
+    log: () => undefined,
+    interceptors: {
+      events: capturePutEvents(published, (entry) => state.failPutEvents || (state.failPutEventsFor?.(entry) ?? false)),
+    },
   });
+  const edge = { url: cloud.edgeUrl };
   const dynamoClient = new DynamoDBClient({ endpoint: edge.url, region, credentials });
   const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
   const kinesis = new KinesisClient({ endpoint: edge.url, region, credentials, requestHandler: new NodeHttpHandler() });
+  const streams = new DynamoDBStreamsClient({ endpoint: edge.url, region, credentials });
   const s3 = new S3Client({
     endpoint: edge.url,
     region,
@@ -138,17 +152,25 @@ export async function startLocalAws(): Promise<LocalAws> {
         }),
       );
     },
-    streamRecords(table, after) {
-      const stream = layer.streams.streamOf(table);
-      if (!stream) throw new Error(`table ${table} has no stream`);
+    async streamRecords(table, after) {
+      const { Streams } = await streams.send(new ListStreamsCommand({ TableName: table }));
+      const streamArn = Streams?.[0]?.StreamArn;
+      if (!streamArn) throw new Error(`table ${table} has no stream`);
+      const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
       const records: DynamoDBRecord[] = [];
-      for (const shard of layer.streams.shardsOf(stream.arn) ?? []) {
-        let position = after;
-        for (;;) {
-          const { records: page } = layer.streams.readRecords(stream.arn, shard.shardId, position, 1000);
-          if (page.length === 0) break;
-          records.push(...page.map((record) => ({ ...record, eventSourceARN: stream.arn }) as DynamoDBRecord));
-          position = page.at(-1)!.dynamodb.SequenceNumber;
+      for (const shard of StreamDescription?.Shards ?? []) {
+        let { ShardIterator: iterator } = await streams.send(
+          new GetStreamShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shard.ShardId!,
+            ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        );
+        while (iterator) {
+          const page = await streams.send(new GetStreamRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          for (const record of page.Records ?? []) records.push(lambdaStreamRecord(record, streamArn));
+          if (!page.Records?.length) break; // caught up: an open shard's iterator never ends
+          iterator = page.NextShardIterator;
         }
       }
       return records;
@@ -205,10 +227,11 @@ export async function startLocalAws(): Promise<LocalAws> {
     },
     async stop() {
       dynamoClient.destroy();
+      streams.destroy();
       kinesis.destroy();
       s3.destroy();
-      await edge.stop();
-      await emulators.stop();
+      await cloud.stop();
+      rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
@@ -294,4 +317,17 @@ function lambdaRecord(
     awsRegion: region,
     eventSourceARN: `arn:aws:kinesis:${region}:000000000000:stream/${stream}`,
   };
+}
+
+/** A record of the DynamoDB Streams API as an event source mapping hands it to Lambda. */
+function lambdaStreamRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const { ApproximateCreationDateTime, ...change } = record.dynamodb ?? {};
+  return {
+    ...record,
+    dynamodb: {
+      ...change,
+      ...(ApproximateCreationDateTime ? { ApproximateCreationDateTime: ApproximateCreationDateTime.getTime() / 1000 } : {}),
+    },
+    eventSourceARN: streamArn,
+  } as DynamoDBRecord;
 }

@@ -48,7 +48,7 @@ const userCreated = () => cloud.events('UserCreated');
 /** Runs the outbox over the stream records written since the last call, ten a batch as the mapping does. */
 let streamPosition: string | undefined;
 async function drainOutbox() {
-  const records = cloud.streamRecords(USERS_TABLE, streamPosition);
+  const records = await cloud.streamRecords(USERS_TABLE, streamPosition);
   if (records.length > 0) streamPosition = records.at(-1)!.dynamodb!.SequenceNumber;
   for (let i = 0; i < records.length; i += 10) {
     expect(await publisher(dynamoDbStreamEvent(records.slice(i, i + 10)), lambdaContext)).toEqual({ batchItemFailures: [] });

@@ -37,15 +37,15 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
 
 /** The stream records written since the last call: what the event source mapping would deliver next. */
 let streamPosition: string | undefined;
-function newStreamRecords() {
-  const records = cloud.streamRecords(USERS, streamPosition);
+async function newStreamRecords() {
+  const records = await cloud.streamRecords(USERS, streamPosition);
   if (records.length > 0) streamPosition = records.at(-1)!.dynamodb!.SequenceNumber;
   return records;
 }
 const newUser = () => ({ name: 'Ada', email: `ada-${randomUUID()}@example.com`, phone: '+14155550100' });
 
 it('stores the user and its email reservation; the outbox publishes UserCreated from the stream', async () => {
-  newStreamRecords();
+  await newStreamRecords();
   const input = newUser();
   const response = await post(input, { 'x-correlation-id': 'corr-users-1' });
   expect(response.statusCode).toBe(201);
@@ -56,7 +56,7 @@ it('stores the user and its email reservation; the outbox publishes UserCreated 
   expect(reservation.Item?.userId).toBe(user.userId);
   expect(cloud.events('UserCreated', { userId: user.userId })).toHaveLength(0); // the handler only writes
 
-  const records = newStreamRecords();
+  const records = await newStreamRecords();
   expect(records.map((r) => [r.eventName, r.dynamodb!.Keys!.pk!.S])).toEqual(
     expect.arrayContaining([['INSERT', `USER#${user.userId}`], ['INSERT', `EMAIL#${input.email}`]]),
   );
@@ -110,10 +110,10 @@ it('records the welcome email once, masked, even when the event is redelivered',
 
 describe('the UserCreated outbox (publish-user-events)', () => {
   it('publishes the same event again for a redelivered record: same id, so consumers count it once', async () => {
-    newStreamRecords();
+    await newStreamRecords();
     const response = await post(newUser());
     const user = JSON.parse(response.body);
-    const records = newStreamRecords();
+    const records = await newStreamRecords();
     await publisher(dynamoDbStreamEvent(records), lambdaContext);
     await publisher(dynamoDbStreamEvent(records), lambdaContext);
     const published = cloud.events('UserCreated', { userId: user.userId });
@@ -122,22 +122,22 @@ describe('the UserCreated outbox (publish-user-events)', () => {
   });
 
   it('publishes nothing for modifications, removals and other item types (statistics, markers)', async () => {
-    newStreamRecords();
+    await newStreamRecords();
     const before = cloud.published.length;
     const day = '2031-02-03';
     await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), name: 'A', email: 'a@example.com', createdAt: `${day}T10:00:00.000Z` }), lambdaContext);
     await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), name: 'B', email: 'b@example.com', createdAt: `${day}T11:00:00.000Z` }), lambdaContext);
-    const records = newStreamRecords();
+    const records = await newStreamRecords();
     expect(records.map((r) => r.eventName)).toEqual(expect.arrayContaining(['INSERT', 'MODIFY']));
     expect(await publisher(dynamoDbStreamEvent(records), lambdaContext)).toEqual({ batchItemFailures: [] });
     expect(cloud.published.length).toBe(before);
   });
 
   it('fails exactly the records whose PutEvents entries failed', async () => {
-    newStreamRecords();
+    await newStreamRecords();
     const [first, second, third] = await Promise.all([post(newUser()), post(newUser()), post(newUser())]);
     const failing = JSON.parse(second!.body).userId as string;
-    const records = newStreamRecords();
+    const records = await newStreamRecords();
     cloud.failPutEventsFor = (entry) => entry.detail.data?.userId === failing;
     let result;
     try {
@@ -156,9 +156,9 @@ describe('the UserCreated outbox (publish-user-events)', () => {
   });
 
   it('fails the whole batch when every user record failed, so the mapping retries and bisects it', async () => {
-    newStreamRecords();
+    await newStreamRecords();
     await post(newUser());
-    const records = newStreamRecords().filter((r) => r.dynamodb!.Keys!.pk!.S!.startsWith('USER#'));
+    const records = (await newStreamRecords()).filter((r) => r.dynamodb!.Keys!.pk!.S!.startsWith('USER#'));
     cloud.failPutEvents = true;
     try {
       await expect(publisher(dynamoDbStreamEvent(records), lambdaContext)).rejects.toThrow(/All records failed/);
@@ -168,9 +168,9 @@ describe('the UserCreated outbox (publish-user-events)', () => {
   });
 
   it('fails a user record whose item cannot be read, and only that record', async () => {
-    newStreamRecords();
+    await newStreamRecords();
     await post(newUser());
-    const records = newStreamRecords();
+    const records = await newStreamRecords();
     const userRecord = records.find((r) => r.dynamodb!.Keys!.pk!.S!.startsWith('USER#'))!;
     const { email: _dropped, ...image } = userRecord.dynamodb!.NewImage!;
     const broken = { ...userRecord, dynamodb: { ...userRecord.dynamodb, NewImage: image } };

@@ -1,4 +1,4 @@
-import type { LocalStack, StackResource } from '../../local/types';
+import type { LocalStack, StackResource } from '../../src/types';
 
 /** A LocalStack over hand-made resources, with the lookups assembly.ts provides. */
 export function localStack(resources: StackResource[], assemblyDir = '/nowhere'): LocalStack {

@@ -6,15 +6,15 @@
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { ControlClientError, fireSchedule, formatFired, formatSchedules, listSchedules } from '../../../local/control-client';
-import { startEdge, type Edge } from '../../../local/edge';
-import { EventBridgeService } from '../../../local/eventbridge/bus';
-import { schedulesControl, type FiredAnswer, type ScheduleView } from '../../../local/eventbridge/schedules';
-import { freePort } from '../../../local/ports';
-import type { InvokeResult, LambdaInvoker, QueueSink, StackResource } from '../../../local/types';
-import { localStack } from '../../support/local-stack';
+import { ControlClientError, fireSchedule, formatFired, formatSchedules, listSchedules } from '../../src/control-client';
+import { startEdge, type Edge } from '../../src/edge';
+import { EventBridgeService } from '../../src/eventbridge/bus';
+import { schedulesControl, type FiredAnswer, type ScheduleView } from '../../src/eventbridge/schedules';
+import { freePort } from '../../src/ports';
+import type { InvokeResult, LambdaInvoker, QueueSink, StackResource } from '../../src/types';
+import { localStack } from '../support/local-stack';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
+const PACKAGE = path.join(__dirname, '..', '..');
 const REGION_ACCOUNT = 'us-east-1:000000000000';
 const REPORT_ARN = `arn:aws:lambda:${REGION_ACCOUNT}:function:Test-NightlyReportFn1A2B3C4D-abc123`;
 const RULE_NAME = 'Test-NightlyScheduleBF953337-xyz789';
@@ -174,10 +174,10 @@ describe('the client the CLI uses', () => {
 });
 
 describe('npm run local -- schedules | fire', () => {
-  /** Runs local/cli.ts as `npm run local --` does; resolves with its exit code and output. */
+  /** Runs the `local-cloud` command as `npm run local --` does; resolves with its exit code and output. */
   function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      execFile(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['local/cli.ts', ...args], { cwd: ROOT }, (error, stdout, stderr) =>
+      execFile(process.execPath, [path.join(PACKAGE, 'bin', 'local-cloud.cjs'), ...args], { cwd: PACKAGE }, (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });

@@ -26,10 +26,10 @@ import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startEdge, type Edge } from '../../../local/edge';
-import { startEmulators, type Emulators } from '../../../local/emulators';
-import { listenOrExplain, PortError } from '../../../local/ports';
-import type { ControlRequest, EdgeRequest } from '../../../local/types';
+import { startEdge, type Edge } from '../../src/edge';
+import { startEmulators, type Emulators } from '../../src/emulators';
+import { listenOrExplain, PortError } from '../../src/ports';
+import type { ControlRequest, EdgeRequest } from '../../src/types';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

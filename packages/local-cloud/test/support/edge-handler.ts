@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { EdgeHandler } from '../../local/types';
+import type { EdgeHandler } from '../../src/types';
 
 export interface ServedHandler {
   /** Base URL for the SDK client's `endpoint`, e.g. `http://127.0.0.1:40123`. */

@@ -5,8 +5,8 @@
  */
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
-import { DynamoDbLayer, type DynamoDbLayerOptions } from '../../local/dynamodb/transactions';
-import { requestListener } from '../../local/emulators';
+import { DynamoDbLayer, type DynamoDbLayerOptions } from '../../src/dynamodb/transactions';
+import { requestListener } from '../../src/emulators';
 import { serveEdgeHandler } from './edge-handler';
 
 export interface LayeredDynalite {

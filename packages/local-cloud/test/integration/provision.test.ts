@@ -10,10 +10,10 @@ import { DescribeTableCommand, DynamoDBClient, GetItemCommand, ListTagsOfResourc
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetBucketCorsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { loadAssembly } from '../../../local/assembly';
-import { startEmulators, type Emulators } from '../../../local/emulators';
-import { PROVISIONED_TYPES, provision, unsupportedResources } from '../../../local/provision';
-import type { LocalStack } from '../../../local/types';
+import { loadAssembly } from '../../src/assembly';
+import { startEmulators, type Emulators } from '../../src/emulators';
+import { PROVISIONED_TYPES, provision, unsupportedResources } from '../../src/provision';
+import type { LocalStack } from '../../src/types';
 
 const template = {
   Resources: {

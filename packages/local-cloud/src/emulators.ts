@@ -2,6 +2,7 @@
  * The npm emulators behind the edge: dynalite (DynamoDB), kinesalite (Kinesis)
  * and s3rver (S3), each on a free port of its own.
  */
+/// <reference path="./vendor.d.ts" />
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';

@@ -18,11 +18,15 @@ import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
 import { SqsService } from './sqs';
-import type { LocalStack, Stoppable } from './types';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type EdgeHandler, type LocalStack, type Stoppable } from './types';
 
 export interface LocalCloudOptions {
-  /** The cloud assembly `cdk synth` wrote (default `cdk.out`). */
-  readonly assemblyDir?: string;
+  /**
+   * The cloud assembly `cdk synth` wrote (default `cdk.out`). `null` serves no
+   * app: only the AWS services behind the edge, for tests that create their own
+   * tables, streams and buckets with the SDK.
+   */
+  readonly assemblyDir?: string | null;
   /** Which stack to serve when the assembly has several (default: the only one, or the first). */
   readonly stackName?: string;
   /** REST API port (default 3000; 0 for any free port). */
@@ -43,6 +47,12 @@ export interface LocalCloudOptions {
   readonly maxWorkersPerFunction?: number;
   /** Progress while starting, one line a step (default: nothing). */
   readonly progress?: (step: string) => void;
+  /**
+   * Handlers the edge consults first for a service's calls (by SigV4 service
+   * name, e.g. `events`), before the local cloud's own; one that answers
+   * `undefined` passes the call on. For tests that observe or fail calls.
+   */
+  readonly interceptors?: Readonly<Record<string, EdgeHandler>>;
 }
 
 /** A template resource type the local cloud does not emulate, with its resources. */
@@ -126,9 +136,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       portOption: '--edge-port',
     });
     started.push(edge);
+    for (const [service, handler] of Object.entries(options.interceptors ?? {})) edge.use(service, handler);
 
     progress('reading the cloud assembly');
-    const stack = pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
+    const stack =
+      options.assemblyDir === null
+        ? noApp()
+        : pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
 
     const dynamodb = new DynamoDbLayer({ dynalite: emulators.listeners.dynamodb, streamedTables: streamedTablesOf(stack) });
     edge.use('dynamodb', dynamodb.handler);
@@ -235,3 +249,17 @@ function pickStack(stacks: LocalStack[], name?: string): LocalStack {
   return found;
 }
 
+
+/** The stack of a local cloud that serves no app: the services alone. */
+function noApp(): LocalStack {
+  return {
+    stackName: 'none',
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    assemblyDir: '',
+    resources: [],
+    outputs: {},
+    byType: () => [],
+    find: () => undefined,
+  };
+}

@@ -11,7 +11,7 @@ import {
   S3Client,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
-import { startEmulators, type Emulators } from '../../../local/emulators';
+import { startEmulators, type Emulators } from '../../src/emulators';
 
 const bucket = 'listing';
 // Not in order, and with what s3rver's own token format could not carry (a slash, a space, a newline).

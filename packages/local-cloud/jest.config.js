@@ -1,0 +1,17 @@
+/**
+ * The local cloud's own test layers; the platform's jest.config.js runs them too.
+ * `npx jest` here (or `npm test -w local-cloud`) runs them alone.
+ */
+const base = {
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testEnvironment: 'node',
+  rootDir: __dirname,
+  setupFiles: ['<rootDir>/test/support/env.ts'],
+};
+
+const projects = [
+  { ...base, displayName: 'local-cloud:unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+  { ...base, displayName: 'local-cloud:integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+];
+
+module.exports = { testTimeout: 30_000, projects };
