@@ -2,7 +2,7 @@
  * Activity analytics end to end: POST /activity -> Kinesis -> the engagement
  * consumer -> GET /users/{userId}/engagement and, once per user, HighEngagementDetected
  * -> the loyalty thank-you; and the cached POST /users/batch.
- * Expected scores are computed here from the documented rules (DESIGN.md:
+ * Expected scores are computed here from the documented rules (docs/architecture.md, README:
  * duration over 60 s +10, purchase +20), not with the domain's own function,
  * so a wrong rule in lambda/domain fails this test instead of agreeing with it.
  */
