@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { mean, percentile } from '#domain/cost-stats';
-import type { FunctionProfile, MemoryMeasurement } from '#domain/power-tuning';
-import type { Architecture } from '#domain/pricing';
-import type { Progress, UsageSource } from './usage-source';
+import { mean, percentile } from '#cost-domain/stats';
+import type { FunctionProfile, MemoryMeasurement } from '#cost-domain/recommendation';
+import type { Architecture } from '#cost-domain/pricing';
+import type { Progress, UsageSource } from '../../lambda/cost-optimizer/usage-source';
 
 /** Where the local cloud appends one invocation record per line (InvocationRecord in packages/local-cloud/src/types.ts). */
 export const DEFAULT_RECORDS_FILE = '.local-cloud/invocations.ndjson';
 
 /**
  * The fields of the local cloud's InvocationRecord this source reads. Declared
- * here rather than imported: lambda/ never imports the local cloud (docs/architecture.md); the
- * shape is the contract, checked line by line when read.
+ * here rather than imported, so the optimiser does not depend on the local
+ * cloud package; the shape is the contract, checked line by line when read.
  */
 export interface InvocationRecordLine {
   readonly timestamp: string;
