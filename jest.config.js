@@ -8,6 +8,7 @@ const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }
 const moduleNameMapper = {
   '^#shared/(.*)$': '<rootDir>/lambda/shared/$1',
   '^#domain/(.*)$': '<rootDir>/lambda/domain/$1',
+  '^#cost-domain/(.*)$': '<rootDir>/lambda/cost-optimizer/domain/$1',
 };
 const base = {
   transform,

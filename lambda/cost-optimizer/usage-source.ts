@@ -1,4 +1,4 @@
-import type { FunctionProfile } from '#domain/power-tuning';
+import type { FunctionProfile } from '#cost-domain/recommendation';
 
 /** Reports what a source is doing while it measures (the CLI prints it on stderr). */
 export type Progress = (message: string) => void;

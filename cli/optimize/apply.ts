@@ -1,6 +1,7 @@
 import { type LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import type { Recommendation } from '#domain/power-tuning';
-import type { Progress } from './usage-source';
+import type { Recommendation } from '#cost-domain/recommendation';
+import type { Progress } from '../../lambda/cost-optimizer/usage-source';
+import type { CliDeps } from './terminal';
 
 /** What applying one recommendation did. */
 export interface AppliedChange {
@@ -39,4 +40,17 @@ export async function applyRecommendations(
 /** Only the recommendations that change something. */
 export function changesOf(recommendations: readonly Recommendation[]): Recommendation[] {
   return recommendations.filter((r) => r.change !== 'keep' && r.proposedMemoryMb !== r.currentMemoryMb);
+}
+
+/**
+ * Whether to go ahead with `changes`: yes with --yes; otherwise a person on a
+ * terminal is asked; without one it refuses, and nothing changes.
+ */
+export async function confirmed(changes: readonly Recommendation[], yes: boolean, deps: Pick<CliDeps, 'interactive' | 'confirm'>): Promise<boolean> {
+  if (yes) return true;
+  if (!deps.interactive) {
+    throw new Error(`--apply would change ${changes.length} function(s) and needs confirmation: run it on a terminal or add --yes. Nothing changed.`);
+  }
+  const list = changes.map((c) => `${c.functionName} ${c.currentMemoryMb} -> ${c.proposedMemoryMb} MB`).join(', ');
+  return deps.confirm(`Apply ${changes.length} change(s): ${list}? [y/N] `);
 }

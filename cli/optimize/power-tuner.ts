@@ -7,8 +7,9 @@ import {
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
-import { DEFAULT_TUNING_SIZES, type FunctionProfile, type MemoryMeasurement, normaliseMemorySizes } from '#domain/power-tuning';
-import type { Progress, UsageSource } from './usage-source';
+import { DEFAULT_TUNING_SIZES, normaliseMemorySizes } from '#cost-domain/power-tuning';
+import type { FunctionProfile, MemoryMeasurement } from '#cost-domain/recommendation';
+import type { Progress, UsageSource } from '../../lambda/cost-optimizer/usage-source';
 
 /** The figures of one Lambda REPORT log line. */
 export interface ReportLine {

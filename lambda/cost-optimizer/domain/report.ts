@@ -2,7 +2,8 @@
  * The cost optimiser's report: what the CLI prints as JSON and the daily job
  * stores in S3. Pure; the caller supplies the clock and the recommendations.
  */
-import { type FunctionProfile, type Recommendation, recommendAll, type StrategyName, type StrategyOptions } from './power-tuning';
+import type { FunctionProfile, Recommendation, StrategyName, StrategyOptions } from './recommendation';
+import { recommendAll } from './strategies';
 import type { PriceTable } from './pricing';
 
 /** One strategy's recommendations with their totals. */

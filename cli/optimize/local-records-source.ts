@@ -1,27 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import { mean, percentile } from '#domain/cost-stats';
-import type { FunctionProfile, MemoryMeasurement } from '#domain/power-tuning';
-import type { Architecture } from '#domain/pricing';
-import type { Progress, UsageSource } from './usage-source';
+import type { InvocationRecord } from 'local-cloud';
+import type { Architecture } from '#cost-domain/pricing';
+import type { FunctionProfile, MemoryMeasurement } from '#cost-domain/recommendation';
+import { mean, percentile } from '#cost-domain/stats';
+import type { Progress, UsageSource } from '../../lambda/cost-optimizer/usage-source';
 
-/** Where the local cloud appends one invocation record per line (InvocationRecord in packages/local-cloud/src/types.ts). */
+/** Where the local cloud appends one invocation record per line (an InvocationRecord each). */
 export const DEFAULT_RECORDS_FILE = '.local-cloud/invocations.ndjson';
 
 /**
- * The fields of the local cloud's InvocationRecord this source reads. Declared
- * here rather than imported: lambda/ never imports the local cloud (docs/architecture.md); the
- * shape is the contract, checked line by line when read.
+ * The fields of the local cloud's InvocationRecord this source reads: the
+ * local cloud's own type (type-only, nothing of it is loaded), checked line by
+ * line when read, since the file may be cut short or written by anything.
  */
-export interface InvocationRecordLine {
-  readonly timestamp: string;
-  readonly functionName: string;
-  readonly memorySizeMb: number;
-  readonly durationMs: number;
-  readonly billedDurationMs: number;
-  readonly initDurationMs?: number;
-  readonly maxMemoryUsedMb: number;
-  readonly status: 'success' | 'error' | 'timeout';
-}
+export type InvocationRecordLine = Pick<
+  InvocationRecord,
+  'timestamp' | 'functionName' | 'memorySizeMb' | 'durationMs' | 'billedDurationMs' | 'initDurationMs' | 'maxMemoryUsedMb' | 'status'
+>;
 
 export interface LocalRecordsSourceOptions {
   /** Any NDJSON file of invocation records (default `.local-cloud/invocations.ndjson`). */
