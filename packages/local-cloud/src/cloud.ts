@@ -10,14 +10,14 @@ import { startApiGateway, type ApiGatewayServer } from './apigateway';
 import { loadAssembly } from './assembly';
 import { DynamoDbLayer } from './dynamodb/transactions';
 import { streamedTablesOf } from './dynamodb/streams';
-import { startEdge, type Edge } from './edge';
+import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
 import { EventSourceMappings } from './event-source-mappings';
 import { EventBridgeService } from './eventbridge/bus';
 import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
-import { SqsService } from './sqs';
+import { SqsService } from './sqs/service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type EdgeHandler, type LocalStack, type Stoppable } from './types';
 
 export interface LocalCloudOptions {

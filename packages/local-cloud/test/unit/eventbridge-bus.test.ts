@@ -16,7 +16,7 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { EventBridgeService, type EventBridgeEvent, type PublishedEvent } from '../../src/eventbridge/bus';
-import { SqsService } from '../../src/sqs';
+import { SqsService } from '../../src/sqs/service';
 import type { InvokeResult, LambdaInvoker, StackResource } from '../../src/types';
 import { serveEdgeHandler, type ServedHandler } from '../support/edge-handler';
 import { localStack } from '../support/local-stack';

@@ -14,9 +14,13 @@ import {
   type RequestOptions,
   type ServerResponse,
 } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import { listenOrExplain } from './ports';
-import { LOCAL_REGION, type ControlHandler, type ControlResponse, type EdgeHandler, type EdgeRequest, type EdgeResponse } from './types';
+import { listenOrExplain } from '../ports';
+import { errorMessage } from '../protocol/errors';
+import { LOCAL_REGION, type ControlHandler, type EdgeHandler, type EdgeRequest, type EdgeResponse } from '../types';
+import { serveControl, type ControlRoutes } from './control';
+import { notEmulated, sendError } from './errors';
+import { forwardHeaders, parseUpstream, readBody, responseHeaders, send, withLength, type Upstream } from './http';
+import { credentialScope, header, isControlPath, serviceOfTarget } from './routing';
 
 export interface EdgeOptions {
   /** Port to listen on; 0 (the default) for any free port. */
@@ -52,32 +56,6 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
-interface Upstream {
-  readonly hostname: string;
-  readonly port: number;
-  readonly basePath: string;
-}
-
-/** Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect']);
-
-/** Services of unsigned calls that carry an `X-Amz-Target`. */
-const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
-  ['DynamoDBStreams_', 'dynamodb'],
-  ['DynamoDB_', 'dynamodb'],
-  ['Kinesis_', 'kinesis'],
-  ['AWSEvents', 'events'],
-  ['AmazonSQS', 'sqs'],
-];
-
-/**
- * Services whose SDK client speaks REST-JSON: it reads an error only as JSON, even
- * for a GET with no body (Lambda's ListFunctions), so a 501 for them must be JSON.
- */
-const REST_JSON_SERVICES = new Set(['lambda', 'apigateway', 'ses']);
-
-const SCOPE = /Credential=[^/\s,]+\/\d{8}\/([^/\s,]+)\/([^/\s,]+)\/aws4_request/;
-
 /**
  * Starts the edge endpoint. Guarantees:
  * - the service of a call is the SigV4 scope's (`Authorization` header, or
@@ -109,6 +87,10 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const handlers = new Map<string, EdgeHandler[]>();
   for (const [service, list] of Object.entries(options.handlers ?? {})) handlers.set(service, [...list]);
   const controls = new Map<string, ControlHandler>();
+  const controlRoutes: ControlRoutes = {
+    controls,
+    services: () => [...new Set([...upstreams.keys(), ...handlers.keys()])].sort(),
+  };
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -124,7 +106,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const scope = credentialScope(req);
     const target = header(req, 'x-amz-target');
-    if (!scope && isControlPath(req.url)) return control(req, res);
+    if (!scope && isControlPath(req.url)) return serveControl(controlRoutes, req, res);
     const service = scope?.service ?? serviceOfTarget(target) ?? 's3';
     const list = handlers.get(service);
     const upstream = upstreams.get(service);
@@ -152,49 +134,6 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     }
     if (!upstream) return notEmulated(req, res, service);
     return forwardBuffered(upstream, edgeRequest, req, res);
-  }
-
-  function health(): object {
-    return { services: [...new Set([...upstreams.keys(), ...handlers.keys()])].sort(), control: controlPaths() };
-  }
-
-  function controlPaths(): string[] {
-    return ['health', ...[...controls.keys()].sort()].map((name) => `/_local/${name}`);
-  }
-
-  async function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-      send(res, { status, headers: { ...headers, 'content-type': 'application/json' }, body: `${JSON.stringify(body, null, 2)}\n` });
-    if (req.headers.origin !== undefined) {
-      req.resume();
-      return answer(403, { message: 'the local cloud\'s control endpoints do not answer browser requests (Origin header present)' });
-    }
-    const url = new URL(req.url ?? '/', 'http://edge');
-    let segments: string[];
-    try {
-      segments = url.pathname.slice('/_local'.length).split('/').filter(Boolean).map(decodeURIComponent);
-    } catch {
-      req.resume();
-      return answer(400, { message: `malformed path ${url.pathname}` });
-    }
-    const [name, ...rest] = segments;
-    if (name === 'health' && rest.length === 0) {
-      req.resume();
-      return req.method === 'GET' ? answer(200, health()) : answer(405, { message: 'use GET' }, { allow: 'GET' });
-    }
-    const handler = name === undefined ? undefined : controls.get(name);
-    if (!handler) {
-      req.resume();
-      return answer(404, { message: `no local control endpoint ${url.pathname}`, endpoints: controlPaths() });
-    }
-    const body = await readBody(req);
-    let result: ControlResponse;
-    try {
-      result = await handler({ method: req.method ?? 'GET', segments: rest, query: url.searchParams, body });
-    } catch (error) {
-      return answer(500, { message: `local control endpoint /_local/${name} failed: ${errorMessage(error)}` });
-    }
-    return answer(result.status, result.body, result.headers);
   }
 
   /** Streams a call to the upstream unbuffered, both ways. */
@@ -285,128 +224,3 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   };
 }
 
-// ---------------------------------------------------------------- helpers
-
-function parseUpstream(base: string): Upstream {
-  const url = new URL(base);
-  if (url.protocol !== 'http:') throw new Error(`upstream ${base}: only http:// emulators are supported`);
-  return {
-    hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    port: Number(url.port || 80),
-    basePath: url.pathname.replace(/\/+$/, ''),
-  };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-/** Region and service of the SigV4 credential scope, from the header or a presigned URL. */
-function credentialScope(req: IncomingMessage): { region: string; service: string } | undefined {
-  const authorization = req.headers.authorization;
-  if (authorization) {
-    const m = SCOPE.exec(authorization);
-    if (m) return { region: m[1], service: m[2] };
-  }
-  const url = req.url ?? '';
-  const at = url.indexOf('X-Amz-Credential=');
-  if (at < 0) return undefined;
-  const end = url.indexOf('&', at);
-  let credential: string;
-  try {
-    credential = decodeURIComponent(url.slice(at + 'X-Amz-Credential='.length, end < 0 ? undefined : end));
-  } catch {
-    return undefined;
-  }
-  const parts = credential.split('/');
-  return parts.length >= 5 ? { region: parts[2], service: parts[3] } : undefined;
-}
-
-/** `/_local` and everything under it: the local cloud's control endpoints (never an S3 bucket: names cannot start with `_`). */
-function isControlPath(url: string | undefined): boolean {
-  return url !== undefined && (url === '/_local' || url.startsWith('/_local/') || url.startsWith('/_local?'));
-}
-
-function serviceOfTarget(target: string | undefined): string | undefined {
-  if (!target) return undefined;
-  for (const [prefix, service] of TARGET_PREFIXES) if (target.startsWith(prefix)) return service;
-  return undefined;
-}
-
-function forwardHeaders(headers: EdgeRequest['headers']): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const key in headers) {
-    const value = headers[key];
-    if (value !== undefined && !HOP_BY_HOP.has(key)) out[key] = value;
-  }
-  return out;
-}
-
-/** The headers to send with a buffered body: the call's own, its exact length. */
-function withLength(request: EdgeRequest): Record<string, string | string[]> {
-  return { ...forwardHeaders(request.headers), 'content-length': String(request.body.length) };
-}
-
-function responseHeaders(res: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key in res.headers) {
-    const value = res.headers[key];
-    if (value === undefined || HOP_BY_HOP.has(key)) continue;
-    out[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, answer: EdgeResponse): void {
-  const body = answer.body === undefined ? Buffer.alloc(0) : typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
-  const headers: Record<string, string | number> = { ...answer.headers, 'content-length': body.length };
-  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'x-amzn-requestid')) headers['x-amzn-requestid'] = randomUUID();
-  res.writeHead(answer.status, headers);
-  res.end(body);
-}
-
-function notEmulated(req: IncomingMessage, res: ServerResponse, service: string): void {
-  sendError(res, req, 501, 'NotImplemented', `the local cloud does not emulate ${service}`, service);
-}
-
-/**
- * An error in the shape the SDK parses for the call's protocol: AWS JSON
- * (`__type`), AWS Query (`<ErrorResponse>`) or REST-XML like S3 (`<Error>`).
- */
-function sendError(res: ServerResponse, req: IncomingMessage, status: number, code: string, message: string, service?: string): void {
-  const requestId = randomUUID();
-  const contentType = header(req, 'content-type') ?? '';
-  // An S3 object may well be JSON: only a non-S3 call with a JSON body, or to a REST-JSON service, speaks JSON.
-  const form = contentType.includes('x-www-form-urlencoded');
-  if (req.headers['x-amz-target'] || (service !== 's3' && contentType.includes('json')) || (service && REST_JSON_SERVICES.has(service) && !form)) {
-    send(res, {
-      status,
-      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': code, 'x-amzn-requestid': requestId },
-      body: JSON.stringify({ __type: code, message }),
-    });
-    return;
-  }
-  const text = escapeXml(message);
-  const body = form
-    ? `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${text}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
-    : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${text}</Message><RequestId>${requestId}</RequestId></Error>`;
-  send(res, { status, headers: { 'content-type': 'application/xml', 'x-amzn-requestid': requestId, 'x-amz-request-id': requestId }, body });
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
