@@ -13,7 +13,7 @@ import { streamedTablesOf } from './dynamodb/streams';
 import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
 import { EventSourceMappings } from './event-source-mappings';
-import { EventBridgeService } from './eventbridge/bus';
+import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
