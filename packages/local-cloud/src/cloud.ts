@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startApiGateway, type ApiGatewayServer } from './apigateway';
 import { loadAssembly } from './assembly';
-import { DynamoDbLayer } from './dynamodb/transactions';
+import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
 import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
