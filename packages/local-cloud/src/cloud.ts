@@ -12,7 +12,7 @@ import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
 import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
-import { EventSourceMappings } from './event-source-mappings';
+import { EventSourceMappings } from './event-source-mappings/mappings';
 import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';

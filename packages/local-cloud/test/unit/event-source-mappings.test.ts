@@ -8,7 +8,7 @@ import { CreateStreamCommand, DescribeStreamCommand, KinesisClient, PutRecordCom
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
 import { DynamoDbStreams } from '../../src/dynamodb/streams';
-import { EventSourceMappings, type EventSourceMappingsOptions } from '../../src/event-source-mappings';
+import { EventSourceMappings, type EventSourceMappingsOptions } from '../../src/event-source-mappings/mappings';
 import type { InvokeResult, LambdaInvoker, QueueSink, StackResource } from '../../src/types';
 
 // ------------------------------------------------------------ fakes
