@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { startApiGateway, type ApiGatewayServer } from './apigateway';
+import { startApiGateway, type ApiGatewayServer } from './apigateway/server';
 import { loadAssembly } from './assembly';
 import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
