@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startApiGateway, type ApiGatewayServer } from './apigateway/server';
-import { loadAssembly } from './assembly';
+import { loadAssembly } from './assembly/load';
 import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
 import { startEdge, type Edge } from './edge/server';

@@ -125,7 +125,7 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
     const value =
       typeof p.Value === 'string' && p.Value !== ''
         ? p.Value
-        : (key.attributes.Value ?? generatedKey(stack, key)); // assembly.ts derives the local value
+        : (key.attributes.Value ?? generatedKey(stack, key)); // assembly/load.ts derives the local value
     apiKeys[String(p.Name ?? key.physicalId ?? key.logicalId)] = value;
     const enabled = p.Enabled !== false && p.Enabled !== 'false';
     const attached =

@@ -14,7 +14,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { loadAssembly } from '../../src/assembly';
+import { loadAssembly } from '../../src/assembly/load';
 import type { LocalStack, StackResource } from '../../src/types';
 
 function synthFixture(): string {

@@ -28,7 +28,7 @@ import { startLayeredDynalite, type LayeredDynalite } from '../support/dynalite'
 
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/events/stream/2024-01-01T00:00:00.000';
 
-/** The template's view of the tables, as local/assembly.ts resolves it. */
+/** The template's view of the tables, as src/assembly/load.ts resolves it. */
 const resources: StackResource[] = [
   table('Events', 'events', { StreamViewType: 'NEW_AND_OLD_IMAGES' }, STREAM_ARN),
   table('Keys', 'keys-only', { StreamViewType: 'KEYS_ONLY' }),

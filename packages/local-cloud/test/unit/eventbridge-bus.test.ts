@@ -39,7 +39,7 @@ function queue(name: string): StackResource {
   return resource(`${name}Queue`, 'AWS::SQS::Queue', url, { Arn: queueArn(name), QueueName: name, QueueUrl: url });
 }
 
-/** A rule on the custom bus, resolved as assembly.ts resolves it. */
+/** A rule on the custom bus, resolved as src/assembly/load.ts resolves it. */
 function rule(logicalId: string, name: string, properties: Record<string, unknown>): StackResource {
   return resource(logicalId, 'AWS::Events::Rule', `${BUS}|${name}`, { Arn: `${ARN.replace('%s', 'events')}rule/${BUS}/${name}` }, { EventBusName: BUS, State: 'ENABLED', ...properties });
 }

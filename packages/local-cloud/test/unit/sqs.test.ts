@@ -29,7 +29,7 @@ import { localStack } from '../support/local-stack';
 
 const stackOf = (resources: StackResource[]) => localStack(resources);
 
-/** A queue as assembly.ts resolves it (URL on the template's edge host, which may differ from the live one). */
+/** A queue as src/assembly/load.ts resolves it (URL on the template's edge host, which may differ from the live one). */
 function queueResource(name: string, properties: Record<string, unknown> = {}): StackResource {
   const url = `http://localhost:4566/000000000000/${name}`;
   return {

@@ -3,6 +3,7 @@
  * without touching node_modules.
  */
 import { Buffer } from 'node:buffer';
+import AWSAccount from 's3rver/lib/models/account';
 
 /** The parts of s3rver's Koa context the ListObjects patch reads or writes. */
 interface ListContext {
@@ -23,7 +24,7 @@ interface BucketController {
 
 type S3ErrorClass = new (code: string, message: string, detail?: Record<string, string>) => Error;
 
-// s3rver ships no typings and local/vendor.d.ts declares only its public surface.
+// s3rver ships no typings and src/vendor.d.ts declares only its public surface.
 const bucketController: BucketController = require('s3rver/lib/controllers/bucket');
 const S3Error: S3ErrorClass = require('s3rver/lib/models/error');
 
@@ -107,4 +108,23 @@ function decodeContinuationToken(token: string, bucket: string): string {
     throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
   }
   return lastKey;
+}
+
+let s3KeysPatched = false;
+
+/**
+ * s3rver knows one access key (`S3RVER`) and answers InvalidAccessKeyId to any
+ * other, while it does not verify SigV4 signatures at all. Make every key id
+ * known, so clients with any credentials (LocalStack's `test`, a developer's
+ * real profile) work, as on LocalStack.
+ */
+export function acceptAnyS3AccessKey(): void {
+  if (s3KeysPatched) return;
+  s3KeysPatched = true;
+  const registry = AWSAccount.registry;
+  const get = registry.get.bind(registry);
+  registry.get = (accessKeyId: string) => {
+    if (!registry.has(accessKeyId)) AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKeyId, accessKeyId);
+    return get(accessKeyId);
+  };
 }
