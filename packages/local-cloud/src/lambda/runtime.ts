@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { InvocationRecord, InvokeResult, LambdaInvoker, LocalStack, QueueSink, Stoppable } from '../types';
 import { Worker, type LambdaError, type LogSink, type Outcome } from './execution-environment';
 import { environmentOf, readFunctions, type LocalFunction } from './functions';
+import { deadLetter } from './dead-letters';
 import { InvocationRecords, notRunRecord, round2, throttledResult } from './records';
 
 export type { LogSink } from './execution-environment';
@@ -215,51 +216,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       if (!last.error) return;
       if (attempt < attempts) await this.sleep(this.retryBaseDelayMs * 2 ** (attempt - 1));
     }
-    if (last?.error && !this.stopped) await this.deadLetter(fn, event, requestId, last.error, attempts);
-  }
-
-  private async deadLetter(fn: LocalFunction, event: unknown, requestId: string, error: LambdaError, attempts: number): Promise<void> {
-    const targets: string[] = [];
-    const errorCode = error.errorType === 'TooManyRequestsException' ? '429' : '200';
-    if (fn.deadLetterTarget) {
-      await this.sendToQueue(fn, fn.deadLetterTarget, JSON.stringify(event), {
-        RequestID: requestId,
-        ErrorCode: errorCode,
-        ErrorMessage: error.errorMessage.slice(0, 1024),
-      });
-      targets.push(fn.deadLetterTarget);
-    }
-    if (fn.onFailureDestination) {
-      const record = {
-        version: '1.0',
-        timestamp: new Date().toISOString(),
-        requestContext: {
-          requestId,
-          functionArn: `${fn.arn}:$LATEST`,
-          condition: error.errorType === 'TooManyRequestsException' ? 'EventAgeExceeded' : 'RetriesExhausted',
-          approximateInvokeCount: attempts,
-        },
-        requestPayload: event,
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        responsePayload: error,
-      };
-      await this.sendToQueue(fn, fn.onFailureDestination, JSON.stringify(record));
-      targets.push(fn.onFailureDestination);
-    }
-    const where = targets.length > 0 ? `sent to ${targets.join(' and ')}` : 'dropped (no dead-letter queue or on-failure destination)';
-    this.log(`[${fn.displayName}] asynchronous invocation ${requestId} failed ${attempts} time(s) with ${error.errorType}: ${where}`);
-  }
-
-  private async sendToQueue(fn: LocalFunction, target: string, body: string, attributes?: Record<string, string>): Promise<void> {
-    if (!/^arn:aws[^:]*:sqs:/.test(target) && !/^https?:\/\//.test(target)) {
-      this.log(`[${fn.displayName}] failure target ${target} is not an SQS queue; the local cloud only delivers to queues`);
-      return;
-    }
-    if (!this.options.queues) {
-      this.log(`[${fn.displayName}] no local SQS to deliver the failed event to ${target}`);
-      return;
-    }
-    await this.options.queues.send(target, body, attributes);
+    if (last?.error && !this.stopped) await deadLetter({ fn, queues: this.options.queues, log: this.log }, event, requestId, last.error, attempts);
   }
 
   private sleep(ms: number): Promise<void> {
