@@ -1,7 +1,7 @@
 /**
  * The DynamoDB layer of the edge: everything dynalite lacks, supplied in front
  * of it. dynalite 4 answers `UnknownOperationException` to `TransactWriteItems`,
- * `TransactGetItems` and the Streams API (see dynalite's README); this layer
+ * `TransactGetItems` and the Streams API (docs/decisions.md §11); this layer
  * implements the transactions over dynalite's own single-item operations
  * (transactions.ts), captures stream records for streamed tables (capture.ts,
  * streams.ts), serves the Streams API (streams-api.ts) and forwards every
@@ -17,7 +17,7 @@ import type { RequestListener } from 'node:http';
 import { crc32 } from 'node:zlib';
 import type { TransactGetItemsInput, TransactWriteItemsInput } from '@aws-sdk/client-dynamodb';
 import { errorMessage } from '../protocol/errors';
-import { jsonProtocol } from '../protocol/json';
+import { headerValue, jsonProtocol } from '../protocol/json';
 import { raw, type RawOperation, type Wire } from '../protocol/operations';
 import type { EdgeHandler, EdgeRequest, EdgeResponse } from '../types';
 import { StreamCapture } from './capture';
@@ -122,7 +122,10 @@ export class DynamoDbLayer {
     const streamsApiHandler = streamsApi(this.streams, internalError);
     this.handler = async (request) => {
       if (request.service !== 'dynamodb') return undefined;
-      return (await streamsApiHandler(request)) ?? (await dynamoDbApi(request)) ?? forward(request);
+      const target = request.target ?? headerValue(request.headers['x-amz-target']) ?? '';
+      if (target.startsWith('DynamoDBStreams_20120810.')) return streamsApiHandler(request);
+      if (target.startsWith('DynamoDB_20120810.')) return dynamoDbApi(request);
+      return forward(request); // no DynamoDB target: dynalite says what is wrong with it
     };
   }
 }

@@ -149,6 +149,6 @@ export function busNameOf(ref: unknown): string {
   return at >= 0 ? ref.slice(at + ':event-bus/'.length) : ref;
 }
 
-export function isRecord(value: unknown): value is Record<string, any> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -120,6 +120,7 @@ function internalFailure(error: unknown): AwsError {
   return new AwsError('InternalFailure', errorMessage(error), 500);
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
+/** The first value of a header as Node gives it. */
+export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
