@@ -20,9 +20,9 @@ import {
   ListStreamsCommand,
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
-import { streamedTablesOf } from '../../src/dynamodb/streams';
-import type { StackResource } from '../../src/types';
-import { startLayeredDynalite, type LayeredDynalite } from '../support/dynalite';
+import { streamedTablesOf } from '../../../src/dynamodb/streams';
+import type { StackResource } from '../../../src/types';
+import { startLayeredDynalite, type LayeredDynalite } from '../../support/dynalite';
 
 // ------------------------------------------------------------ fixture
 

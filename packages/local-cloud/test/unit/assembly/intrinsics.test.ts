@@ -1,4 +1,4 @@
-import { IntrinsicError, evaluateCondition, resolveValue, type ResolveContext } from '../../src/assembly/intrinsics';
+import { IntrinsicError, evaluateCondition, resolveValue, type ResolveContext } from '../../../src/assembly/intrinsics';
 
 const physical: Record<string, string> = { Table: 'dev-Table', Queue: 'http://localhost:4566/000000000000/dev-Queue' };
 const attributes: Record<string, Record<string, string>> = {

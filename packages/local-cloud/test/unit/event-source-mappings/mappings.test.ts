@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { CreateStreamCommand, DescribeStreamCommand, KinesisClient, PutRecordCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
-import { DynamoDbStreams } from '../../src/dynamodb/streams';
-import { EventSourceMappings, type EventSourceMappingsOptions } from '../../src/event-source-mappings/mappings';
-import type { InvokeResult, LambdaInvoker, QueueSink, StackResource } from '../../src/types';
+import { DynamoDbStreams } from '../../../src/dynamodb/streams';
+import { EventSourceMappings, type EventSourceMappingsOptions } from '../../../src/event-source-mappings/mappings';
+import type { InvokeResult, LambdaInvoker, QueueSink, StackResource } from '../../../src/types';
 
 // ------------------------------------------------------------ fakes
 

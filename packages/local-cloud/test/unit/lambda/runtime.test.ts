@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LambdaRuntime } from '../../src/lambda/runtime';
-import type { QueueSink, StackResource } from '../../src/types';
-import { localStack } from '../support/local-stack';
+import { LambdaRuntime } from '../../../src/lambda/runtime';
+import type { QueueSink, StackResource } from '../../../src/types';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 
@@ -401,7 +401,7 @@ describe('LambdaRuntime', () => {
     const script = path.join(dir, `parent-${how === 'SIGKILL' ? 'killed' : 'crash'}.ts`);
     writeFileSync(
       script,
-      `import { LambdaRuntime } from ${JSON.stringify(path.resolve(__dirname, '../../src/lambda/runtime'))};
+      `import { LambdaRuntime } from ${JSON.stringify(path.resolve(__dirname, '../../../src/lambda/runtime'))};
 const resources = ${JSON.stringify(resources)};
 const stack = { stackName: 'T', region: 'us-east-1', accountId: '000000000000', assemblyDir: ${JSON.stringify(dir)}, resources, outputs: {},
   byType: (t: string) => resources.filter((r: any) => r.type === t), find: (ref: string) => resources.find((r: any) => r.logicalId === ref) };

@@ -9,7 +9,7 @@ import {
   InvalidEventPatternError,
   matchesEventPattern,
   validateEventPattern,
-} from '../../src/eventbridge/pattern';
+} from '../../../src/eventbridge/pattern';
 
 /** The EC2 state-change event of the user guide's "Creating event patterns" page. */
 const ec2Event = {

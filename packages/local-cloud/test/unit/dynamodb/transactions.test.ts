@@ -13,7 +13,7 @@ import {
   TransactionCanceledException,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { startLayeredDynalite, type LayeredDynalite } from '../support/dynalite';
+import { startLayeredDynalite, type LayeredDynalite } from '../../support/dynalite';
 
 // ------------------------------------------------------------ fixture
 

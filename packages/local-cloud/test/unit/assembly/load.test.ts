@@ -14,8 +14,8 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { loadAssembly } from '../../src/assembly/load';
-import type { LocalStack, StackResource } from '../../src/types';
+import { loadAssembly } from '../../../src/assembly/load';
+import type { LocalStack, StackResource } from '../../../src/types';
 
 function synthFixture(): string {
   const outdir = mkdtempSync(path.join(tmpdir(), 'assembly-test-'));

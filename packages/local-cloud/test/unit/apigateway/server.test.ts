@@ -2,10 +2,10 @@ import http from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startApiGateway, type ApiGatewayServer } from '../../src/apigateway/server';
-import { LambdaRuntime } from '../../src/lambda/runtime';
-import type { InvokeResult, LambdaInvoker, StackResource } from '../../src/types';
-import { localStack } from '../support/local-stack';
+import { startApiGateway, type ApiGatewayServer } from '../../../src/apigateway/server';
+import { LambdaRuntime } from '../../../src/lambda/runtime';
+import type { InvokeResult, LambdaInvoker, StackResource } from '../../../src/types';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 

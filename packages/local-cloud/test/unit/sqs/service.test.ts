@@ -20,10 +20,10 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { SqsService } from '../../src/sqs/service';
-import type { StackResource } from '../../src/types';
-import { serveEdgeHandler, type ServedHandler } from '../support/edge-handler';
-import { localStack } from '../support/local-stack';
+import { SqsService } from '../../../src/sqs/service';
+import type { StackResource } from '../../../src/types';
+import { serveEdgeHandler, type ServedHandler } from '../../support/edge-handler';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 

@@ -15,11 +15,11 @@ import {
   ResourceNotFoundException,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { EventBridgeService, type EventBridgeEvent, type PublishedEvent } from '../../src/eventbridge/service';
-import { SqsService } from '../../src/sqs/service';
-import type { InvokeResult, LambdaInvoker, StackResource } from '../../src/types';
-import { serveEdgeHandler, type ServedHandler } from '../support/edge-handler';
-import { localStack } from '../support/local-stack';
+import { EventBridgeService, type EventBridgeEvent, type PublishedEvent } from '../../../src/eventbridge/service';
+import { SqsService } from '../../../src/sqs/service';
+import type { InvokeResult, LambdaInvoker, StackResource } from '../../../src/types';
+import { serveEdgeHandler, type ServedHandler } from '../../support/edge-handler';
+import { localStack } from '../../support/local-stack';
 
 // ---------------------------------------------------------------- helpers
 
