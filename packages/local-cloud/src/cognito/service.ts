@@ -374,7 +374,7 @@ export class CognitoService {
     const password = required(input.Password, 'password');
     this.checkSecretHash(client, name, input.SecretHash);
     if (pool.config.adminCreateUserOnly) throw notAuthorized('SignUp is not permitted for this user pool');
-    const { username, attributes } = this.newUserIdentity(pool, name, input.UserAttributes);
+    const { username, sub, attributes } = this.newUserIdentity(pool, name, input.UserAttributes);
     checkPassword(pool.config.passwordPolicy, password);
     const response = await this.triggers.invoke(pool.config, {
       trigger: 'PreSignUp',
@@ -391,7 +391,7 @@ export class CognitoService {
     const now = this.now();
     const user: User = {
       username,
-      attributes: { sub: randomUUID(), ...attributes },
+      attributes: { sub, ...attributes },
       status: response.autoConfirmUser === true ? 'CONFIRMED' : 'UNCONFIRMED',
       enabled: true,
       created: now,
@@ -501,7 +501,7 @@ export class CognitoService {
       this.deliver(pool, user, 'AdminCreateUser', password);
       return { User: this.userWire(user) };
     }
-    const { username, attributes } = this.newUserIdentity(pool, name, input.UserAttributes, 'User account already exists');
+    const { username, sub, attributes } = this.newUserIdentity(pool, name, input.UserAttributes, 'User account already exists');
     const password = input.TemporaryPassword ?? temporaryPassword(pool.config.passwordPolicy, randomBytes);
     checkPassword(pool.config.passwordPolicy, password);
     // AdminCreateUser ignores the PreSignUp response flags.
@@ -520,7 +520,7 @@ export class CognitoService {
     const now = this.now();
     const user: User = {
       username,
-      attributes: { sub: randomUUID(), ...attributes },
+      attributes: { sub, ...attributes },
       status: 'FORCE_CHANGE_PASSWORD',
       enabled: true,
       created: now,
@@ -1190,12 +1190,13 @@ export class CognitoService {
     name: string,
     given: AttributeType[] | undefined,
     existsMessage = 'User already exists',
-  ): { username: string; attributes: Record<string, string> } {
+  ): { username: string; sub: string; attributes: Record<string, string> } {
     const attributes = toRecord(given);
     for (const reserved of ['sub', 'cognito:user_status']) {
       if (attributes[reserved] !== undefined) throw invalidParameter(`${reserved}: Attribute cannot be set.`);
     }
     const { usernameAttributes, aliasAttributes } = pool.config;
+    const sub = randomUUID();
     let username = name;
     if (usernameAttributes.length > 0) {
       const isEmail = EMAIL.test(name);
@@ -1210,7 +1211,8 @@ export class CognitoService {
       const attribute = isEmail ? 'email' : 'phone_number';
       const clash = [...pool.users.values()].some((u) => (u.attributes[attribute] ?? '').toLowerCase() === name.toLowerCase());
       if (clash) throw new CognitoError('UsernameExistsException', isEmail ? 'An account with the given email already exists.' : 'An account with the given phone_number already exists.');
-      username = randomUUID();
+      // Signing in with an email or phone: the user name is the sub.
+      username = sub;
     } else {
       if (aliasAttributes.includes('email') && EMAIL.test(name)) throw invalidParameter('Username cannot be of email format, since user pool is configured for email alias.');
       if (aliasAttributes.includes('phone_number') && /^\+\d+$/.test(name)) {
@@ -1222,7 +1224,7 @@ export class CognitoService {
     for (const attribute of pool.config.requiredAttributes) {
       if (attributes[attribute] === undefined) throw invalidParameter(`Attributes did not conform to the schema: ${attribute}: The attribute is required`);
     }
-    return { username, attributes };
+    return { username, sub, attributes };
   }
 
   /** Marks `attribute` verified on `user`, moving it from another user (ForceAliasCreation) or refusing (AliasExistsException). */
@@ -1379,7 +1381,7 @@ function isSigned(request: Pick<EdgeRequest, 'url' | 'headers'>): boolean {
  * GetUser... arrive this way from browsers and amplify. The edge must route
  * these to `cognito-idp` (it sends unsigned calls it cannot place to S3).
  */
-export function isUnsignedCognitoCall(request: Pick<EdgeRequest, 'url' | 'headers'>): boolean {
+export function isUnsignedCognitoCall(request: Pick<EdgeRequest, 'method' | 'url' | 'headers'>): boolean {
   if (isSigned(request)) return false;
   return headerValue(request.headers['x-amz-target'])?.startsWith(COGNITO_TARGET_PREFIX) === true;
 }
