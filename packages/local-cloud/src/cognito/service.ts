@@ -388,6 +388,7 @@ export class CognitoService {
       },
       response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
     });
+    this.assertStillFree(pool, username, attributes, 'User already exists');
     const now = this.now();
     const user: User = {
       username,
@@ -517,6 +518,7 @@ export class CognitoService {
       },
       response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
     });
+    this.assertStillFree(pool, username, attributes, 'User account already exists');
     const now = this.now();
     const user: User = {
       username,
@@ -968,7 +970,7 @@ export class CognitoService {
       const v2 = pool.config.preTokenGenerationVersion === '2';
       const response = await this.triggers.invoke(pool.config, {
         trigger: 'PreTokenGeneration',
-        triggerSource: `TokenGeneration_${source === 'Authentication' ? 'Authentication' : source}`,
+        triggerSource: `TokenGeneration_${source}`,
         userName: user.username,
         clientId: client.id,
         version: pool.config.preTokenGenerationVersion,
@@ -1225,6 +1227,17 @@ export class CognitoService {
       if (attributes[attribute] === undefined) throw invalidParameter(`Attributes did not conform to the schema: ${attribute}: The attribute is required`);
     }
     return { username, sub, attributes };
+  }
+
+  /** Fails when a call that ran while a trigger was awaited created the same user. */
+  private assertStillFree(pool: PoolState, username: string, attributes: Record<string, string>, message: string): void {
+    if (pool.users.has(this.key(pool, username))) throw new CognitoError('UsernameExistsException', message);
+    for (const attribute of pool.config.usernameAttributes) {
+      const value = attributes[attribute]?.toLowerCase();
+      if (value !== undefined && [...pool.users.values()].some((u) => u.attributes[attribute]?.toLowerCase() === value)) {
+        throw new CognitoError('UsernameExistsException', `An account with the given ${attribute} already exists.`);
+      }
+    }
   }
 
   /** Marks `attribute` verified on `user`, moving it from another user (ForceAliasCreation) or refusing (AliasExistsException). */

@@ -160,7 +160,7 @@ let calls: Call[];
 let logLines: string[];
 let answer: ((functionRef: string, event: any) => Partial<InvokeResult>) | undefined;
 
-async function start(options: { lambdaConfig?: Record<string, unknown>; dataDir?: string; issuerBase?: string } = {}): Promise<void> {
+async function start(options: { lambdaConfig?: Record<string, unknown>; dataDir?: string; issuerBase?: string; now?: () => number } = {}): Promise<void> {
   calls = [];
   logLines = [];
   let current: CognitoService | undefined;
@@ -170,6 +170,7 @@ async function start(options: { lambdaConfig?: Record<string, unknown>; dataDir?
     invoker: fakeInvoker(calls, (f, e) => (answer ? answer(f, e) : { payload: e })),
     issuerBase: options.issuerBase ?? served.url,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.now ? { now: options.now } : {}),
     log: (line) => logLines.push(line),
   });
   sdk = new CognitoIdentityProviderClient({ endpoint: served.url, region: 'us-east-1' });
@@ -381,6 +382,33 @@ describe('groups, refresh and sign-out', () => {
     const c = await signIn('hal@example.com');
     expect((await sdk.send(new GetUserCommand({ AccessToken: c.AccessToken }))).Username).toBeDefined();
     await expect(sdk.send(new GetUserCommand({ AccessToken: 'not.a.token' }))).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid Access Token' });
+  });
+});
+
+describe('expiry', () => {
+  test('access tokens, refresh tokens and temporary passwords expire on the pool\'s clock', async () => {
+    await served.close();
+    sdk.destroy();
+    let clock = Date.now();
+    await start({ now: () => clock });
+    await signUpConfirmed('ula@example.com');
+    const tokens = await signIn('ula@example.com');
+    await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool.physicalId, Username: 'vic@example.com', TemporaryPassword: 'Temporary-Pass1', MessageAction: 'SUPPRESS' }));
+    clock += 31 * 60_000; // the client's AccessTokenValidity is 30 minutes
+    await expect(sdk.send(new GetUserCommand({ AccessToken: tokens.AccessToken }))).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Access Token has expired' });
+    const { AuthenticationResult } = await sdk.send(
+      new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }),
+    );
+    expect((await sdk.send(new GetUserCommand({ AccessToken: AuthenticationResult!.AccessToken }))).Username).toBeDefined();
+    clock += 30 * 86_400_000; // RefreshTokenValidity: 30 days by default
+    await expect(
+      sdk.send(new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
+    ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Refresh Token has expired' });
+    // TemporaryPasswordValidityDays: 3 in the template.
+    await expect(signIn('vic@example.com', 'Temporary-Pass1')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Temporary password has expired and must be reset by an administrator.',
+    });
   });
 });
 
