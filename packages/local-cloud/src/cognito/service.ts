@@ -464,6 +464,7 @@ export class CognitoService {
     this.checkSecretHash(client, name, input.SecretHash);
     const user = this.findUser(pool, name);
     if (!user) throw new CognitoError('UserNotFoundException', 'Username/client id combination not found.');
+    if (user.status === 'FORCE_CHANGE_PASSWORD') throw notAuthorized('User password cannot be reset in the current state.');
     const verified = user.attributes.email_verified === 'true' || user.attributes.phone_number_verified === 'true';
     if (!verified) throw invalidParameter('Cannot reset password for the user as there is no registered/verified email or phone_number');
     user.resetCode = this.newCode();

@@ -19,10 +19,14 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  ChangePasswordCommand,
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
   ListUsersCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -46,6 +50,7 @@ const naming = (logicalId: string) => ({ region: 'us-east-1', accountId: '000000
 const pool = userPoolIdentity(naming('UserPool6BA7E5F2'));
 const webClient = userPoolClientIdentity(naming('UserPoolWebClient'), 'web');
 const srpClient = userPoolClientIdentity(naming('UserPoolSrpClient'), 'storefront');
+const serverClient = userPoolClientIdentity(naming('UserPoolServerClient'), 'backoffice');
 const postConfirmationArn = 'arn:aws:lambda:us-east-1:000000000000:function:Shop-PostConfirmation';
 const preTokenArn = 'arn:aws:lambda:us-east-1:000000000000:function:Shop-PreToken';
 
@@ -98,6 +103,14 @@ function resources(lambdaConfig: Record<string, unknown>): StackResource[] {
       },
       physicalId: srpClient.physicalId,
       attributes: srpClient.attributes,
+      metadata: {},
+    },
+    {
+      logicalId: 'UserPoolServerClient',
+      type: 'AWS::Cognito::UserPoolClient',
+      properties: { UserPoolId: pool.physicalId, ClientName: 'backoffice', GenerateSecret: true, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+      physicalId: serverClient.physicalId,
+      attributes: serverClient.attributes,
       metadata: {},
     },
     {
@@ -324,6 +337,46 @@ describe('sign-up, confirmation and sign-in', () => {
       name: 'InvalidParameterException',
       message: 'USER_PASSWORD_AUTH flow not enabled for this client',
     });
+  });
+});
+
+describe('passwords and client secrets', () => {
+  test('ForgotPassword -> ConfirmForgotPassword, then ChangePassword with the access token', async () => {
+    await signUpConfirmed('wes@example.com');
+    const forgot = await sdk.send(new ForgotPasswordCommand({ ClientId: webClient.physicalId, Username: 'wes@example.com' }));
+    expect(forgot.CodeDeliveryDetails).toEqual({ Destination: 'w***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+    const code = cognito.confirmationCode(pool.physicalId, 'wes@example.com')!;
+    expect(cognito.messages(pool.physicalId).at(-1)).toMatchObject({ kind: 'ForgotPassword', code, destination: 'wes@example.com' });
+    await sdk.send(new ConfirmForgotPasswordCommand({ ClientId: webClient.physicalId, Username: 'wes@example.com', ConfirmationCode: code, Password: 'Reset-Password1' }));
+    expect(calls.map((c) => c.event.triggerSource)).toEqual(['PostConfirmation_ConfirmSignUp', 'PostConfirmation_ConfirmForgotPassword']);
+    await expect(signIn('wes@example.com')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    const tokens = await signIn('wes@example.com', 'Reset-Password1');
+    await expect(
+      sdk.send(new ChangePasswordCommand({ AccessToken: tokens.AccessToken, PreviousPassword: 'Wrong-Password1', ProposedPassword: 'Changed-Password1' })),
+    ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    await sdk.send(new ChangePasswordCommand({ AccessToken: tokens.AccessToken, PreviousPassword: 'Reset-Password1', ProposedPassword: 'Changed-Password1' }));
+    await signIn('wes@example.com', 'Changed-Password1');
+  });
+
+  test('a client with a secret requires SecretHash = HMAC-SHA256(secret, username + clientId)', async () => {
+    const secretHash = (username: string) => createHmac('sha256', serverClient.attributes.ClientSecret).update(username + serverClient.physicalId).digest('base64');
+    await expect(sdk.send(new SignUpCommand({ ClientId: serverClient.physicalId, Username: 'xia@example.com', Password: PASSWORD }))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: `Client ${serverClient.physicalId} is configured for secret but secret was not received`,
+    });
+    await expect(
+      sdk.send(new SignUpCommand({ ClientId: serverClient.physicalId, Username: 'xia@example.com', Password: PASSWORD, SecretHash: secretHash('someone-else') })),
+    ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: `Unable to verify secret hash for client ${serverClient.physicalId}` });
+    await sdk.send(new SignUpCommand({ ClientId: serverClient.physicalId, Username: 'xia@example.com', Password: PASSWORD, SecretHash: secretHash('xia@example.com') }));
+    await sdk.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.physicalId, Username: 'xia@example.com' }));
+    const { AuthenticationResult } = await sdk.send(
+      new InitiateAuthCommand({
+        ClientId: serverClient.physicalId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: 'xia@example.com', PASSWORD, SECRET_HASH: secretHash('xia@example.com') },
+      }),
+    );
+    expect(claimsOf(AuthenticationResult!.AccessToken!).client_id).toBe(serverClient.physicalId);
   });
 });
 
