@@ -26,10 +26,15 @@ beforeAll(async () => {
 });
 afterAll(() => pools.close());
 
-function setup(options: { scopes?: string[]; validation?: string; clientIds?: Record<string, string[]>; header?: string } = {}) {
+const clock = { now: NOW_MS };
+beforeEach(() => {
+  clock.now = NOW_MS;
+});
+
+function setup(options: { scopes?: string[]; validation?: string; clientIds?: Record<string, string[]>; header?: string; pool?: string } = {}) {
   const authorizer = authorizerResource('PoolAuthorizer', {
     Type: 'COGNITO_USER_POOLS',
-    ProviderARNs: [poolArn(POOL_ID)],
+    ProviderARNs: [poolArn(options.pool ?? POOL_ID)],
     IdentitySource: `method.request.header.${options.header ?? 'Authorization'}`,
     ...(options.validation ? { IdentityValidationExpression: options.validation } : {}),
   });
@@ -46,7 +51,7 @@ function setup(options: { scopes?: string[]; validation?: string; clientIds?: Re
     }),
     issuerBase: pools.base,
     stack,
-    now: () => NOW_MS,
+    now: () => clock.now,
     ...(options.clientIds ? { clientIds: options.clientIds } : {}),
   });
   return { engine, auth };
@@ -119,6 +124,29 @@ describe('Cognito user pool authorizer: refusals', () => {
     const { engine, auth } = setup();
     const expired = await idToken({}, { iat: NOW - 7200, expiresIn: 3600 });
     expectRefused(await call(engine, auth, expired), 401, '{"message":"The incoming token has expired"}', 'UnauthorizedException');
+  });
+
+  it('an expired token that is also forged: 401 Unauthorized (the signature is checked first)', async () => {
+    const { engine, auth } = setup();
+    const { privateKey: otherKey } = await generateKeyPair('RS256');
+    const token = await idToken({}, { iat: NOW - 7200, expiresIn: 3600, key: otherKey });
+    expectRefused(await call(engine, auth, token), ...unauthorized(/signature verification failed/));
+  });
+
+  it('a token accepted once, later past its exp: 401 "The incoming token has expired"', async () => {
+    const { engine, auth } = setup();
+    const token = await idToken({}, { expiresIn: 120 });
+    expect((await call(engine, auth, token)).ok).toBe(true);
+    clock.now += 61_000;
+    expectRefused(await call(engine, auth, token), 401, '{"message":"The incoming token has expired"}', 'UnauthorizedException');
+  });
+
+  it('a token accepted for one pool is not accepted by an authorizer of another pool', async () => {
+    const pool1 = setup();
+    const pool2 = setup({ pool: OTHER_POOL_ID });
+    const token = await idToken();
+    expect((await call(pool1.engine, pool1.auth, token)).ok).toBe(true);
+    expectRefused(await call(pool1.engine, pool2.auth, token), ...unauthorized(/issuer/));
   });
 
   it('a token of another pool, or of another issuer base: 401 Unauthorized', async () => {

@@ -23,10 +23,18 @@ export interface CognitoOptions {
    * for a pool, any `aud` is accepted: a token the pool signed is for one of its clients.
    */
   readonly clientIds?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * How many verified tokens to remember (default 10,000; 0: verify the signature on
+   * every request). A remembered token skips the RS256 check only: `exp`, token use,
+   * scopes and clients are checked on every request.
+   */
+  readonly verifiedTokens?: number;
 }
 
 export class CognitoVerifier {
   private readonly keySets = new Map<string, KeySet>();
+  /** Token → its verified claims, in insertion order (the oldest is dropped first). */
+  private readonly verified = new Map<string, { poolId: string; claims: JWTPayload }>();
   private readonly issuerBase: string;
 
   constructor(private readonly options: CognitoOptions) {
@@ -43,29 +51,9 @@ export class CognitoVerifier {
     // API Gateway takes the raw token and, as well, `Bearer <token>`.
     const token = headerValue.trim().replace(/^Bearer\s+/i, '');
 
-    let unverified: JWTPayload;
-    try {
-      unverified = decodeJwt(token);
-    } catch {
-      return refusal(UNAUTHORIZED, 'the token is not a JWT');
-    }
-    const poolId = authorizer.userPoolIds.find((id) => this.issuerOf(id) === unverified.iss);
-    if (poolId === undefined) {
-      return refusal(UNAUTHORIZED, `issuer ${JSON.stringify(unverified.iss)} is none of ${authorizer.userPoolIds.map((id) => this.issuerOf(id)).join(', ')}`);
-    }
-
-    let claims: JWTPayload;
-    try {
-      const now = this.options.now;
-      ({ payload: claims } = await jwtVerify(token, this.keySet(poolId), {
-        issuer: this.issuerOf(poolId),
-        algorithms: ['RS256'],
-        ...(now ? { currentDate: new Date(now()) } : {}),
-      }));
-    } catch (error) {
-      if (error instanceof errors.JWTExpired) return refusal(TOKEN_EXPIRED, 'the token has expired');
-      return refusal(UNAUTHORIZED, `the token does not verify: ${(error as Error).message}`);
-    }
+    const verified = await this.verify(authorizer, token);
+    if ('refused' in verified) return verified.refused;
+    const { poolId, claims } = verified;
 
     const scopes = method.authorizationScopes;
     if (scopes.length === 0) {
@@ -85,6 +73,47 @@ export class CognitoVerifier {
       if (!matchesWhole(authorizer.identityValidationExpression, clientId)) return refusal(UNAUTHORIZED, `client_id ${clientId} does not match IdentityValidationExpression`);
     }
     return { ok: true, authorizer: { claims: renderClaims(claims) } };
+  }
+
+  /** The token's claims once its issuer is one of the authorizer's pools, its RS256 signature checks and it has not expired. */
+  private async verify(authorizer: AuthorizerConfig, token: string): Promise<{ poolId: string; claims: JWTPayload } | { refused: AuthOutcome }> {
+    const nowMs = (this.options.now ?? Date.now)();
+    const known = this.verified.get(token);
+    if (known && authorizer.userPoolIds.includes(known.poolId)) {
+      if (typeof known.claims.exp === 'number' && known.claims.exp * 1000 > nowMs) return known;
+      this.verified.delete(token);
+      return { refused: refusal(TOKEN_EXPIRED, 'the token has expired') };
+    }
+
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      return { refused: refusal(UNAUTHORIZED, 'the token is not a JWT') };
+    }
+    const poolId = authorizer.userPoolIds.find((id) => this.issuerOf(id) === unverified.iss);
+    if (poolId === undefined) {
+      const issuers = authorizer.userPoolIds.map((id) => this.issuerOf(id)).join(', ');
+      return { refused: refusal(UNAUTHORIZED, `issuer ${JSON.stringify(unverified.iss)} is none of ${issuers}`) };
+    }
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(token, this.keySet(poolId), {
+        issuer: this.issuerOf(poolId),
+        algorithms: ['RS256'],
+        requiredClaims: ['exp'],
+        currentDate: new Date(nowMs),
+      }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) return { refused: refusal(TOKEN_EXPIRED, 'the token has expired') };
+      return { refused: refusal(UNAUTHORIZED, `the token does not verify: ${(error as Error).message}`) };
+    }
+    const limit = this.options.verifiedTokens ?? 10_000;
+    if (limit > 0) {
+      if (this.verified.size >= limit) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { poolId, claims });
+    }
+    return { poolId, claims };
   }
 
   /** One key set per pool for the engine's life: keys are imported once, not per request. */

@@ -31,7 +31,7 @@ export { renderClaims, claimDate } from './cognito';
 export { evaluatePolicy, parseAuthorizerResponse, glob } from './policy';
 export * from './types';
 
-export interface AuthorizersOptions extends Pick<CognitoOptions, 'fetchJwks' | 'clientIds'> {
+export interface AuthorizersOptions extends Pick<CognitoOptions, 'fetchJwks' | 'clientIds' | 'verifiedTokens'> {
   readonly invoker: LambdaInvoker;
   /** The edge URL: a local user pool's issuer is `<issuerBase>/<poolId>`. */
   readonly issuerBase: string;
@@ -55,6 +55,7 @@ export class Authorizers {
       ...(options.now ? { now: options.now } : {}),
       ...(options.fetchJwks ? { fetchJwks: options.fetchJwks } : {}),
       ...(options.clientIds ? { clientIds: options.clientIds } : {}),
+      ...(options.verifiedTokens !== undefined ? { verifiedTokens: options.verifiedTokens } : {}),
     });
     this.cache = new ResultCache(this.now);
     const stack = options.stack;
