@@ -155,6 +155,11 @@ describe('Cognito user pool authorizer: refusals', () => {
     expectRefused(await call(engine, auth, await idToken({}, { issuer: `https://cognito-idp.us-east-1.amazonaws.com/${POOL_ID}` })), ...UNAUTHORIZED);
   });
 
+  it('a pool whose JWKS cannot be fetched: 401 Unauthorized', async () => {
+    const { engine, auth } = setup({ pool: 'us-east-1_Unknown' });
+    expectRefused(await call(engine, auth, await idToken({}, { issuer: issuer('us-east-1_Unknown') })), ...unauthorized(/does not verify/));
+  });
+
   it('an access token where an id token is needed (no AuthorizationScopes): 401 Unauthorized', async () => {
     const { engine, auth } = setup();
     expectRefused(await call(engine, auth, await accessToken('aws.cognito.signin.user.admin')), ...unauthorized(/takes an id token/));
