@@ -6,6 +6,7 @@ const localCloud = require('./packages/local-cloud/jest.config.js');
 
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const moduleNameMapper = {
+  '^#contracts/(.*)$': '<rootDir>/contracts/$1',
   '^#shared/(.*)$': '<rootDir>/lambda/shared/$1',
   '^#domain/(.*)$': '<rootDir>/lambda/domain/$1',
 };

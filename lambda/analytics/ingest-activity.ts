@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { createHash, randomUUID } from 'node:crypto';
 import { buildActivityEvents, keyedBatchId, keyedEventId } from '#domain/activity-batch';
 import { canonicalJson } from '#domain/canonical-json';
@@ -13,7 +14,7 @@ import { ingest } from './ingestion';
 
 const store = new AwsActivityStore(
   { s3, dynamo },
-  { streamName: env('ANALYTICS_STREAM'), bucket: env('RAW_BUCKET'), statsTable: env('STATS_TABLE') },
+  { streamName: env(ENV.ANALYTICS_STREAM), bucket: env(ENV.RAW_BUCKET), statsTable: env(ENV.STATS_TABLE) },
 );
 
 /** 500 events with metadata at its limit, and room to spare: API Gateway allows 10 MB. */

@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CURRENCY, type InventoryItem, type OrderPlaced, type Shortage, type StockUpdate } from '#domain/orders';
+import type { OrderPlaced, Shortage } from '#contracts/events';
+import { CURRENCY, type InventoryItem, type StockUpdate } from '#domain/orders';
 import { conditionHeld, failedConditions, transactWrite } from '#shared/dynamo';
 
 /**

@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Order, StatusChange } from '#domain/orders';
-import type { OrderStatus } from '#domain/order-status';
+import type { Order } from '#domain/orders';
+import type { OrderStatus, StatusChange } from '#domain/order-status';
 import { conditionHeld, transactWrite } from '#shared/dynamo';
 
 /** An Idempotency-Key and the hash of the body first sent with it. */

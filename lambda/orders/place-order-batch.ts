@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { BATCH_CHUNK_SIZE, BATCH_CONCURRENCY, newOrderSchema, orderBatchSchema } from '#domain/orders';
 import { env } from '#shared/aws';
 import { mapChunks } from '#shared/chunks';
@@ -13,8 +14,8 @@ import { DynamoPriceCatalog } from './price-catalog';
 import { parseOrderRequest } from './request';
 
 const placement = new OrderPlacement(
-  new DynamoOrderStore(dynamo, env('ORDERS_TABLE')),
-  new DynamoPriceCatalog(dynamo, env('INVENTORY_TABLE')),
+  new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
+  new DynamoPriceCatalog(dynamo, env(ENV.INVENTORY_TABLE)),
   publish,
 );
 
