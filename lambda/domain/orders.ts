@@ -21,8 +21,6 @@ export const ORDER_ID = USER_ID;
 
 /** A SKU: letters, digits, `.`, `_`, `-`; 1–64 characters (it becomes part of a table key). */
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Client-chosen Idempotency-Key: no `#`, so derived batch keys cannot collide with single ones. */
-export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 
 const sku = z.string().check(z.regex(SKU, 'must be 1-64 letters, digits, ".", "_" or "-"'));
 
@@ -141,9 +139,6 @@ export function buildOrder(orderId: string, customerId: string, lines: OrderLine
 export function formatMoney(cents: number, currency = CURRENCY): string {
   return `${(cents / 100).toFixed(2)} ${currency}`;
 }
-
-/** Re-exported: the Idempotency-Key checks of orders and activity hash bodies alike. */
-export { canonicalJson } from './canonical-json';
 
 // The saga's events are in #contracts/events; their data is built here from an order.
 

@@ -1,5 +1,6 @@
 import { ENV } from '#contracts/environment';
 import { BATCH_CHUNK_SIZE, BATCH_CONCURRENCY, newOrderSchema, orderBatchSchema } from '#domain/orders';
+import { itemKey } from '#domain/idempotency';
 import { env } from '#shared/aws';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
@@ -55,7 +56,7 @@ async function processChunk(items: { raw: unknown; index: number }[], key: strin
   const requests: (PlaceRequest & { index: number })[] = [];
   for (const { raw, index } of items) {
     try {
-      requests.push({ index, input: validate(newOrderSchema, raw), idempotencyKey: `${key}#${index}` });
+      requests.push({ index, input: validate(newOrderSchema, raw), idempotencyKey: itemKey(key, index) });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       rejected.push(rejection(index, 'ValidationError', 'The order is not valid', error.problems));

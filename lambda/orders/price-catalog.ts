@@ -1,5 +1,6 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '#shared/chunks';
+import { KEY_PREFIX } from '#contracts/keys';
 
 /** Current unit prices (cents) by SKU. Handlers depend on this port; the adapter reads the inventory table. */
 export interface PriceCatalog {
@@ -27,7 +28,7 @@ export class DynamoPriceCatalog implements PriceCatalog {
     const groups = chunk([...new Set(skus)], BATCH_GET_MAX_KEYS);
     await Promise.all(
       groups.map(async (group) => {
-        let keys: Record<string, unknown>[] = group.map((sku) => ({ pk: `SKU#${sku}` }));
+        let keys: Record<string, unknown>[] = group.map((sku) => ({ pk: `${KEY_PREFIX.sku}${sku}` }));
         for (let attempt = 1; keys.length > 0; attempt++) {
           if (attempt > UNPROCESSED_ATTEMPTS) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed`);
           if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
