@@ -6,6 +6,7 @@ import { toNdjson } from '#domain/activity';
 import { mapChunks } from '#shared/chunks';
 import { conditionHeld } from '#shared/dynamo';
 import { putAllRecords, type UndeliveredRecord } from '#shared/kinesis';
+import { retryFailed } from '#shared/retry';
 import { logger } from '#shared/powertools';
 
 /** Where accepted activity goes. The ingestion depends on this port; AwsActivityStore is the adapter. */
@@ -141,20 +142,19 @@ export class AwsActivityStore implements ActivityStore, ActivityKeys {
     await mapChunks(items, { size: BATCH_WRITE_MAX_ITEMS, concurrency: STATS_WRITES_IN_FLIGHT }, (part) => this.batchWrite(part));
   }
 
-  /** One BatchWriteItem, then its unprocessed items again with backoff; throws if some are still left. */
+  /** One BatchWriteItem, then its unprocessed items again (retryFailed); throws if some are still left. */
   private async batchWrite(items: Record<string, unknown>[]): Promise<void> {
     const attempts = this.options.attempts ?? 5;
-    let requests = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 1; ; attempt++) {
-      const { UnprocessedItems } = await this.clients.dynamo.send(
-        new BatchWriteCommand({ RequestItems: { [this.options.statsTable]: requests } }),
-      );
-      const left = (UnprocessedItems?.[this.options.statsTable] ?? []) as typeof requests;
-      if (left.length === 0) return;
-      if (attempt >= attempts) throw new Error(`BatchWriteItem left ${left.length} items unprocessed after ${attempt} attempts`);
-      logger.warn('BatchWriteItem left unprocessed items; retrying them', { unprocessed: left.length, attempt });
-      requests = left;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
-    }
+    const left = await retryFailed(
+      items.map((Item) => ({ PutRequest: { Item } })),
+      async (requests) => {
+        const { UnprocessedItems } = await this.clients.dynamo.send(
+          new BatchWriteCommand({ RequestItems: { [this.options.statsTable]: [...requests] } }),
+        );
+        return (UnprocessedItems?.[this.options.statsTable] ?? []) as { PutRequest: { Item: Record<string, unknown> } }[];
+      },
+      { attempts, onRetry: (unprocessed, attempt) => logger.warn('BatchWriteItem left unprocessed items; retrying them', { unprocessed: unprocessed.length, attempt }) },
+    );
+    if (left.length > 0) throw new Error(`BatchWriteItem left ${left.length} items unprocessed after ${attempts} attempts`);
   }
 }

@@ -5,6 +5,7 @@ import { ENV } from '#contracts/environment';
 import { type DetailType, type EventData, type EventEnvelope, EVENTS, isDetailType } from '#contracts/events';
 import { clientConfig, env } from './aws';
 import { logger, metrics, MetricUnit } from './powertools';
+import { retryFailed } from './retry';
 import { problemsOf } from './validation';
 
 export type { EventEnvelope } from '#contracts/events';
@@ -103,22 +104,30 @@ async function putAll(entries: readonly PutEventsRequestEntry[]): Promise<Set<nu
   return undelivered;
 }
 
+/** One call's entries, then the ones PutEvents reports as failed (retryFailed); the indices still failing. */
 async function putWithRetries(chunk: readonly { entry: PutEventsRequestEntry; index: number }[]): Promise<number[]> {
-  let pending = chunk;
-  for (let attempt = 1; ; attempt++) {
-    const result = await eventBridge.send(new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }));
-    if (!result.FailedEntryCount) return [];
-    const failed = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode);
-    const codes = [...new Set(result.Entries?.map((e) => e.ErrorCode).filter(Boolean))];
-    if (attempt >= PUT_EVENTS_ATTEMPTS) {
-      logger.error('PutEvents: entries still failing after the last attempt', { failed: failed.length, codes, attempt });
-      return failed.map(({ index }) => index);
-    }
-    logger.warn('PutEvents partially failed; retrying', { failed: failed.length, codes, attempt });
-    pending = failed;
-    await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+  const failed = await retryFailed(
+    chunk.map((item) => ({ ...item, errorCode: undefined as string | undefined })),
+    async (pending) => {
+      const result = await eventBridge.send(new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }));
+      if (!result.FailedEntryCount) return [];
+      return pending.flatMap((item, i) => {
+        const errorCode = result.Entries?.[i]?.ErrorCode;
+        return errorCode ? [{ ...item, errorCode }] : [];
+      });
+    },
+    {
+      attempts: PUT_EVENTS_ATTEMPTS,
+      onRetry: (entries, attempt) => logger.warn('PutEvents partially failed; retrying', { failed: entries.length, codes: codesOf(entries), attempt }),
+    },
+  );
+  if (failed.length > 0) {
+    logger.error('PutEvents: entries still failing after the last attempt', { failed: failed.length, codes: codesOf(failed), attempt: PUT_EVENTS_ATTEMPTS });
   }
+  return failed.map(({ index }) => index);
 }
+
+const codesOf = (failed: readonly { errorCode?: string }[]) => [...new Set(failed.map((f) => f.errorCode).filter(Boolean))];
 
 /** The event a consumer of `K` receives: the delivery, with its data validated against the contract. */
 export type DeliveredEvent<K extends DetailType> = EventBridgeEvent<K, EventEnvelope<EventData<K>>>;
