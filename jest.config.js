@@ -10,8 +10,11 @@ const moduleNameMapper = {
   '^#shared/(.*)$': '<rootDir>/lambda/shared/$1',
   '^#domain/(.*)$': '<rootDir>/lambda/domain/$1',
 };
+/** ESM-only dependencies of the handlers: jest transforms these (and no other node_modules) to CommonJS. */
+const transformIgnorePatterns = ['/node_modules/(?!(p-limit|yocto-queue)/)'];
 const base = {
   transform,
+  transformIgnorePatterns,
   moduleNameMapper,
   testEnvironment: 'node',
   rootDir: __dirname,
