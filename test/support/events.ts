@@ -21,6 +21,6 @@ const EXAMPLES: { readonly [K in DetailType]: EventData<K> } = {
  * only take events that match their contract, so a test that means to send a
  * valid event sends all of it (a test of a malformed event builds its own).
  */
-export function validData(detailType: string, fields: object): object {
-  return { ...EXAMPLES[detailType as DetailType], ...fields };
+export function validData<K extends string>(detailType: K, fields: object): K extends DetailType ? EventData<K> : object {
+  return { ...EXAMPLES[detailType as DetailType], ...fields } as K extends DetailType ? EventData<K> : object;
 }
