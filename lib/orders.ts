@@ -7,6 +7,8 @@ import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
 import { ServiceFunction } from './service-function';
 import { table } from './tables';
+import { ENV } from '#contracts/environment';
+import { subscriptionTo } from '#contracts/events';
 
 interface ContextProps {
   readonly config: StageConfig;
@@ -30,7 +32,7 @@ export class Inventory extends Construct {
         entry: `inventory/${entry}`,
         service: 'inventory',
         config,
-        environment: { INVENTORY_TABLE: this.table.tableName },
+        environment: { [ENV.INVENTORY_TABLE]: this.table.tableName },
         description,
       });
 
@@ -46,13 +48,13 @@ export class Inventory extends Construct {
     // TransactWriteItems: a conditional Put (the reservation) and an Update per line; GetItem on a redelivery.
     this.table.grant(reserve, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     events.allowPublishing(reserve);
-    events.subscribe('InventoryReservation', { detailTypes: ['OrderPlaced'], sources: ['commerce.orders'] }, reserve);
+    events.subscribe('InventoryReservation', subscriptionTo('OrderPlaced'), reserve);
 
     const settle = fn('SettleReservation', 'settle-reservation.ts', 'On PaymentCompleted: commit; on PaymentFailed/OrderFailed: release');
     this.table.grant(settle, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.subscribe(
       'InventorySettlement',
-      { detailTypes: ['PaymentCompleted', 'PaymentFailed', 'OrderFailed'], sources: ['commerce.payments', 'commerce.orders'] },
+      subscriptionTo('PaymentCompleted', 'PaymentFailed', 'OrderFailed'),
       settle,
     );
 
@@ -81,16 +83,16 @@ export class Payments extends Construct {
       service: 'payments',
       config,
       environment: {
-        PAYMENTS_TABLE: this.table.tableName,
-        PAYMENT_SANDBOX_LIMIT: String(sandboxLimit),
-        PAYMENT_TIMEOUT_MS: String(providerTimeout.toMilliseconds()),
+        [ENV.PAYMENTS_TABLE]: this.table.tableName,
+        [ENV.PAYMENT_SANDBOX_LIMIT]: String(sandboxLimit),
+        [ENV.PAYMENT_TIMEOUT_MS]: String(providerTimeout.toMilliseconds()),
       },
       description: 'On InventoryReserved: charge once, publish PaymentCompleted or PaymentFailed',
     });
     // The claim and the outcome are conditional UpdateItems; GetItem on a redelivery.
     this.table.grant(charge, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     events.allowPublishing(charge);
-    events.subscribe('PaymentCharge', { detailTypes: ['InventoryReserved'], sources: ['commerce.inventory'] }, charge);
+    events.subscribe('PaymentCharge', subscriptionTo('InventoryReserved'), charge);
     new CfnOutput(this, 'TableName', { key: 'PaymentsTableName', value: this.table.tableName });
   }
 }
@@ -111,7 +113,7 @@ export class Orders extends Construct {
   constructor(scope: Construct, id: string, { config, api, events, inventoryTable }: OrdersProps) {
     super(scope, id);
     this.table = table(this, 'Table', config, { timeToLiveAttribute: 'expiresAt' });
-    const environment = { ORDERS_TABLE: this.table.tableName, INVENTORY_TABLE: inventoryTable.tableName };
+    const environment = { [ENV.ORDERS_TABLE]: this.table.tableName, [ENV.INVENTORY_TABLE]: inventoryTable.tableName };
 
     const placers = [
       { fid: 'PlaceOrder', entry: 'orders/place-order.ts', path: '/orders', timeout: Duration.seconds(10) },
@@ -138,7 +140,7 @@ export class Orders extends Construct {
       entry: 'orders/get-order.ts',
       service: 'orders',
       config,
-      environment: { ORDERS_TABLE: this.table.tableName },
+      environment: { [ENV.ORDERS_TABLE]: this.table.tableName },
       description: 'GET /orders/{orderId}',
     });
     this.table.grant(getOrder, 'dynamodb:GetItem');
@@ -148,23 +150,14 @@ export class Orders extends Construct {
       entry: 'orders/advance-status.ts',
       service: 'orders',
       config,
-      environment: { ORDERS_TABLE: this.table.tableName },
+      environment: { [ENV.ORDERS_TABLE]: this.table.tableName },
       description: 'On the saga events: move the order forward (conditional update); publish OrderFailed',
     });
     this.table.grant(advance, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.allowPublishing(advance);
     events.subscribe(
       'OrderStatus',
-      {
-        detailTypes: [
-          'InventoryReserved',
-          'InventoryReservationFailed',
-          'PaymentCompleted',
-          'PaymentFailed',
-          'OrderNotificationsAttempted',
-        ],
-        sources: ['commerce.inventory', 'commerce.payments', 'commerce.notifications'],
-      },
+      subscriptionTo('InventoryReserved', 'InventoryReservationFailed', 'PaymentCompleted', 'PaymentFailed', 'OrderNotificationsAttempted'),
       advance,
     );
 
@@ -213,7 +206,7 @@ export class OrderSaga extends Construct {
     events.allowPublishing(notify);
     events.subscribe(
       'OrderNotifications',
-      { detailTypes: ['PaymentCompleted', 'OrderFailed'], sources: ['commerce.payments', 'commerce.orders'] },
+      subscriptionTo('PaymentCompleted', 'OrderFailed'),
       notify,
     );
   }

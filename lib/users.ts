@@ -12,6 +12,9 @@ import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
 import { streamFailureHandling } from './streams';
 import { table } from './tables';
+import { ENV } from '#contracts/environment';
+import { subscriptionTo } from '#contracts/events';
+import { USER_ITEM_TYPE } from '#contracts/keys';
 
 export interface UsersProps {
   readonly config: StageConfig;
@@ -41,7 +44,7 @@ export class Users extends Construct {
       timeToLiveAttribute: 'expiresAt',
       stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
-    const environment = { USERS_TABLE: this.table.tableName };
+    const environment = { [ENV.USERS_TABLE]: this.table.tableName };
 
     const createUser = new ServiceFunction(this, 'CreateUser', {
       entry: 'users/create-user.ts',
@@ -73,7 +76,7 @@ export class Users extends Construct {
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { type: { S: FilterRule.isEqual('user') } } },
+            dynamodb: { NewImage: { type: { S: FilterRule.isEqual(USER_ITEM_TYPE) } } },
           }),
         ],
       }),
@@ -109,7 +112,7 @@ export class Users extends Construct {
       description: 'On UserCreated: count the user in its day, once per event',
     });
     this.table.grant(statistics, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    events.subscribe('UserStatistics', { detailTypes: ['UserCreated'], sources: ['commerce.users'] }, statistics);
+    events.subscribe('UserStatistics', subscriptionTo('UserCreated'), statistics);
 
     new CfnOutput(this, 'TableName', { key: 'UsersTableName', value: this.table.tableName });
   }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { activitySchema, type ActivityInput, MAX_EVENTS_PER_REQUEST } from '#domain/activity';
-import { ACTIVITY_IDEMPOTENCY_KEY } from '#domain/activity-batch';
+import { idempotencyKeyProblem } from '#domain/idempotency';
 import type { Problem } from '#shared/errors';
 import { ValidationError } from '#shared/errors';
 import { problemsOf, validate } from '#shared/validation';
@@ -72,10 +72,8 @@ export function parseActivityRequest(
   body: unknown,
   idempotencyKey: string | undefined,
 ): ValidatedActivity & { readonly idempotencyKey?: string } {
-  const problems: Problem[] = [];
-  if (idempotencyKey !== undefined && !ACTIVITY_IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    problems.push({ path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' });
-  }
+  const keyProblem = idempotencyKeyProblem(idempotencyKey, { required: false });
+  const problems: Problem[] = keyProblem ? [keyProblem] : [];
   let validated: ValidatedActivity | undefined;
   try {
     validated = validateActivityRequest(body);

@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { USER_ID } from '#domain/users';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
@@ -6,7 +7,7 @@ import { httpHandler, ok } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { DynamoEngagementStore } from './engagement-store';
 
-const engagement = new DynamoEngagementStore(dynamo, env('ENGAGEMENT_TABLE'));
+const engagement = new DynamoEngagementStore(dynamo, env(ENV.ENGAGEMENT_TABLE));
 
 /** GET /users/{userId}/engagement — the user's aggregate; 400 for an id that is not a UUID, 404 when none. */
 export const handler = httpHandler(async (request) => {

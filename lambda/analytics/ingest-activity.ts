@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { ENV } from '#contracts/environment';
+import { randomUUID } from 'node:crypto';
 import { buildActivityEvents, keyedBatchId, keyedEventId } from '#domain/activity-batch';
-import { canonicalJson } from '#domain/canonical-json';
+import { bodyHash, IDEMPOTENCY_HEADER } from '#domain/idempotency';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
 import { AppError, UnprocessableError } from '#shared/errors';
@@ -13,7 +14,7 @@ import { ingest } from './ingestion';
 
 const store = new AwsActivityStore(
   { s3, dynamo },
-  { streamName: env('ANALYTICS_STREAM'), bucket: env('RAW_BUCKET'), statsTable: env('STATS_TABLE') },
+  { streamName: env(ENV.ANALYTICS_STREAM), bucket: env(ENV.RAW_BUCKET), statsTable: env(ENV.STATS_TABLE) },
 );
 
 /** 500 events with metadata at its limit, and room to spare: API Gateway allows 10 MB. */
@@ -36,10 +37,10 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
  */
 export const handler = httpHandler(async (request) => {
   const body = jsonBody(request, MAX_BODY_BYTES);
-  const { accepted: valid, rejected, idempotencyKey: key } = parseActivityRequest(body, request.header('idempotency-key'));
+  const { accepted: valid, rejected, idempotencyKey: key } = parseActivityRequest(body, request.header(IDEMPOTENCY_HEADER));
   let receivedAt = new Date();
   if (key !== undefined) {
-    const claim = await store.claim(key, { bodyHash: createHash('sha256').update(canonicalJson(body)).digest('base64url'), receivedAt });
+    const claim = await store.claim(key, { bodyHash: bodyHash(body), receivedAt });
     if (claim.kind === 'key-reused') throw new UnprocessableError('This Idempotency-Key was used with a different request body');
     receivedAt = claim.receivedAt;
   }

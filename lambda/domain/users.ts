@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { UserCreated } from '#contracts/events';
 
 /** What a client may send to register a user. Unknown fields are rejected, not ignored. */
 export const newUserSchema = z.strictObject({
@@ -11,14 +12,6 @@ export type NewUser = z.infer<typeof newUserSchema>;
 
 export interface User extends NewUser {
   readonly userId: string;
-  readonly createdAt: string;
-}
-
-/** The data of the `UserCreated` event: no phone number, only what consumers need. */
-export interface UserCreated {
-  readonly userId: string;
-  readonly name: string;
-  readonly email: string;
   readonly createdAt: string;
 }
 

@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { SKU, stockUpdateSchema } from '#domain/orders';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
@@ -6,7 +7,7 @@ import { httpHandler, ok, parseBody } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { DynamoInventoryStore } from './inventory-store';
 
-const inventory = new DynamoInventoryStore(dynamo, env('INVENTORY_TABLE'));
+const inventory = new DynamoInventoryStore(dynamo, env(ENV.INVENTORY_TABLE));
 
 /**
  * PUT /inventory/{sku} (admin, API key) — sets a SKU's available stock and unit

@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { ORDER_ID } from '#domain/orders';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
@@ -6,7 +7,7 @@ import { httpHandler, ok } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { DynamoOrderStore } from './order-store';
 
-const orders = new DynamoOrderStore(dynamo, env('ORDERS_TABLE'));
+const orders = new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE));
 
 /** GET /orders/{orderId} — status, lines, total, payment id and the status history with reasons. */
 export const handler = httpHandler(async (request) => {

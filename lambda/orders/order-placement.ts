@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { buildOrder, canonicalJson, type NewOrder, type Order, orderPlaced, priceOrder } from '#domain/orders';
+import { randomUUID } from 'node:crypto';
+import { bodyHash } from '#domain/idempotency';
+import { buildOrder, type NewOrder, type Order, orderPlaced, priceOrder } from '#domain/orders';
 import type { Problem } from '#shared/errors';
 import type { DomainEvent } from '#shared/events';
 import { logger } from '#shared/powertools';
@@ -25,11 +26,6 @@ export type PlaceResult =
   | { readonly kind: 'unpublished'; readonly order: Order };
 
 export type Publish = (events: readonly DomainEvent[], correlationId: string) => Promise<void>;
-
-/** The hash stored with an Idempotency-Key: the same order, however its JSON is laid out, hashes the same. */
-export function bodyHash(input: NewOrder): string {
-  return createHash('sha256').update(canonicalJson(input)).digest('base64url');
-}
 
 /**
  * Places orders — one for `POST /orders`, a chunk of ten for `POST /orders/batch`:

@@ -1,4 +1,6 @@
+import { ENV } from '#contracts/environment';
 import { BATCH_CHUNK_SIZE, BATCH_CONCURRENCY, newOrderSchema, orderBatchSchema } from '#domain/orders';
+import { itemKey } from '#domain/idempotency';
 import { env } from '#shared/aws';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
@@ -13,8 +15,8 @@ import { DynamoPriceCatalog } from './price-catalog';
 import { parseOrderRequest } from './request';
 
 const placement = new OrderPlacement(
-  new DynamoOrderStore(dynamo, env('ORDERS_TABLE')),
-  new DynamoPriceCatalog(dynamo, env('INVENTORY_TABLE')),
+  new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
+  new DynamoPriceCatalog(dynamo, env(ENV.INVENTORY_TABLE)),
   publish,
 );
 
@@ -54,7 +56,7 @@ async function processChunk(items: { raw: unknown; index: number }[], key: strin
   const requests: (PlaceRequest & { index: number })[] = [];
   for (const { raw, index } of items) {
     try {
-      requests.push({ index, input: validate(newOrderSchema, raw), idempotencyKey: `${key}#${index}` });
+      requests.push({ index, input: validate(newOrderSchema, raw), idempotencyKey: itemKey(key, index) });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       rejected.push(rejection(index, 'ValidationError', 'The order is not valid', error.problems));

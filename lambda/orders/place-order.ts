@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { newOrderSchema } from '#domain/orders';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
@@ -11,8 +12,8 @@ import { DynamoPriceCatalog } from './price-catalog';
 import { parseOrderRequest } from './request';
 
 const placement = new OrderPlacement(
-  new DynamoOrderStore(dynamo, env('ORDERS_TABLE')),
-  new DynamoPriceCatalog(dynamo, env('INVENTORY_TABLE')),
+  new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
+  new DynamoPriceCatalog(dynamo, env(ENV.INVENTORY_TABLE)),
   publish,
 );
 

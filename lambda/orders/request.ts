@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { IDEMPOTENCY_KEY } from '#domain/orders';
+import { IDEMPOTENCY_HEADER, idempotencyKeyProblem } from '#domain/idempotency';
 import { type Problem, ValidationError } from '#shared/errors';
 import { type HttpRequest, parseBody } from '#shared/http';
 
@@ -14,12 +14,9 @@ export function parseOrderRequest<S extends z.ZodMiniType>(
   schema: S,
   maxBytes?: number,
 ): { readonly key: string; readonly body: z.infer<S> } {
-  const problems: Problem[] = [];
-  const key = request.header('idempotency-key');
-  if (!key) problems.push({ path: 'Idempotency-Key', message: 'header is required' });
-  else if (!IDEMPOTENCY_KEY.test(key)) {
-    problems.push({ path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' });
-  }
+  const key = request.header(IDEMPOTENCY_HEADER);
+  const keyProblem = idempotencyKeyProblem(key, { required: true });
+  const problems: Problem[] = keyProblem ? [keyProblem] : [];
   let body: z.infer<S> | undefined;
   try {
     body = parseBody(request, schema, maxBytes);

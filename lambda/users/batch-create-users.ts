@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
@@ -12,7 +13,7 @@ import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { type BatchResult, registerBatch, USER_BATCH_SIZE, userBatchRequestSchema } from './batch-users';
 import { DynamoUserStore } from './user-store';
 
-const users = new DynamoUserStore(dynamo, env('USERS_TABLE'));
+const users = new DynamoUserStore(dynamo, env(ENV.USERS_TABLE));
 
 /** One hour of cached results, keyed by the batch's content (its ten user objects as sent). */
 const idempotency = new IdempotencyConfig({
@@ -36,7 +37,7 @@ const registerOnce = makeIdempotent(
   }),
   {
     persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: env('IDEMPOTENCY_TABLE'),
+      tableName: env(ENV.IDEMPOTENCY_TABLE),
       keyAttr: 'pk',
       awsSdkV3Client: new DynamoDBClient(clientConfig),
     }),

@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { randomUUID } from 'node:crypto';
 import { buildUser, newUserSchema } from '#domain/users';
 import { env } from '#shared/aws';
@@ -6,7 +7,7 @@ import { created, httpHandler, parseBody } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { DynamoUserStore } from './user-store';
 
-const users = new DynamoUserStore(dynamo, env('USERS_TABLE'));
+const users = new DynamoUserStore(dynamo, env(ENV.USERS_TABLE));
 
 /**
  * POST /users — registers a user: one transaction stores the user and reserves

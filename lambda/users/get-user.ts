@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { USER_ID } from '#domain/users';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
@@ -6,7 +7,7 @@ import { httpHandler, ok } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { DynamoUserStore } from './user-store';
 
-const users = new DynamoUserStore(dynamo, env('USERS_TABLE'));
+const users = new DynamoUserStore(dynamo, env(ENV.USERS_TABLE));
 
 /** GET /users/{userId} — one user; 400 for an id that is not a UUID, 404 when absent. */
 export const handler = httpHandler(async (request) => {

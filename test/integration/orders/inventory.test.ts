@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { OrderPlaced } from '../../../lambda/domain/orders';
+import type { OrderPlaced } from '../../../contracts/events';
 import { apiEvent, lambdaContext } from '../../support/api-event';
 import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
+import { validData } from '../../support/events';
 
 const INVENTORY_TABLE = `inventory-${randomUUID()}`;
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
@@ -155,9 +156,10 @@ describe('settlement', () => {
     await reserve(orderPlaced(order), lambdaContext);
     return { name, order };
   }
-  const paymentFailed = (orderId: string) => busEvent('PaymentFailed', 'commerce.payments', { orderId, customerId: CUSTOMER });
-  const orderFailed = (orderId: string) => busEvent('OrderFailed', 'commerce.orders', { orderId, customerId: CUSTOMER });
-  const paymentCompleted = (orderId: string) => busEvent('PaymentCompleted', 'commerce.payments', { orderId, customerId: CUSTOMER });
+  const paymentFailed = (orderId: string) => busEvent('PaymentFailed', 'commerce.payments', validData('PaymentFailed', { orderId, customerId: CUSTOMER }));
+  const orderFailed = (orderId: string) => busEvent('OrderFailed', 'commerce.orders', validData('OrderFailed', { orderId, customerId: CUSTOMER }));
+  const paymentCompleted = (orderId: string) =>
+    busEvent('PaymentCompleted', 'commerce.payments', validData('PaymentCompleted', { orderId, customerId: CUSTOMER }));
 
   it('releases a reservation exactly once, however many failure events arrive (and concurrently)', async () => {
     const { name, order } = await reservedOrder(4);

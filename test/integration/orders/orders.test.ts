@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiEvent, lambdaContext } from '../../support/api-event';
 import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
+import { validData } from '../../support/events';
 
 const ORDERS_TABLE = `orders-${randomUUID()}`;
 const INVENTORY_TABLE = `inventory-${randomUUID()}`;
@@ -168,7 +169,7 @@ describe('order status consumer', () => {
     return created.json as { orderId: string; customerId: string };
   }
   const send = (detailType: string, source: string, data: object, eventId?: string) =>
-    advance(busEvent(detailType, source, data, eventId), lambdaContext);
+    advance(busEvent(detailType, source, validData(detailType, data), eventId), lambdaContext);
 
   it('moves an order forward through RESERVED, PAID, CONFIRMED, recording each step', async () => {
     const { orderId } = await pendingOrder();
