@@ -11,6 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { ACTIVITY_TYPES, type ActivityType } from '../../lambda/domain/activity';
 import { stageConfig } from '../../lib/config';
+import { machine, newCaller, type Caller, type Machine } from './identity';
 import { api, eventually, output, target, type Target } from './target';
 
 jest.setTimeout(120_000);
@@ -59,13 +60,15 @@ const activity = (userId: string, activityType: string, duration: number, extra:
   ...extra,
 });
 
+/** Events for many users come from a machine client (the activity producer), as on AWS. */
 async function postActivity(events: readonly unknown[]) {
-  const response = await api('POST', '/activity', { body: { events } });
+  const response = await api('POST', '/producers/activity', { body: { events }, as: producer });
   expect(response.status).toBe(202);
   return response.json;
 }
 
-const engagementOf = (userId: string) => api('GET', `/users/${userId}/engagement`);
+/** Any user's engagement, read by an admin (a customer may read only their own). */
+const engagementOf = (userId: string) => api('GET', `/users/${userId}/engagement`, { as: admin });
 
 /** Polls a user's engagement until `ready` holds; returns it. */
 const engagementWhen = (userId: string, what: string, ready: (engagement: any) => boolean, timeoutMs = 30_000) =>
@@ -80,14 +83,8 @@ const engagementWhen = (userId: string, what: string, ready: (engagement: any) =
     timeoutMs,
   );
 
-/** A registered user (the thank-you for high engagement needs contact data); returns its id. */
-async function registeredUser(): Promise<string> {
-  const response = await api('POST', '/users', {
-    body: { name: 'Engaged Customer', email: `e2e-engaged-${randomUUID()}@example.com`, phone: '+14155550100' },
-  });
-  expect(response.status).toBe(201);
-  return response.json.userId;
-}
+/** A registered, signed-in user (the thank-you for high engagement needs contact data). */
+const registeredUser = () => newCaller({ name: 'Engaged Customer', email: `e2e-engaged-${randomUUID()}@example.com` });
 
 /** The loyalty thank-you attempts recorded for a user in the notifications table (found by the stack outputs), by key. */
 async function thanksOf(userId: string) {
@@ -105,9 +102,12 @@ async function thanksOf(userId: string) {
 }
 
 let stack: Target;
+let admin: Caller;
+let producer: Machine;
 beforeAll(async () => {
   stack = await target();
-});
+  [admin, producer] = await Promise.all([newCaller({ admin: true }), machine('ActivityProducer', 'commerce/activity.write')]);
+}, 60_000);
 
 describe('activity analytics over HTTP and the real stream', () => {
   it('aggregates 1,000 events of 20 users: every total is the sum of its documented scores, every count per type matches', async () => {
@@ -191,7 +191,8 @@ describe('activity analytics over HTTP and the real stream', () => {
   });
 
   it('flags a user as highly engaged once, when the total crosses the threshold, thanks them once, and never again', async () => {
-    const userId = await registeredUser();
+    const customer = await registeredUser();
+    const userId = customer.userId;
     // Long visits of 10 points each up to just below the threshold, events that score nothing, then a purchase (+20).
     const longVisits = Math.ceil(THRESHOLD / 10) - 1;
     const crossing = [
@@ -201,7 +202,9 @@ describe('activity analytics over HTTP and the real stream', () => {
       activity(userId, 'purchase', 10),
     ];
     const sentAt = Date.now();
-    await postActivity(crossing);
+    // The customer's own activity, through the customer route: attributed to the token's user.
+    const own = (events: readonly unknown[]) => api('POST', '/activity', { body: { events }, as: customer });
+    expect((await own(crossing)).status).toBe(202);
     // The flag is set after the crossing event is counted: wait for both.
     const crossed = await engagementWhen(userId, 'the flag after crossing', (e) => e.eventCount === crossing.length && e.highEngagementAt);
     expect(crossed.totalScore).toBe(longVisits * 10 + 20);
@@ -230,8 +233,8 @@ describe('activity analytics over HTTP and the real stream', () => {
 
     // More points after crossing, in two requests (each scoring event re-checks the threshold): the flag never moves.
     const after = [activity(userId, 'purchase', 300), activity(userId, 'add_to_cart', 90)];
-    await postActivity([after[0]]);
-    await postActivity([after[1]]);
+    expect((await own([after[0]])).status).toBe(202);
+    expect((await own([after[1]])).status).toBe(202);
     const expectedLater = expectedEngagement(userId, [...crossing, ...after]);
     const later = await engagementWhen(
       userId,
@@ -253,7 +256,8 @@ describe('activity analytics over HTTP and the real stream', () => {
     const userId = randomUUID();
     const key = `e2e-${randomUUID()}`;
     const sent = [activity(userId, 'purchase', 90), activity(userId, 'view', 3), activity(userId, 'click', 75)];
-    const send = (events: readonly unknown[]) => api('POST', '/activity', { body: { events }, headers: { 'Idempotency-Key': key } });
+    const send = (events: readonly unknown[]) =>
+      api('POST', '/producers/activity', { body: { events }, headers: { 'Idempotency-Key': key }, as: producer });
 
     const first = await send(sent);
     const again = await send(sent);
@@ -312,7 +316,7 @@ describe('POST /users/batch with cached results', () => {
     users[4] = { name: 'Bad', email: `bad.${run}@example.com`, phone: '555' };
     const emails = users.map((u) => (u as { email: string }).email);
 
-    const first = await api('POST', '/users/batch', { body: { users } });
+    const first = await api('POST', '/users/batch', { body: { users }, as: admin });
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ created: 11, rejected: 1, failed: 0 });
     expect(first.json.batches).toEqual([
@@ -324,7 +328,7 @@ describe('POST /users/batch with cached results', () => {
     const storedBefore = await storedUsers(emails);
     expect(storedBefore.map((item) => item.userId).sort()).toEqual(created.map((r) => r.user!.userId).sort());
 
-    const again = await api('POST', '/users/batch', { body: { users } });
+    const again = await api('POST', '/users/batch', { body: { users }, as: admin });
     expect(again.status).toBe(200);
     // The same body, users and ids included; only the batches say they came from the cache.
     expect(again.json).toEqual({
@@ -337,11 +341,11 @@ describe('POST /users/batch with cached results', () => {
     const storedAfter = await storedUsers(emails);
     expect(storedAfter).toHaveLength(11);
     expect(storedAfter).toEqual(expect.arrayContaining(storedBefore));
-    for (const { user } of created.slice(0, 3)) expect((await api('GET', `/users/${user!.userId}`)).json).toMatchObject(user!);
+    for (const { user } of created.slice(0, 3)) expect((await api('GET', `/users/${user!.userId}`, { as: admin })).json).toMatchObject(user!);
 
     // Caching is per batch content: change the second batch only, and only it is processed again.
     const changed = [...users.slice(0, 10), person(12), person(13)];
-    const mixed = await api('POST', '/users/batch', { body: { users: changed } });
+    const mixed = await api('POST', '/users/batch', { body: { users: changed }, as: admin });
     expect(mixed.status).toBe(200);
     expect(mixed.json.batches).toEqual([
       { batch: 0, status: 'processed', cached: true },

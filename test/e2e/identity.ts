@@ -9,6 +9,7 @@ import {
   AdminAddUserToGroupCommand,
   AdminConfirmSignUpCommand,
   CognitoIdentityProviderClient,
+  DescribeUserPoolClientCommand,
   InitiateAuthCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -79,4 +80,38 @@ export async function signIn(email: string, password: string): Promise<Pick<Call
     accessToken: AuthenticationResult.AccessToken!,
     refreshToken: AuthenticationResult.RefreshToken!,
   };
+}
+
+/** A machine client's credentials for its routes: an access token with its scopes, and its API key. */
+export interface Machine {
+  readonly accessToken: string;
+  readonly apiKey: string;
+}
+
+/**
+ * A machine client of the stack (e.g. `ActivityProducer`): its secret read with
+ * DescribeUserPoolClient, an access token from the pool's OAuth2 token endpoint
+ * (`client_credentials`), and its API key value from E2E_API_KEYS (key id -> value;
+ * the local cloud's global setup sets it, for AWS give it yourself).
+ */
+export async function machine(name: string, scope: string): Promise<Machine> {
+  const { outputs } = await target();
+  const clientId = output(outputs, `${name}ClientId`);
+  const { UserPoolClient } = await cognito().send(
+    new DescribeUserPoolClientCommand({ UserPoolId: output(outputs, 'UserPoolId'), ClientId: clientId }),
+  );
+  const response = await fetch(output(outputs, 'TokenUrl'), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${UserPoolClient!.ClientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+  });
+  if (!response.ok) throw new Error(`token endpoint answered ${response.status}: ${await response.text()}`);
+  const { access_token: accessToken } = (await response.json()) as { access_token: string };
+  const keys = JSON.parse(process.env.E2E_API_KEYS ?? '{}') as Record<string, string>;
+  const apiKey = keys[output(outputs, `${name}ApiKeyId`)];
+  if (!apiKey) throw new Error(`no value for the API key of ${name} in E2E_API_KEYS`);
+  return { accessToken, apiKey };
 }

@@ -34,7 +34,7 @@ export async function startForTests(): Promise<void> {
   process.env.E2E_API_URL = cloud.apiUrl;
   process.env.AWS_ENDPOINT_URL = cloud.edgeUrl;
   process.env.E2E_OUTPUTS = JSON.stringify(cloud.outputs);
-  process.env.E2E_ADMIN_API_KEY = Object.values(cloud.apiKeys)[0] ?? '';
+  process.env.E2E_API_KEYS = JSON.stringify(cloud.apiKeys);
   process.env.E2E_RECORDS_FILE = cloud.recordsFile;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'test';

@@ -1,46 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { SANDBOX_DECLINED_CUSTOMER } from '../../lambda/domain/payments';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { newCaller, type Caller } from './identity';
 import { api, eventually, output, target, type Target } from './target';
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const eventBridge = new EventBridgeClient({});
 
 let stack: Target;
-let adminKey: Record<string, string>;
+let admin: Caller;
+let shopper: Caller;
 beforeAll(async () => {
   stack = await target();
-  if (!stack.adminApiKey) throw new Error('E2E_ADMIN_API_KEY is not set (the inventory routes need the admin key)');
-  adminKey = { 'x-api-key': stack.adminApiKey };
-});
+  [admin, shopper] = await Promise.all([newCaller({ admin: true }), newCaller({ name: 'Order Customer' })]);
+}, 60_000);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const newSku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 const idempotency = () => ({ 'Idempotency-Key': `e2e-${randomUUID()}` });
 
 async function stock(sku: string, available: number, price: number) {
-  const response = await api('PUT', `/inventory/${sku}`, { body: { available, price }, headers: adminKey });
+  const response = await api('PUT', `/inventory/${sku}`, { body: { available, price }, as: admin });
   expect(response.status).toBe(200);
 }
 
-async function customer(): Promise<string> {
-  const response = await api('POST', '/users', {
-    body: { name: 'Order Customer', email: `e2e-${randomUUID()}@example.com`, phone: '+14155550100' },
-  });
-  expect(response.status).toBe(201);
-  return response.json.userId;
-}
+/** A new signed-in customer (Cognito sign-up; the profile is made by the post-confirmation trigger). */
+const customer = () => newCaller({ name: 'Order Customer' });
 
-const stockOf = async (sku: string) => (await api('GET', `/inventory/${sku}`)).json;
+const stockOf = async (sku: string) => (await api('GET', `/inventory/${sku}`, { as: shopper })).json;
 
 /** Polls the order until it reaches a final status (CONFIRMED or FAILED). */
-const settled = (orderId: string) =>
+const settled = (orderId: string, owner: Caller = shopper) =>
   eventually(
     `order ${orderId} to settle`,
     async () => {
-      const { json } = await api('GET', `/orders/${orderId}`);
+      const { json } = await api('GET', `/orders/${orderId}`, { as: owner });
       return ['CONFIRMED', 'FAILED'].includes(json?.status) ? json : undefined;
     },
     30_000,
@@ -77,14 +72,15 @@ async function staysEqual(ms: number, read: () => Promise<unknown>, expected: un
 }
 
 describe('inventory over HTTP', () => {
-  it('sets stock only with the admin API key and reads it back', async () => {
+  it('sets stock only as an admin and reads it back as a customer', async () => {
     const sku = newSku('MUG');
-    expect((await api('PUT', `/inventory/${sku}`, { body: { available: 3, price: 1250 } })).status).toBe(403);
+    expect((await api('PUT', `/inventory/${sku}`, { body: { available: 3, price: 1250 } })).status).toBe(401);
+    expect((await api('PUT', `/inventory/${sku}`, { body: { available: 3, price: 1250 }, as: shopper })).status).toBe(403);
     await stock(sku, 3, 1250);
-    const read = await api('GET', `/inventory/${sku}`);
+    const read = await api('GET', `/inventory/${sku}`, { as: shopper });
     expect(read.status).toBe(200);
     expect(read.json).toMatchObject({ sku, available: 3, reserved: 0, sold: 0, price: 1250, currency: 'USD' });
-    expect((await api('GET', `/inventory/${newSku('NONE')}`)).status).toBe(404);
+    expect((await api('GET', `/inventory/${newSku('NONE')}`, { as: shopper })).status).toBe(404);
   });
 });
 
@@ -92,19 +88,19 @@ describe('the order saga over HTTP and the real rules', () => {
   it('confirms a paid order once, with its history, sold stock and notifications on three channels', async () => {
     const sku = newSku('TEE');
     await stock(sku, 5, 1999);
-    const customerId = await customer();
+    const buyer = await customer();
     const headers = idempotency();
-    const body = { customerId, lines: [{ sku, quantity: 2 }] };
+    const body = { lines: [{ sku, quantity: 2 }] };
 
-    const placed = await api('POST', '/orders', { body, headers });
+    const placed = await api('POST', '/orders', { body, headers, as: buyer });
     expect(placed.status).toBe(201);
-    expect(placed.json).toMatchObject({ status: 'PENDING', total: 3998, lines: [{ sku, quantity: 2, unitPrice: 1999 }] });
-    const again = await api('POST', '/orders', { body, headers });
+    expect(placed.json).toMatchObject({ status: 'PENDING', customerId: buyer.userId, total: 3998, lines: [{ sku, quantity: 2, unitPrice: 1999 }] });
+    const again = await api('POST', '/orders', { body, headers, as: buyer });
     expect(again.status).toBe(200);
     expect(again.json.orderId).toBe(placed.json.orderId);
-    expect((await api('POST', '/orders', { body: { ...body, lines: [{ sku, quantity: 1 }] }, headers })).status).toBe(422);
+    expect((await api('POST', '/orders', { body: { ...body, lines: [{ sku, quantity: 1 }] }, headers, as: buyer })).status).toBe(422);
 
-    const order = await settled(placed.json.orderId);
+    const order = await settled(placed.json.orderId, buyer);
     expect(order.status).toBe('CONFIRMED');
     expect(order.paymentId).toEqual(expect.any(String));
     expect(order.history.map((h: { status: string }) => h.status)).toEqual(['PENDING', 'RESERVED', 'PAID', 'CONFIRMED']);
@@ -130,15 +126,16 @@ describe('the order saga over HTTP and the real rules', () => {
     const sku = newSku('CAP');
     await stock(sku, 4, 800);
     const placed = await api('POST', '/orders', {
-      body: { customerId: SANDBOX_DECLINED_CUSTOMER, lines: [{ sku, quantity: 3 }] },
+      body: { paymentMethod: 'pm_card_declined', lines: [{ sku, quantity: 3 }] },
       headers: idempotency(),
+      as: shopper,
     });
     expect(placed.status).toBe(201);
     const order = await settled(placed.json.orderId);
     expect(order.status).toBe('FAILED');
     expect(order.history.at(-1)).toMatchObject({ status: 'FAILED', reason: 'payment failed (CARD_DECLINED): the card was declined' });
     const released = await eventually('the reservation to be released', async () => {
-      const { json } = await api('GET', `/inventory/${sku}`);
+      const json = await stockOf(sku);
       return json.reserved === 0 ? json : undefined;
     });
     expect(released).toMatchObject({ available: 4, reserved: 0, sold: 0 });
@@ -149,10 +146,10 @@ describe('the order saga over HTTP and the real rules', () => {
     const short = newSku('BELT');
     await stock(plenty, 5, 500);
     await stock(short, 1, 900);
-    const customerId = await customer();
     const placed = await api('POST', '/orders', {
-      body: { customerId, lines: [{ sku: plenty, quantity: 2 }, { sku: short, quantity: 2 }] },
+      body: { lines: [{ sku: plenty, quantity: 2 }, { sku: short, quantity: 2 }] },
       headers: idempotency(),
+      as: shopper,
     });
     expect(placed.status).toBe(201);
     const order = await settled(placed.json.orderId);
@@ -170,8 +167,9 @@ describe('the order saga over HTTP and the real rules', () => {
     await stock(sku, 3, 2500);
     const correlationId = randomUUID();
     const placed = await api('POST', '/orders', {
-      body: { customerId: await customer(), lines: [{ sku, quantity: 1 }] },
+      body: { lines: [{ sku, quantity: 1 }] },
       headers: { ...idempotency(), 'x-correlation-id': correlationId },
+      as: shopper,
     });
     expect(placed.status).toBe(201);
     const order = await settled(placed.json.orderId);
@@ -223,7 +221,7 @@ describe('the order saga over HTTP and the real rules', () => {
       DUPLICATE_WINDOW_MS,
       async () => ({
         payments: await paymentsOf(order.orderId),
-        order: (await api('GET', `/orders/${order.orderId}`)).json,
+        order: (await api('GET', `/orders/${order.orderId}`, { as: shopper })).json,
         stock: await stockOf(sku),
       }),
       { payments: [payment], order, stock: stockBefore },
@@ -234,6 +232,7 @@ describe('the order saga over HTTP and the real rules', () => {
   it('answers 400 with every problem for a bad order', async () => {
     const response = await api('POST', '/orders', {
       body: { customerId: 'x', lines: [{ sku: 'MUG', quantity: 0 }] },
+      as: shopper,
     });
     expect(response.status).toBe(400);
     expect(response.json.problems).toEqual([
@@ -247,48 +246,41 @@ describe('the order saga over HTTP and the real rules', () => {
 describe('a bad order over HTTP', () => {
   const sku = newSku('INK');
   const unknown = newSku('NOPE');
-  let customerId: string;
+  let buyer: Caller;
   beforeAll(async () => {
     await stock(sku, 100, 300);
-    customerId = await customer();
+    buyer = await customer();
   });
 
   it.each([
     [
       'an unknown SKU',
-      () => ({ body: { customerId, lines: [{ sku, quantity: 1 }, { sku: unknown, quantity: 2 }] } }),
+      () => ({ body: { lines: [{ sku, quantity: 1 }, { sku: unknown, quantity: 2 }] } }),
       () => [{ path: 'lines.1.sku', message: `is not a known SKU (${unknown})` }],
     ],
     [
       'a quantity of 0',
-      () => ({ body: { customerId, lines: [{ sku, quantity: 0 }] } }),
+      () => ({ body: { lines: [{ sku, quantity: 0 }] } }),
       () => [{ path: 'lines.0.quantity', message: 'must be at least 1' }],
     ],
     [
       '51 lines',
-      () => ({ body: { customerId, lines: Array.from({ length: 51 }, (_, i) => ({ sku: `${sku}-${i}`, quantity: 1 })) } }),
+      () => ({ body: { lines: Array.from({ length: 51 }, (_, i) => ({ sku: `${sku}-${i}`, quantity: 1 })) } }),
       () => [{ path: 'lines', message: 'must have at most 50 items' }],
     ],
-    ['a non-JSON body', () => ({ rawBody: '{"customerId": ' }), () => [{ path: '(body)', message: 'must be valid JSON' }]],
+    ['a non-JSON body', () => ({ rawBody: '{"lines": ' }), () => [{ path: '(body)', message: 'must be valid JSON' }]],
   ])('answers 400 for %s, listing the problems, and writes nothing', async (_, request, problems) => {
     const headers = idempotency();
-    const response = await api('POST', '/orders', { ...request(), headers });
+    const response = await api('POST', '/orders', { ...request(), headers, as: buyer });
     expect(response.status).toBe(400);
     expect(response.json).toEqual({ error: 'ValidationError', message: 'The request is not valid', problems: problems() });
 
-    // The key was not consumed: nothing is stored under it, and a valid body with it makes a new order.
-    const { Item } = await dynamo.send(
-      new GetCommand({
-        TableName: output(stack.outputs, 'OrdersTableName'),
-        Key: { pk: `IDEMPOTENCY#${headers['Idempotency-Key']}` },
-        ConsistentRead: true,
-      }),
-    );
-    expect(Item).toBeUndefined();
-    const valid = await api('POST', '/orders', { body: { customerId, lines: [{ sku, quantity: 1 }] }, headers });
+    // The key was not consumed: a valid body with it makes a new order (a stored key with
+    // another body would answer 422, the same body 200 replayed).
+    const valid = await api('POST', '/orders', { body: { lines: [{ sku, quantity: 1 }] }, headers, as: buyer });
     expect(valid.status).toBe(201);
     expect(valid.headers.get('idempotent-replayed')).toBeNull();
-    expect(valid.json).toMatchObject({ status: 'PENDING', customerId, total: 300 });
+    expect(valid.json).toMatchObject({ status: 'PENDING', customerId: buyer.userId, total: 300 });
   });
 });
 
@@ -297,12 +289,11 @@ describe('a batch of orders over HTTP', () => {
   it('places a batch of 200 in twenty chunks and reports each order', async () => {
     const sku = newSku('PEN');
     await stock(sku, 200, 150);
-    const customerId = await customer();
     const unknown = newSku('GONE');
-    const orders: unknown[] = Array.from({ length: 200 }, () => ({ customerId, lines: [{ sku, quantity: 1 }] }));
-    orders[5] = { customerId, lines: [{ sku: unknown, quantity: 1 }] };
-    orders[137] = { customerId, lines: [{ sku, quantity: 0 }] };
-    const response = await api('POST', '/orders/batch', { body: { orders }, headers: idempotency() });
+    const orders: unknown[] = Array.from({ length: 200 }, () => ({ lines: [{ sku, quantity: 1 }] }));
+    orders[5] = { lines: [{ sku: unknown, quantity: 1 }] };
+    orders[137] = { lines: [{ sku, quantity: 0 }] };
+    const response = await api('POST', '/orders/batch', { body: { orders }, headers: idempotency(), as: shopper });
     expect(response.status).toBe(200);
     const { summary, results } = response.json;
     expect(summary).toEqual({ processedBatches: 20, totalOrders: 200, accepted: 198, rejected: 2 });

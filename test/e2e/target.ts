@@ -8,12 +8,11 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
  *   AWS_ENDPOINT_URL   the AWS endpoint (local cloud edge, LocalStack :4566); unset for AWS
  *   E2E_OUTPUTS        the stack outputs as JSON, or
  *   E2E_STACK_NAME     a stack whose outputs are read with DescribeStacks
- *   E2E_ADMIN_API_KEY  the admin API key value (routes that require one)
+ *   E2E_API_KEYS       API key values by key id, as JSON (machine routes want one)
  */
 export interface Target {
   readonly apiUrl: string;
   readonly outputs: Readonly<Record<string, string>>;
-  readonly adminApiKey?: string;
 }
 
 let cached: Promise<Target> | undefined;
@@ -25,7 +24,7 @@ export function target(): Promise<Target> {
 async function load(): Promise<Target> {
   const apiUrl = process.env.E2E_API_URL;
   if (!apiUrl) throw new Error('E2E_API_URL is not set (global-setup sets it for the local cloud)');
-  return { apiUrl: apiUrl.replace(/\/$/, ''), outputs: await outputs(), adminApiKey: process.env.E2E_ADMIN_API_KEY };
+  return { apiUrl: apiUrl.replace(/\/$/, ''), outputs: await outputs() };
 }
 
 async function outputs(): Promise<Record<string, string>> {
@@ -49,14 +48,19 @@ export function output(all: Target['outputs'], key: string): string {
 export async function api(
   method: string,
   path: string,
-  options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; as?: { readonly idToken: string } } = {},
+  options: {
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+    as?: Credentials;
+  } = {},
 ) {
   const { apiUrl } = await target();
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const response = await fetch(`${apiUrl}${path}`, {
     method,
     body,
-    headers: { 'content-type': 'application/json', ...(options.as ? { authorization: options.as.idToken } : {}), ...options.headers },
+    headers: { 'content-type': 'application/json', ...credentials(options.as), ...options.headers },
   });
   const text = await response.text();
   let json: any;
@@ -80,4 +84,13 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Who calls: a signed-in user (their id token) or a machine client (its access token and API key). */
+export type Credentials = { readonly idToken: string } | { readonly accessToken: string; readonly apiKey: string };
+
+function credentials(as: Credentials | undefined): Record<string, string> {
+  if (!as) return {};
+  if ('idToken' in as) return { authorization: as.idToken };
+  return { authorization: as.accessToken, 'x-api-key': as.apiKey };
 }

@@ -3,54 +3,45 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { newCaller, type Caller } from './identity';
 import { api, eventually, output, target, type Target } from './target';
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const uniqueEmail = () => `e2e-${randomUUID()}@example.com`;
-const validUser = (email = uniqueEmail()) => ({ name: 'Grace Hopper', email, phone: '+14155550100' });
 
 let stack: Target;
+let admin: Caller;
 beforeAll(async () => {
   stack = await target();
-});
+  admin = await newCaller({ admin: true });
+}, 60_000);
+
+/** The caller's profile, once the post-confirmation trigger has stored it. */
+const profileOf = (caller: Caller) =>
+  eventually('the profile made from the confirmed identity', async () => {
+    const answer = await api('GET', '/users/me', { as: caller });
+    return answer.status === 200 ? answer : undefined;
+  });
 
 describe('users over HTTP', () => {
-  it('creates a user (201), reads it back (200), refuses the same email again (409)', async () => {
-    const input = validUser();
-    const created = await api('POST', '/users', { body: input });
-    expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ ...input, userId: expect.any(String), createdAt: expect.any(String) });
-    expect(created.headers.get('x-correlation-id')).toBeTruthy();
+  it('registers through the user pool: the profile is stored under the Cognito sub and read back (200)', async () => {
+    const grace = await newCaller({ name: 'Grace Hopper', phone: '+14155550100' });
+    const me = await profileOf(grace);
+    expect(me.json).toMatchObject({ userId: grace.userId, name: 'Grace Hopper', email: grace.email, phone: '+14155550100' });
+    expect(me.headers.get('x-correlation-id')).toBeTruthy();
+    const byId = await api('GET', `/users/${grace.userId}`, { as: grace });
+    expect([byId.status, byId.json]).toEqual([200, me.json]);
+  });
 
-    const read = await api('GET', `/users/${created.json.userId}`);
-    expect(read.status).toBe(200);
-    expect(read.json).toEqual(created.json);
-
-    const duplicate = await api('POST', '/users', { body: { ...input, email: input.email.toUpperCase() } });
-    expect(duplicate.status).toBe(409);
-    expect(duplicate.json).toEqual({ error: 'Conflict', message: 'A user with this email already exists' });
+  it('leaves email uniqueness to Cognito: the same email cannot sign up twice', async () => {
+    const first = await newCaller();
+    await expect(newCaller({ email: first.email })).rejects.toMatchObject({ name: 'UsernameExistsException' });
   });
 
   it('answers 404 for an absent user and 400 for a malformed id', async () => {
-    expect((await api('GET', `/users/${randomUUID()}`)).status).toBe(404);
-    const malformed = await api('GET', '/users/not-a-uuid');
+    expect((await api('GET', `/users/${randomUUID()}`, { as: admin })).status).toBe(404);
+    const malformed = await api('GET', '/users/not-a-uuid', { as: admin });
     expect(malformed.status).toBe(400);
     expect(malformed.json.problems).toEqual([{ path: 'userId', message: 'must be a UUID' }]);
-  });
-
-  it.each([
-    ['a missing field', { body: { name: 'X', email: 'x@example.com' } }, [{ path: 'phone', message: 'is required' }]],
-    ['a malformed email', { body: { name: 'X', email: 'nope', phone: '+14155550100' } }, [{ path: 'email', message: 'must be a valid email' }]],
-    ['a non-JSON body', { rawBody: '{"name": ' }, [{ path: '(body)', message: 'must be valid JSON' }]],
-    ['an oversized body', { body: { name: 'x'.repeat(20_000), email: 'x@example.com', phone: '+14155550100' } }, [{ path: '(body)', message: expect.stringMatching(/^must be at most 16384 bytes/) }]],
-  ])('answers 400 for %s, listing the problems, and writes nothing', async (_, request, problems) => {
-    const email = uniqueEmail();
-    const withEmail = 'body' in request && request.body.email === 'x@example.com' ? { body: { ...request.body, email } } : request;
-    const response = await api('POST', '/users', withEmail);
-    expect(response.status).toBe(400);
-    expect(response.json).toEqual({ error: 'ValidationError', message: 'The request is not valid', problems });
-    // Nothing was reserved: the same email registers fine afterwards.
-    expect((await api('POST', '/users', { body: validUser(email) })).status).toBe(201);
   });
 
   it('answers an unknown route exactly as API Gateway does', async () => {
@@ -72,8 +63,7 @@ describe('UserCreated consumers (through the real EventBridge rules)', () => {
         | undefined) ?? 0;
     const before = await countNow();
 
-    const created = await api('POST', '/users', { body: validUser() });
-    expect(created.status).toBe(201);
+    const created = await profileOf(await newCaller({ name: 'Grace Hopper' }));
 
     const notifications = output(stack.outputs, 'NotificationsTableName');
     const record = await eventually('the welcome notification record', async () => {
