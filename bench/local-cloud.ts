@@ -1,6 +1,6 @@
 /**
  * Local cloud start time (synth excluded: reads an existing cdk.out) and the warm
- * API round trip of GET /users/{id} (autocannon, closed loop: each connection sends
+ * API round trip of GET /users/{id} with a Cognito id token (autocannon, closed loop: each connection sends
  * its next request when the last is answered) at 1, 10 and 50 concurrent connections,
  * with the CPU each request costs in the local cloud process, the function workers
  * and the load generator: what bounds throughput, and so latency, on a small machine
@@ -16,6 +16,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startLocalCloud } from 'local-cloud';
+import { benchCaller } from './identity';
 import { printTable, progress, runBench } from './support';
 
 const CONNECTIONS = [1, 10, 50] as const;
@@ -41,20 +42,20 @@ async function main() {
   const cloud = await startLocalCloud({ apiPort: 0, edgePort: 0, stateDir, maxWorkersPerFunction, log: () => undefined });
   const startMs = performance.now() - started;
   try {
-    progress('creating a user and warming the function');
-    const created = await fetch(`${cloud.apiUrl}/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Bench', email: `bench-${Date.now()}@example.com`, phone: '+14155550100' }),
-    });
-    const { userId } = (await created.json()) as { userId: string };
-    const url = `${cloud.apiUrl}/users/${userId}`;
-    await load(url, 50, ['-d', '3']); // starts the workers
+    progress('signing a user up and in, and warming the function');
+    const caller = await benchCaller(cloud.edgeUrl, cloud.outputs);
+    const url = `${cloud.apiUrl}/users/${caller.userId}`;
+    // Every request carries the caller's id token: the Cognito authorizer checks it (its verification cached after the first).
+    const auth = ['-H', `authorization=${caller.idToken}`];
+    for (let i = 0; i < 100 && (await fetch(url, { headers: { authorization: caller.idToken } })).status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the post-confirmation trigger stores the profile
+    }
+    await load(url, 50, [...auth, '-d', '3']); // starts the workers
 
     const runs: [number, Run][] = [];
     for (const connections of CONNECTIONS) {
       progress(`${connections} connection(s), 10 s`);
-      runs.push([connections, await load(url, connections, ['-d', '10'])]);
+      runs.push([connections, await load(url, connections, [...auth, '-d', '10'])]);
     }
 
     const cpu = (run: Run) => `${run.cpuMs.cloud.toFixed(2)} / ${run.cpuMs.workers.toFixed(2)} / ${run.cpuMs.loadGenerator.toFixed(2)}`;
@@ -62,7 +63,7 @@ async function main() {
     console.log(`\n${availableParallelism()} cores, Node ${process.version}, max workers per function ${workers}`);
     console.log(`local cloud started in ${startMs.toFixed(0)} ms (synth excluded)\n`);
     printTable(
-      ['GET /users/{id}', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'CPU ms per request: cloud / workers / autocannon'],
+      ['GET /users/{id} (id token)', 'requests/s', 'p50 ms', 'p99 ms', 'non-2xx', 'CPU ms per request: cloud / workers / autocannon'],
       runs.map(([connections, run]) => [`${connections} connection(s)`, run.rps.toFixed(0), run.p50, run.p99, run.non2xx, cpu(run)]),
     );
   } finally {

@@ -16,6 +16,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../lambda/shared/chunks';
 import { startLocalCloud } from 'local-cloud';
+import { benchCaller } from './identity';
 import { median, percentile, printTable, progress, runBench } from './support';
 
 const STATE_DIR = 'bench/out/saga-state';
@@ -43,11 +44,11 @@ interface BatchAnswer {
 }
 
 /** JSON calls to the local API; throws unless the answer has the `expected` status. */
-function client(apiUrl: string) {
+function client(apiUrl: string, idToken: string) {
   return async <T>(method: string, path: string, expected: number, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
     const response = await fetch(`${apiUrl}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', authorization: idToken, ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -110,16 +111,15 @@ async function main() {
   rmSync(STATE_DIR, { recursive: true, force: true });
   const cloud = await startLocalCloud({ apiPort: 0, edgePort: 0, stateDir: STATE_DIR, log: () => undefined });
   try {
-    const api = client(cloud.apiUrl);
+    const [admin, customer] = await Promise.all([
+      benchCaller(cloud.edgeUrl, cloud.outputs, { admin: true }),
+      benchCaller(cloud.edgeUrl, cloud.outputs),
+    ]);
     const sku = `BENCH-${randomUUID().slice(0, 8)}`;
-    await api('PUT', `/inventory/${sku}`, 200, { available: 1_000_000, price: PRICE_CENTS }, { 'x-api-key': Object.values(cloud.apiKeys)[0] ?? '' });
-    // A random user id: the sandbox declines or ignores only its two fixed test customers.
-    const { userId } = await api<{ userId: string }>('POST', '/users', 201, {
-      name: 'Saga Bench',
-      email: `saga-${randomUUID()}@example.com`,
-      phone: '+14155550100',
-    });
-    const order = { customerId: userId, lines: [{ sku, quantity: 1 }] };
+    await client(cloud.apiUrl, admin.idToken)('PUT', `/inventory/${sku}`, 200, { available: 1_000_000, price: PRICE_CENTS });
+    // Orders as a signed-in customer (the customer is the token's user); the sandbox's default card pays.
+    const api = client(cloud.apiUrl, customer.idToken);
+    const order = { lines: [{ sku, quantity: 1 }] };
     const failures: string[] = [];
     const sagaMs = ({ sentAt, confirmedAt }: { sentAt: number; confirmedAt?: number }) =>
       confirmedAt === undefined ? [] : [confirmedAt - sentAt];
