@@ -20,7 +20,7 @@ export default tseslint.config(
     files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
     plugins: { 'import-x': importX },
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'packages/*/tsconfig.json'] })],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'packages/*/tsconfig.json'], noWarnOnMultipleProjects: true })],
     },
     languageOptions: {
       ecmaVersion: 2023,

@@ -151,7 +151,9 @@ export class LocalRecordsSource implements UsageSource {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(`No invocation records at ${this.file}: start the local cloud (npm start) and invoke some functions, or pass --records <file>`);
+        throw new Error(`No invocation records at ${this.file}: start the local cloud (npm start) and invoke some functions, or pass --records <file>`, {
+          cause: error,
+        });
       }
       throw error;
     }
