@@ -13,6 +13,7 @@ import type * as Sdk from '@aws-sdk/client-cognito-identity-provider';
 import { jsonProtocol } from '../protocol/json';
 import type { EdgeHandler, EdgeRequest, EdgeResponse } from '../types';
 import { CognitoAccounts } from './accounts';
+import type { ClientConfig } from './config';
 import { CognitoError } from './errors';
 import { cognitoDomainUrl } from './identity';
 import type { Jwks } from './keys';
@@ -28,6 +29,7 @@ import {
   type DeliveredMessage,
 } from './model';
 import { OAUTH_PATH, serveOAuthToken } from './oauth';
+import { CLIENT_ID_NOT_APPLICABLE } from './triggers';
 
 /** One operation of the table: the request's JSON in, the answer's out (or a `CognitoError`). */
 export type CognitoOperation = (input: object) => Promise<object>;
@@ -180,6 +182,29 @@ export class CognitoService extends CognitoAccounts {
   /** Every code and temporary password delivered so far, oldest first. */
   messages(poolId?: string): DeliveredMessage[] {
     return this.delivered.filter((m) => poolId === undefined || m.poolId === poolId);
+  }
+
+  /** The pool's clients (for the `user` control endpoint: which client to sign in with). */
+  clientsOf(poolId: string): ClientConfig[] {
+    return [...(this.pools.get(poolId)?.clients.values() ?? [])];
+  }
+
+  /**
+   * Runs the pool's PostConfirmation trigger for a user an administrator
+   * created and gave a permanent password (`PostConfirmation_ConfirmSignUp`),
+   * as confirming a sign-up would: the local `user` command's confirmation step.
+   */
+  async confirmCreatedUser(poolId: string, username: string): Promise<void> {
+    const pool = this.pool(poolId);
+    await this.postConfirmation(pool, this.user(pool, username), CLIENT_ID_NOT_APPLICABLE, 'PostConfirmation_ConfirmSignUp');
+  }
+
+  /** Tokens for a confirmed user through `clientId`, issued admin-side (no password): for a client that allows no password flow. */
+  async adminTokens(poolId: string, clientId: string, username: string): Promise<object> {
+    const pool = this.pool(poolId);
+    const client = pool.clients.get(clientId);
+    if (!client) throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+    return this.persisting(() => this.issueTokens(pool, client, this.user(pool, username), 'Authentication'));
   }
 
   // ---------------------------------------------------------------- edge
