@@ -207,7 +207,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const cognito = new CognitoService({ stack, invoker: lambda, issuerBase: edge.url, dataDir: options.dataDir && path.resolve(options.dataDir), log });
     edge.use('cognito-idp', cognito.handler);
     edge.useUnsignedRoute((request) => (cognito.routes(request) ? 'cognito-idp' : undefined));
-    let apiUrl: string | undefined;
+    let apiUrl: string | undefined = undefined;
     edge.useControl('cognito', cognitoControl(cognito, { apiUrl: () => apiUrl }));
 
     progress('serving the REST API');
