@@ -6,10 +6,21 @@
  *                       --data-dir DIR --assembly cdk.out --stack NAME --max-workers N
  *   schedules  list the schedule rules of the local cloud running on --edge-port
  *   fire RULE  fire one of them now (schedules do not run on a timer locally)
+ *   user EMAIL create a confirmed, signed-in user in the running local cloud's user pool
  */
 import { parseArgs } from 'node:util';
 import { startLocalCloud, type LocalCloud } from './cloud';
-import { allDelivered, ControlClientError, edgeUrlFor, fireSchedule, formatFired, formatSchedules, listSchedules } from './control-client';
+import {
+  allDelivered,
+  ControlClientError,
+  createUser,
+  edgeUrlFor,
+  fireSchedule,
+  formatCreatedUser,
+  formatFired,
+  formatSchedules,
+  listSchedules,
+} from './control-client';
 import { scheduleViews } from './eventbridge/schedules';
 import { PortError } from './ports';
 
@@ -17,14 +28,19 @@ const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [
                           [--data-dir DIR] [--assembly cdk.out] [--stack NAME] [--max-workers N]
        npm run local -- schedules [--edge-port 4566] [--host 127.0.0.1]
        npm run local -- fire <rule> [--edge-port 4566] [--host 127.0.0.1]
+       npm run local -- user <email> [--admin] [--password P] [--name N] [--phone +1...] [--pool ID] [--json]
   up             serve cdk.out (npm start = cdk synth, then up)
   schedules      list the schedule rules of the local cloud running on --edge-port
   fire <rule>    fire a schedule rule of that local cloud now: its targets get a Scheduled
                  Event (schedules do not run on a timer locally); <rule> as \`schedules\` names it
+  user <email>   create a user in that local cloud's user pool (the only one, or --pool): email
+                 verified, permanent password (generated unless --password), confirmed (the
+                 PostConfirmation trigger runs), in group admins with --admin, signed in; prints
+                 its sub, the password if generated, the id token and a curl; --json: all as JSON
   --max-workers  most worker processes per function (default: see packages/local-cloud/README.md)`;
 
 /** Commands and how many positionals each takes (the command included). */
-const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2 };
+const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2, user: 2 };
 
 async function main(argv: string[]): Promise<void> {
   // This machine may run Node 20; the functions declare Node 22. The SDK's banner about it is noise here.
@@ -41,6 +57,12 @@ async function main(argv: string[]): Promise<void> {
       stack: { type: 'string' },
       'max-workers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      admin: { type: 'boolean' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      phone: { type: 'string' },
+      pool: { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   const command = positionals[0] ?? '';
@@ -50,7 +72,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (positionals.length !== COMMANDS[command]) {
-    const usage = command === 'fire' ? 'fire <rule> [--edge-port 4566]   (`npm run local -- schedules` lists them)' : `${command} [options]; see --help`;
+    const usage =
+      command === 'fire'
+        ? 'fire <rule> [--edge-port 4566]   (`npm run local -- schedules` lists them)'
+        : command === 'user'
+          ? 'user <email> [--admin] [--password P] [--name N] [--phone +1...] [--pool ID] [--json]'
+          : `${command} [options]; see --help`;
     console.error(`usage: npm run local -- ${usage}`);
     process.exitCode = 2;
     return;
@@ -61,6 +88,18 @@ async function main(argv: string[]): Promise<void> {
     const client = { edgeUrl: edgeUrlFor(values.host!, edgePort) };
     if (command === 'schedules') {
       console.log(formatSchedules(await listSchedules(client), client.edgeUrl).join('\n'));
+      return;
+    }
+    if (command === 'user') {
+      const created = await createUser(client, {
+        email: positionals[1]!,
+        ...(values.admin ? { admin: true } : {}),
+        ...(values.password !== undefined ? { password: values.password } : {}),
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        ...(values.phone !== undefined ? { phone: values.phone } : {}),
+        ...(values.pool !== undefined ? { pool: values.pool } : {}),
+      });
+      console.log(values.json ? JSON.stringify(created, null, 2) : formatCreatedUser(created).join('\n'));
       return;
     }
     const fired = await fireSchedule(client, positionals[1]!);

@@ -1,13 +1,18 @@
 /**
  * The local cloud, composed: emulators, the edge endpoint, the stack's
  * resources, functions, rules, queues, event source mappings and the REST API,
- * and the edge's control endpoints (`/_local/schedules`).
+ * Cognito user pools and the API's authorizers, and the edge's control
+ * endpoints (`/_local/schedules`, `/_local/cognito/users`).
  * `startLocalCloud` is what `npm start` (cli.ts) and the e2e suite call.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startApiGateway, type ApiGatewayServer } from './apigateway/server';
+import type { JSONWebKeySet } from 'jose';
 import { loadAssembly } from './assembly/load';
+import { CognitoService } from './cognito';
+import { cognitoControl } from './cognito/control';
+import { cognitoNotEmulated } from './cognito/features';
 import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
 import { startEdge, type Edge } from './edge/server';
@@ -79,6 +84,8 @@ export interface LocalCloud extends Stoppable {
   readonly dynamodb: DynamoDbLayer;
   readonly mappings: EventSourceMappings;
   readonly api: ApiGatewayServer;
+  /** The user pools (`cognito-idp` at the edge; tokens, codes and JWKS for tests). */
+  readonly cognito: CognitoService;
   /** Resource types with no local behaviour (IAM is not enforced, alarms never fire...). */
   readonly notEmulated: readonly NotEmulated[];
   /** Properties of emulated resources that are not honoured locally (e.g. bucket lifecycle). */
@@ -106,6 +113,12 @@ const EMULATED_TYPES = [
   'AWS::ApiGateway::ApiKey',
   'AWS::ApiGateway::UsagePlan',
   'AWS::ApiGateway::UsagePlanKey',
+  'AWS::ApiGateway::Authorizer',
+  'AWS::Cognito::UserPool',
+  'AWS::Cognito::UserPoolClient',
+  'AWS::Cognito::UserPoolGroup',
+  'AWS::Cognito::UserPoolResourceServer',
+  'AWS::Cognito::UserPoolDomain',
 ];
 
 /**
@@ -189,9 +202,30 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await mappings.start();
     started.push(mappings);
 
+    // Cognito user pools: unsigned calls (SignUp, InitiateAuth...), the pools' .well-known documents,
+    // CORS preflights and the domains' token endpoints reach it by the edge's unsigned-route rule.
+    const cognito = new CognitoService({ stack, invoker: lambda, issuerBase: edge.url, dataDir: options.dataDir && path.resolve(options.dataDir), log });
+    edge.use('cognito-idp', cognito.handler);
+    edge.useUnsignedRoute((request) => (cognito.routes(request) ? 'cognito-idp' : undefined));
+    let apiUrl: string | undefined = undefined;
+    edge.useControl('cognito', cognitoControl(cognito, { apiUrl: () => apiUrl }));
+
     progress('serving the REST API');
-    const api = await startApiGateway({ stack, invoker: lambda, port: options.apiPort ?? 3000, host });
+    const api = await startApiGateway({
+      stack,
+      invoker: lambda,
+      port: options.apiPort ?? 3000,
+      host,
+      issuerBase: edge.url,
+      fetchJwks: async (url) => {
+        const poolId = new URL(url).pathname.split('/').slice(-3)[0] ?? '';
+        const jwks = cognito.jwks(decodeURIComponent(poolId));
+        if (!jwks) throw new Error(`no local user pool serves ${url}`);
+        return jwks as unknown as JSONWebKeySet;
+      },
+    });
     started.push(api);
+    apiUrl = api.url;
 
     const outputs = { ...stack.outputs, ApiUrl: api.url };
     const notEmulated = unsupportedResources(stack, EMULATED_TYPES);
@@ -224,11 +258,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dynamodb,
       mappings,
       api,
+      cognito,
       notEmulated: [
         ...notEmulated,
         ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] })),
       ],
-      featuresNotEmulated: provisioned.notEmulated,
+      featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack)],
       recordsFile,
       idle,
       stop: stopAll,

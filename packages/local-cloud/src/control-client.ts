@@ -1,9 +1,10 @@
 /**
- * `npm run local -- schedules` and `npm run local -- fire <rule>`: ask a local
+ * `npm run local -- schedules`, `fire <rule>` and `user <email>`: ask a local
  * cloud that is already running (`npm start` in another terminal) through its
- * edge's control endpoints (eventbridge/schedules.ts), and put the answer in a
+ * edge's control endpoints (eventbridge/schedules.ts, cognito/control.ts), and put the answer in a
  * few lines. Every failure is a `ControlClientError` whose message is one line.
  */
+import type { CreatedUserAnswer } from './cognito/control';
 import type { ControlErrorAnswer, FiredAnswer, ScheduleView } from './eventbridge/schedules';
 
 /** A failure the CLI prints as it is: one line, no stack. */
@@ -63,6 +64,38 @@ export function formatSchedules(schedules: readonly ScheduleView[], edgeUrl = DE
   ];
 }
 
+/** What `npm run local -- user` sends to `POST /_local/cognito/users`. */
+export interface CreateUserRequest {
+  readonly email: string;
+  readonly admin?: boolean;
+  readonly password?: string;
+  readonly name?: string;
+  readonly phone?: string;
+  readonly pool?: string;
+}
+
+/** `POST /_local/cognito/users`: a confirmed, signed-in user; a refusal throws with the endpoint's message. */
+export async function createUser(options: ControlClientOptions, user: CreateUserRequest): Promise<CreatedUserAnswer> {
+  const { status, body } = await call(options, 'POST', '/_local/cognito/users', user);
+  if (status === 201 && isRecord(body) && isRecord(body.tokens)) return body as unknown as CreatedUserAnswer;
+  if (status < 500 && status !== 404 && isRecord(body) && typeof body.message === 'string') throw new ControlClientError(body.message);
+  if (status === 404 && isRecord(body) && Array.isArray(body.pools)) throw new ControlClientError(String(body.message));
+  throw notTheLocalCloud(options, status, body);
+}
+
+/** The created user in a few lines: sub, the password if generated, the id token and a curl to paste. */
+export function formatCreatedUser(user: CreatedUserAnswer): string[] {
+  const api = user.apiUrl ?? '<apiUrl>';
+  return [
+    `Created ${user.email} in ${user.poolId}${user.groups.length > 0 ? ` (groups: ${user.groups.join(', ')})` : ''}: confirmed, signed in through client ${user.clientId}.`,
+    `  sub       ${user.sub}`,
+    ...(user.generatedPassword !== undefined ? [`  password  ${user.generatedPassword}`] : []),
+    `  id token  ${user.tokens.IdToken}`,
+    '',
+    `curl -H "Authorization: ${user.tokens.IdToken}" ${api}/users/me`,
+  ];
+}
+
 /** Where the CLI looks for the edge without `--edge-port` / `--host`. */
 export const DEFAULT_EDGE_URL = 'http://127.0.0.1:4566';
 
@@ -117,11 +150,12 @@ function describeOutcome(target: FiredAnswer['targets'][number]): string {
   }
 }
 
-async function call(options: ControlClientOptions, method: string, path: string): Promise<{ status: number; body: unknown }> {
+async function call(options: ControlClientOptions, method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
   const url = `${options.edgeUrl.replace(/\/+$/, '')}${path}`;
   let response: Response;
   try {
-    response = await fetch(url, { method, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
+    const body = json === undefined ? {} : { body: JSON.stringify(json), headers: { 'content-type': 'application/json' } };
+    response = await fetch(url, { method, ...body, signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
   } catch (error) {
     throw new ControlClientError(unreachable(options, error));
   }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LocalStack, StackResource } from '../types';
+import { readMethodAuth, type MethodAuth } from './authorizers';
 import { addRoute, newNode, type RouteNode } from './routing';
 
 export interface Method {
@@ -14,6 +15,8 @@ export interface Method {
   readonly apiKeyRequired: boolean;
   readonly integration: Record<string, any>;
   readonly functionArn: string | undefined;
+  /** How the method is authorized (authorizers/read.ts): enforced per request, never let through. */
+  readonly auth: MethodAuth;
 }
 
 
@@ -28,6 +31,8 @@ export interface ApiModel {
   readonly validKeys: Map<string, { value: string; id: string }>;
   readonly apiKeys: Record<string, string>;
   readonly unsupported: string[];
+  /** `ApiKeySourceType`: `HEADER` (`x-api-key`, the default) or `AUTHORIZER` (the authorizer's `usageIdentifierKey`). */
+  readonly apiKeySource: 'HEADER' | 'AUTHORIZER';
 }
 
 export function emptyModel(): ApiModel {
@@ -42,6 +47,7 @@ export function emptyModel(): ApiModel {
     validKeys: new Map(),
     apiKeys: {},
     unsupported: [],
+    apiKeySource: 'HEADER',
   };
 }
 
@@ -90,8 +96,8 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
     const functionArn = type === 'AWS_PROXY' ? functionArnOf(integration.Uri) : undefined;
     if (type !== 'AWS_PROXY' && type !== 'MOCK') unsupported.push(`${httpMethod} ${resourcePath}: ${type || 'no'} integration (answered 500)`);
     else if (type === 'AWS_PROXY' && !functionArn) unsupported.push(`${httpMethod} ${resourcePath}: integration URI is not a Lambda function`);
-    const authorization = String(p.AuthorizationType ?? 'NONE').toUpperCase();
-    if (authorization !== 'NONE') unsupported.push(`${httpMethod} ${resourcePath}: ${authorization} authorization (requests are let through)`);
+    const auth = readMethodAuth(stack, m, `${httpMethod} ${resourcePath}`);
+    unsupported.push(...auth.notEmulated);
     const resourceId = isRoot(p.ResourceId) ? (api.attributes.RootResourceId ?? 'root') : (stack.find(String(p.ResourceId))?.physicalId ?? String(p.ResourceId));
     methods.set(`${httpMethod} ${resourcePath}`, {
       httpMethod,
@@ -100,6 +106,7 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
       apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
       integration,
       functionArn,
+      auth,
     });
     addRoute(routes, resourcePath);
   }
@@ -146,6 +153,7 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
     validKeys,
     apiKeys,
     unsupported,
+    apiKeySource: String(api.properties.ApiKeySourceType ?? 'HEADER').toUpperCase() === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
   };
 }
 

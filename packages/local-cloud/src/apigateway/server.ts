@@ -4,11 +4,14 @@
  * proxy event (format 1.0), API keys are checked where a method requires one, and
  * API Gateway's own errors are answered as API Gateway answers them (status, body,
  * `x-amzn-ErrorType`), so that clients meet the same failures locally as on AWS.
+ * Each method's authorization (Cognito user pools, Lambda TOKEN / REQUEST) is
+ * enforced by `authorizers/`; what is not emulated is refused, never let through.
  */
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_ACCOUNT_ID, type LambdaInvoker, type LocalStack, type Stoppable } from '../types';
+import { Authorizers, methodArn, type AuthRequest, type AuthorizersOptions } from './authorizers';
 import { emptyModel, readApi } from './model';
 import { apigwId, headerValue, PAYLOAD_LIMIT, proxyEvent, readBody, requestIds, safeDecode } from './proxy-event';
 import {
@@ -38,6 +41,10 @@ export interface ApiGatewayOptions {
   readonly integrationTimeoutMs?: number;
   /** One line per request (method, path, status, time) and configuration notes. */
   readonly log?: (line: string) => void;
+  /** The edge URL: a local user pool's token issuer is `<issuerBase>/<poolId>` (default `http://localhost:4566`). */
+  readonly issuerBase?: string;
+  /** Hands over a pool's JWKS by its URL without HTTP (the local Cognito in the same process); default: fetched. */
+  readonly fetchJwks?: AuthorizersOptions['fetchJwks'];
 }
 
 /** A route of the served API, as the template defines it. */
@@ -58,7 +65,7 @@ export interface ApiGatewayServer extends Stoppable {
   /** Every API key of the stack by name, with the value to send as `x-api-key` locally. */
   readonly apiKeys: Readonly<Record<string, string>>;
   readonly routes: readonly ApiRoute[];
-  /** What the template asks for that this emulation does not do (authorizers, non-Lambda integrations). */
+  /** What the template asks for that this emulation does not do (refused authorizers, non-Lambda integrations). */
   readonly unsupported: readonly string[];
 }
 
@@ -68,7 +75,8 @@ const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 /**
  * Starts serving the stack's REST API. Resolves once listening.
  *
- * Guarantees: an unknown path or method gets 403 `Missing Authentication Token`; a
+ * Guarantees: an unknown path or method gets 403 `Missing Authentication Token`; then
+ * the method's authorizer decides (its refusal answered as API Gateway does); a
  * method with `ApiKeyRequired` accepts only an enabled key attached to the API by a
  * usage plan (403 `Forbidden` otherwise); a Lambda error or a malformed proxy response
  * gets 502, an integration slower than 29 s gets 504, a payload over 10 MB gets 413; every
@@ -84,6 +92,11 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
 
   const model = api ? readApi(stack, api) : emptyModel();
   for (const note of model.unsupported) log(`[ApiGateway] not emulated: ${note}`);
+  const authorizers = new Authorizers({
+    invoker,
+    issuerBase: options.issuerBase ?? 'http://localhost:4566',
+    ...(options.fetchJwks ? { fetchJwks: options.fetchJwks } : {}),
+  });
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -121,26 +134,8 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       return done(MISSING_AUTH_TOKEN.status);
     }
 
-    let apiKey: { value: string; id: string } | undefined;
-    if (method.apiKeyRequired) {
-      const sent = headerValue(req, 'x-api-key');
-      apiKey = sent === undefined ? undefined : model.validKeys.get(sent);
-      if (!apiKey) {
-        sendGatewayError(res, FORBIDDEN, requestId, extendedRequestId);
-        return done(FORBIDDEN.status);
-      }
-    }
-
-    const type = String(method.integration.Type ?? '').toUpperCase();
-    if (type === 'MOCK') {
-      const status = sendMock(res, method, requestId, extendedRequestId);
-      return done(status);
-    }
-    if (type !== 'AWS_PROXY' || !method.functionArn) {
-      sendGatewayError(res, INTERNAL_ERROR, requestId, extendedRequestId);
-      return done(INTERNAL_ERROR.status);
-    }
-
+    // The event as the authorizer sees it (API Gateway authorizes before it checks the API key).
+    const accountId = stack.accountId || LOCAL_ACCOUNT_ID;
     const event = proxyEvent({
       req,
       url,
@@ -151,11 +146,41 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       extendedRequestId,
       traceId,
       started,
-      apiKey,
+      apiKey: undefined,
       model,
-      accountId: stack.accountId || LOCAL_ACCOUNT_ID,
+      accountId,
       serverPort: (server.address() as AddressInfo | null)?.port ?? options.port,
     });
+    const arn = methodArn({ region: stack.region, accountId, apiId: model.api?.physicalId ?? 'local', stage: model.stage, httpMethod, path: url.pathname });
+    const auth = await authorizers.authorize(method.auth, { ...(event as unknown as Omit<AuthRequest, 'methodArn'>), methodArn: arn });
+    if (!auth.ok) {
+      log(`[ApiGateway] ${httpMethod} ${url.pathname}: not authorized: ${auth.reason}`);
+      sendGatewayError(res, auth, requestId, extendedRequestId);
+      return done(auth.status);
+    }
+
+    let apiKey: { value: string; id: string } | undefined;
+    if (method.apiKeyRequired) {
+      const sent = model.apiKeySource === 'AUTHORIZER' ? auth.usageIdentifierKey : headerValue(req, 'x-api-key');
+      apiKey = sent === undefined ? undefined : model.validKeys.get(sent);
+      if (!apiKey) {
+        sendGatewayError(res, FORBIDDEN, requestId, extendedRequestId);
+        return done(FORBIDDEN.status);
+      }
+    }
+    const requestContext = event.requestContext as Record<string, any>;
+    if (apiKey) Object.assign(requestContext.identity, { apiKey: apiKey.value, apiKeyId: apiKey.id });
+    if (auth.authorizer !== undefined) requestContext.authorizer = auth.authorizer;
+
+    const type = String(method.integration.Type ?? '').toUpperCase();
+    if (type === 'MOCK') {
+      const status = sendMock(res, method, requestId, extendedRequestId);
+      return done(status);
+    }
+    if (type !== 'AWS_PROXY' || !method.functionArn) {
+      sendGatewayError(res, INTERNAL_ERROR, requestId, extendedRequestId);
+      return done(INTERNAL_ERROR.status);
+    }
 
     const timeoutMs = Number(method.integration.TimeoutInMillis ?? options.integrationTimeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS);
     let timer: NodeJS.Timeout | undefined;

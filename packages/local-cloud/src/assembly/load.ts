@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalStack, type StackResource } from '../types';
+import { localizeCognitoDomains } from '../cognito/identity';
 import { IntrinsicError, evaluateCondition, fakeStackId, resolveValue, type ResolveContext } from './intrinsics';
 import { ALNUM, hashId, identify, type Identity, type RawResource } from './naming';
 
@@ -170,11 +171,18 @@ function loadStack(artifact: StackArtifact, options: LoadAssemblyOptions, export
     }
   }
 
+  // Pool domains live on the edge locally: what the stack builds from one (a token URL) is rewritten to point there.
+  const domains = Object.keys(rawResources)
+    .filter((id) => rawResources[id].Type === 'AWS::Cognito::UserPoolDomain')
+    .map((id) => identityOf(id)?.physicalId)
+    .filter((d): d is string => d !== undefined);
+  const localize = <T>(value: T): T => (domains.length === 0 ? value : localizeStrings(value, (s) => localizeCognitoDomains(s, edgeUrl, domains)));
+
   const resources: StackResource[] = [];
   for (const [logicalId, raw] of Object.entries(rawResources)) {
     const identity = identityOf(logicalId);
     if (!identity) continue;
-    const properties = (resolveValue(raw.Properties ?? {}, context, `Resources.${logicalId}.Properties`) ?? {}) as Record<string, any>;
+    const properties = localize((resolveValue(raw.Properties ?? {}, context, `Resources.${logicalId}.Properties`) ?? {}) as Record<string, any>);
     const attributes = { ...identity.attributes };
     if (raw.Type === 'AWS::ApiGateway::ApiKey') {
       // Not a CloudFormation attribute: the key's value, for the local API Gateway to check.
@@ -196,7 +204,7 @@ function loadStack(artifact: StackArtifact, options: LoadAssemblyOptions, export
   for (const [name, output] of Object.entries(template.Outputs ?? {})) {
     if (output.Condition && !evaluateCondition(output.Condition, context, `Outputs.${name}.Condition`)) continue;
     const value = resolveValue(output.Value, context, `Outputs.${name}.Value`);
-    outputs[name] = Array.isArray(value) ? value.join(',') : String(value);
+    outputs[name] = localize(Array.isArray(value) ? value.join(',') : String(value));
     if (output.Export) {
       exports.set(String(resolveValue(output.Export.Name, context, `Outputs.${name}.Export.Name`)), outputs[name]);
     }
@@ -265,4 +273,14 @@ function legacyAssetParameter(name: string): string | undefined {
   if (m[2] === 'S3Bucket') return 'local-cloud-assets';
   if (m[2] === 'S3VersionKey') return `asset.${m[1]}||asset.${m[1]}.zip`;
   return m[1];
+}
+
+/** `value` with `rewrite` applied to every string inside it (deeply). */
+function localizeStrings<T>(value: T, rewrite: (s: string) => string): T {
+  if (typeof value === 'string') return rewrite(value) as T;
+  if (Array.isArray(value)) return value.map((v) => localizeStrings(v, rewrite)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, localizeStrings(v, rewrite)])) as T;
+  }
+  return value;
 }

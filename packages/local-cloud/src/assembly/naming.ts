@@ -4,6 +4,15 @@
  * same way for every run of the same stack), pointing at the local endpoints.
  */
 import { createHash } from 'node:crypto';
+import {
+  userPoolClientIdentity,
+  userPoolDomainIdentity,
+  userPoolGroupIdentity,
+  userPoolIdentity,
+  userPoolResourceServerIdentity,
+  type CognitoIdentity,
+  type CognitoNaming,
+} from '../cognito/identity';
 
 /** A resource of the template, as written. */
 export interface RawResource {
@@ -166,6 +175,14 @@ export function identify(logicalId: string, raw: RawResource, n: NamingContext):
     case 'AWS::ApiGateway::UsagePlanKey':
     case 'AWS::ApiGateway::Model':
       return known(raw.Type === 'AWS::ApiGateway::Model' && n.prop('Name') !== undefined ? String(n.prop('Name')) : shortId(10));
+    case 'AWS::Cognito::UserPool':
+    case 'AWS::Cognito::UserPoolClient':
+    case 'AWS::Cognito::UserPoolGroup':
+    case 'AWS::Cognito::UserPoolResourceServer':
+    case 'AWS::Cognito::UserPoolDomain': {
+      const i = cognitoIdentity(raw.Type, { region, accountId, stackName: n.stackName, logicalId, edgeUrl: n.edgeUrl }, n);
+      return known(i.physicalId, i.attributes);
+    }
     case 'AWS::IAM::Role': {
       const name = named(n, 'RoleName', logicalId, 64);
       const rolePath = String(n.prop('Path') ?? '/');
@@ -224,5 +241,28 @@ export function identify(logicalId: string, raw: RawResource, n: NamingContext):
         modelled: false,
       };
     }
+  }
+}
+
+/**
+ * Cognito's ids (cognito/identity.ts). They read only names, never a property
+ * that could reference a trigger function, so naming cannot cycle.
+ */
+function cognitoIdentity(type: string, naming: CognitoNaming, n: NamingContext): CognitoIdentity {
+  const name = (prop: string) => {
+    const value = n.prop(prop);
+    return value === undefined ? undefined : String(value);
+  };
+  switch (type) {
+    case 'AWS::Cognito::UserPool':
+      return userPoolIdentity(naming);
+    case 'AWS::Cognito::UserPoolClient':
+      return userPoolClientIdentity(naming, name('ClientName'));
+    case 'AWS::Cognito::UserPoolGroup':
+      return userPoolGroupIdentity(naming, name('GroupName'));
+    case 'AWS::Cognito::UserPoolResourceServer':
+      return userPoolResourceServerIdentity(naming, name('Identifier'));
+    default:
+      return userPoolDomainIdentity(naming, name('Domain'));
   }
 }

@@ -51,6 +51,10 @@ export interface ClientConfig {
   readonly preventUserExistenceErrors: boolean;
   /** Attributes readable through this client (undefined: all). */
   readonly readAttributes?: readonly string[];
+  /** `AllowedOAuthFlows` (`client_credentials`, `code`, `implicit`). */
+  readonly oauthFlows: readonly string[];
+  /** `AllowedOAuthScopes` (`commerce/activity.write`, `openid`...). */
+  readonly oauthScopes: readonly string[];
 }
 
 export interface GroupConfig {
@@ -138,6 +142,8 @@ export function clientConfig(resource: StackResource, poolId: string): ClientCon
     refreshTokenSeconds: seconds(p.RefreshTokenValidity, units.RefreshToken, 'days', 30 * 86_400),
     preventUserExistenceErrors: p.PreventUserExistenceErrors === 'ENABLED',
     ...(Array.isArray(p.ReadAttributes) ? { readAttributes: strings(p.ReadAttributes) } : {}),
+    oauthFlows: bool(p.AllowedOAuthFlowsUserPoolClient, false) ? strings(p.AllowedOAuthFlows) : [],
+    oauthScopes: strings(p.AllowedOAuthScopes),
   };
 }
 

@@ -1,15 +1,12 @@
+import { AwsError } from '../protocol/errors';
+
 /**
  * A Cognito user-pool error as the service reports it: `name` is the AWS JSON
  * 1.1 error type (`__type`, the SDK's exception class), `status` the HTTP status.
  */
-export class CognitoError extends Error {
-  constructor(
-    name: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = name;
+export class CognitoError extends AwsError {
+  constructor(name: string, message: string, status = 400) {
+    super(name, message, status);
   }
 }
 

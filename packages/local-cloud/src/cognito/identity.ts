@@ -97,3 +97,44 @@ export function userPoolClientIdentity(n: CognitoNaming, clientName?: string): C
 export function userPoolGroupIdentity(n: CognitoNaming, groupName?: string): CognitoIdentity {
   return { physicalId: groupName ?? `${n.stackName}-${n.logicalId}`.slice(0, 128), attributes: {} };
 }
+
+/**
+ * `AWS::Cognito::UserPoolResourceServer`: `Ref` is its `Identifier` (the
+ * prefix of its scopes, `commerce` in `commerce/activity.write`).
+ */
+export function userPoolResourceServerIdentity(n: CognitoNaming, identifier?: string): CognitoIdentity {
+  return { physicalId: identifier ?? n.logicalId, attributes: {} };
+}
+
+/**
+ * `AWS::Cognito::UserPoolDomain`: `Ref` is the domain (the prefix of a Cognito
+ * domain, or the custom domain name), as on AWS; `CloudFrontDistribution` a
+ * stable fake. Locally the domain's base URL is `cognitoDomainUrl(edgeUrl, domain)`,
+ * and the assembly rewrites what the stack builds from `Ref` into it
+ * (`localizeCognitoDomains`).
+ */
+export function userPoolDomainIdentity(n: CognitoNaming, domain?: string): CognitoIdentity {
+  const name = domain ?? `${n.stackName}-${n.logicalId}`.toLowerCase();
+  return { physicalId: name, attributes: { CloudFrontDistribution: `${hashId([n.stackName, n.logicalId], 14, LOWER_ALNUM)}.cloudfront.net` } };
+}
+
+/** `<edgeUrl>/_cognito/<domain>`: where a pool domain's endpoints live locally (its token endpoint is `/oauth2/token` under it). */
+export function cognitoDomainUrl(edgeUrl: string, domain: string): string {
+  return `${edgeUrl.replace(/\/+$/, '')}/_cognito/${encodeURIComponent(domain)}`;
+}
+
+/**
+ * Rewrites the AWS base URLs of the given pool domains in a resolved string
+ * (`https://<prefix>.auth.<region>.amazoncognito.com`, and `https://<custom domain>`)
+ * to their local base URLs, so that an output or environment variable built
+ * from the domain (`${domain.baseUrl()}/oauth2/token`) points at the edge.
+ */
+export function localizeCognitoDomains(value: string, edgeUrl: string, domains: readonly string[]): string {
+  let out = value;
+  for (const domain of domains) {
+    const escaped = domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const host = domain.includes('.') ? escaped : `${escaped}\\.auth\\.[a-z0-9-]+\\.amazoncognito\\.com`;
+    out = out.replace(new RegExp(`https://${host}(?![\\w.-])`, 'g'), cognitoDomainUrl(edgeUrl, domain));
+  }
+  return out;
+}

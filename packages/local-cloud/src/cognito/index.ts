@@ -6,10 +6,10 @@
 export { CognitoService, PUBLIC_OPERATIONS, isCognitoPreflight, isUnsignedCognitoCall } from './service';
 export type { CognitoServiceOptions, DeliveredMessage } from './service';
 export { CognitoError } from './errors';
-export { COGNITO_TARGET_PREFIX } from './json-protocol';
-export type { Operation } from './json-protocol';
+export { COGNITO_TARGET_PREFIX } from './model';
+export { OAUTH_PATH } from './oauth';
 export type { Jwks } from './keys';
-export { cognitoIssuer, cognitoJwksUrl, poolIdFromArn, regionOfPoolId, userPoolClientIdentity, userPoolGroupIdentity, userPoolIdentity } from './identity';
+export { cognitoDomainUrl, cognitoIssuer, localizeCognitoDomains, userPoolDomainIdentity, userPoolResourceServerIdentity, cognitoJwksUrl, poolIdFromArn, regionOfPoolId, userPoolClientIdentity, userPoolGroupIdentity, userPoolIdentity } from './identity';
 export type { CognitoIdentity, CognitoNaming } from './identity';
 export { CognitoTokenError, remoteJwks, verifyCognitoToken } from './verify';
 export type { CognitoTokenClaims, VerifyCognitoTokenOptions } from './verify';

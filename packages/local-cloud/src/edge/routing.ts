@@ -12,6 +12,7 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['Kinesis_', 'kinesis'],
   ['AWSEvents', 'events'],
   ['AmazonSQS', 'sqs'],
+  ['AWSCognitoIdentityProviderService.', 'cognito-idp'],
 ];
 
 const SCOPE = /Credential=[^/\s,]+\/\d{8}\/([^/\s,]+)\/([^/\s,]+)\/aws4_request/;

@@ -35,6 +35,9 @@ export interface EdgeOptions {
   readonly portOption?: string;
 }
 
+/** Which service an unsigned call is for (see `Edge.useUnsignedRoute`); it sees the request line and headers only. */
+export type UnsignedRoute = (request: Pick<EdgeRequest, 'method' | 'url' | 'headers'>) => string | undefined;
+
 export interface Edge {
   /** Base URL for `AWS_ENDPOINT_URL`, e.g. `http://127.0.0.1:4566`. */
   readonly url: string;
@@ -46,6 +49,12 @@ export interface Edge {
    * under it (unsigned calls only), replacing any handler of that name.
    */
   useControl(name: string, handler: ControlHandler): void;
+  /**
+   * Adds a rule for unsigned calls with no known `X-Amz-Target`: the service it
+   * names, or undefined to let the next rule (and finally S3) have the call.
+   * Cognito's `.well-known` documents, CORS preflights and token endpoint come this way.
+   */
+  useUnsignedRoute(rule: UnsignedRoute): void;
   /**
    * Sends a request to the emulator behind its service and returns the whole
    * answer, for handlers that must see what the emulator did (e.g. to capture
@@ -60,7 +69,8 @@ export interface Edge {
  * Starts the edge endpoint. Guarantees:
  * - the service of a call is the SigV4 scope's (`Authorization` header, or
  *   `X-Amz-Credential` of a presigned URL); an unsigned call goes by its
- *   `X-Amz-Target`, else to S3 (as on LocalStack, for plain object GETs);
+ *   `X-Amz-Target`, else by the rules given to `useUnsignedRoute`, else to S3
+ *   (as on LocalStack, for plain object GETs);
  * - a call for a service with no handler is streamed both ways to the
  *   upstream, unbuffered; with handlers, the body is read once, handlers are
  *   asked in order, and the first answer wins; if none answers, the same bytes
@@ -87,6 +97,15 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const handlers = new Map<string, EdgeHandler[]>();
   for (const [service, list] of Object.entries(options.handlers ?? {})) handlers.set(service, [...list]);
   const controls = new Map<string, ControlHandler>();
+  const unsignedRoutes: UnsignedRoute[] = [];
+  const unsignedService = (req: IncomingMessage): string | undefined => {
+    const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+    for (const rule of unsignedRoutes) {
+      const service = rule(request);
+      if (service !== undefined) return service;
+    }
+    return undefined;
+  };
   const controlRoutes: ControlRoutes = {
     controls,
     services: () => [...new Set([...upstreams.keys(), ...handlers.keys()])].sort(),
@@ -107,7 +126,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const scope = credentialScope(req);
     const target = header(req, 'x-amz-target');
     if (!scope && isControlPath(req.url)) return serveControl(controlRoutes, req, res);
-    const service = scope?.service ?? serviceOfTarget(target) ?? 's3';
+    const service = scope?.service ?? serviceOfTarget(target) ?? (scope ? undefined : unsignedService(req)) ?? 's3';
     const list = handlers.get(service);
     const upstream = upstreams.get(service);
     if (!list || list.length === 0) {
@@ -213,6 +232,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     useControl(name, handler) {
       if (!/^[A-Za-z0-9_-]+$/.test(name) || name === 'health') throw new Error(`"${name}" cannot name a control endpoint`);
       controls.set(name, handler);
+    },
+    useUnsignedRoute(rule) {
+      unsignedRoutes.push(rule);
     },
     forward,
     stop: () =>

@@ -85,7 +85,7 @@ export class RuleBook {
       try {
         pattern = compileEventPattern(p.EventPattern);
       } catch (error) {
-        throw new Error(`Rule ${logicalId}: ${errorMessage(error)}`);
+        throw new Error(`Rule ${logicalId}: ${errorMessage(error)}`, { cause: error });
       }
     }
     const targets: Target[] = (Array.isArray(p.Targets) ? p.Targets : []).map((t: Record<string, any>) => ({

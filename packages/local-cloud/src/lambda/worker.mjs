@@ -228,10 +228,16 @@ function runHandler(fn, event, context) {
     if (returned && typeof (/** @type {any} */ (returned).then) === 'function') {
       /** @type {Promise<unknown>} */ (returned).then(
         (value) => {
-          if (!settled) (settled = true), resolve(value);
+          if (!settled) {
+            settled = true;
+            resolve(value);
+          }
         },
         (error) => {
-          if (!settled) (settled = true), reject(error);
+          if (!settled) {
+            settled = true;
+            reject(error);
+          }
         },
       );
     } else if (fn.length < 3) {

@@ -193,7 +193,7 @@ describe('npm run local -- schedules | fire', () => {
       cli('schedules', '--edge-port', closedPort),
     ]);
     expect(fired).toMatchObject({ code: 0, stderr: '' });
-    expect(fired.stdout).toMatch(/^Fired NightlySchedule \(cron\(0 6 \* \* \? \*\)\): Scheduled Event [0-9a-f-]{36} at .+Z\.\n  Target0 → lambda NightlyReportFn: invocation accepted/);
+    expect(fired.stdout).toMatch(/^Fired NightlySchedule \(cron\(0 6 \* \* \? \*\)\): Scheduled Event [0-9a-f-]{36} at .+Z\.\n {2}Target0 → lambda NightlyReportFn: invocation accepted/);
     expect(fired.stdout.trimEnd().split('\n')).toHaveLength(2);
     expect(listed).toMatchObject({ code: 0, stderr: '' });
     expect(listed.stdout).toContain(`npm run local -- fire NightlySchedule --edge-port ${edge.port}`);

@@ -40,7 +40,7 @@ let sdk: CognitoIdentityProviderClient;
 let userPool: CognitoUserPool;
 
 beforeAll(async () => {
-  let current: CognitoService | undefined;
+  let current: CognitoService | undefined = undefined;
   served = await serveEdgeHandler((request) => current!.handler(request), 'cognito-idp');
   current = cognito = new CognitoService({ stack: localStack(resources), issuerBase: served.url, log: () => {} });
   sdk = new CognitoIdentityProviderClient({ endpoint: served.url, region: 'us-east-1' });

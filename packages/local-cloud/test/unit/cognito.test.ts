@@ -176,7 +176,7 @@ let answer: ((functionRef: string, event: any) => Partial<InvokeResult>) | undef
 async function start(options: { lambdaConfig?: Record<string, unknown>; dataDir?: string; issuerBase?: string; now?: () => number } = {}): Promise<void> {
   calls = [];
   logLines = [];
-  let current: CognitoService | undefined;
+  let current: CognitoService | undefined = undefined;
   served = await serveEdgeHandler((request) => current!.handler(request), 'cognito-idp');
   current = cognito = new CognitoService({
     stack: localStack(resources(options.lambdaConfig ?? { PostConfirmation: postConfirmationArn })),
