@@ -66,7 +66,12 @@ export class Api extends Construct {
       cognitoUserPools: [identity.userPool],
       identitySource: apigateway.IdentitySource.header('Authorization'),
     });
-    this.firewall = new ApiFirewall(this, 'Firewall', { config, stage: this.restApi.deploymentStage, amplifying });
+    this.firewall = new ApiFirewall(this, 'Firewall', {
+      config,
+      stage: this.restApi.deploymentStage,
+      amplifying,
+      userPool: identity.userPool,
+    });
     // Refusals by the gateway itself answer in the handlers' error shape `{ error, message }`.
     const refusals: [string, apigateway.ResponseType, string, string][] = [
       ['Unauthorized', apigateway.ResponseType.UNAUTHORIZED, '401', 'Unauthorized'],

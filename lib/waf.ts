@@ -1,4 +1,5 @@
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
@@ -9,6 +10,11 @@ export interface ApiFirewallProps {
   readonly stage: apigateway.Stage;
   /** The routes whose one request fans out into many writes: a tighter per-IP limit. */
   readonly amplifying: readonly Route[];
+  /**
+   * Also protected by the same rules: the user pool, whose sign-up and sign-in
+   * endpoints are the only ones anyone may call without a token.
+   */
+  readonly userPool?: cognito.IUserPool;
 }
 
 /** Rate-based rules count over this window (WAF allows 60, 120, 300 or 600 s). */
@@ -24,7 +30,8 @@ const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigPropert
 const TOO_MANY: wafv2.CfnWebACL.RuleActionProperty = { block: { customResponse: { responseCode: 429 } } };
 
 /**
- * A regional web ACL associated with the API stage: AWS's IP reputation list and
+ * A regional web ACL associated with the API stage (and the user pool's public
+ * endpoints: sign-up, sign-in, token): AWS's IP reputation list and
  * known-bad-inputs rule groups, a per-IP rate limit on the amplifying (batch)
  * routes and one on everything (config `waf`). Requests that pass go on to the
  * authorizer and the stage's and usage plans' throttling.
@@ -32,7 +39,7 @@ const TOO_MANY: wafv2.CfnWebACL.RuleActionProperty = { block: { customResponse: 
 export class ApiFirewall extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
 
-  constructor(scope: Construct, id: string, { config, stage, amplifying }: ApiFirewallProps) {
+  constructor(scope: Construct, id: string, { config, stage, amplifying, userPool }: ApiFirewallProps) {
     super(scope, id);
     const pathMatches = amplifying.map((route): wafv2.CfnWebACL.StatementProperty => {
       if (route.path.includes('{')) throw new Error(`${route.path}: a per-IP WAF scope needs a literal path`);
@@ -101,5 +108,11 @@ export class ApiFirewall extends Construct {
     });
     // The stage must exist before it can be associated.
     association.node.addDependency(stage);
+    if (userPool) {
+      new wafv2.CfnWebACLAssociation(this, 'UserPoolAssociation', {
+        resourceArn: userPool.userPoolArn,
+        webAclArn: this.webAcl.attrArn,
+      });
+    }
   }
 }

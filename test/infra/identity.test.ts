@@ -254,7 +254,7 @@ describe.each(['dev', 'prod'] as const)('%s: abuse limits', (stage) => {
     }
   });
 
-  it('puts a regional web ACL with per-IP rate limits in front of the stage', () => {
+  it('puts a regional web ACL with per-IP rate limits in front of the stage and the user pool', () => {
     const resources = resourcesOf(stage);
     const [aclId, acl] = only(resources, 'AWS::WAFv2::WebACL');
     expect(acl.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
@@ -274,10 +274,14 @@ describe.each(['dev', 'prod'] as const)('%s: abuse limits', (stage) => {
     }
     const [stageId] = only(resources, 'AWS::ApiGateway::Stage');
     const [restApiId] = only(resources, 'AWS::ApiGateway::RestApi');
-    const [, association] = only(resources, 'AWS::WAFv2::WebACLAssociation');
-    expect(association.Properties.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
-    const arn = JSON.stringify(association.Properties.ResourceArn);
-    expect(arn).toContain(`{"Ref":"${restApiId}"},"/stages/",{"Ref":"${stageId}"}`);
+    const associations = ofType(resources, 'AWS::WAFv2::WebACLAssociation').map(([, a]) => a.Properties);
+    expect(associations).toHaveLength(2);
+    for (const association of associations) expect(association.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    const arns = associations.map((a) => JSON.stringify(a.ResourceArn));
+    expect(arns.filter((arn) => arn.includes(`{"Ref":"${restApiId}"},"/stages/",{"Ref":"${stageId}"}`))).toHaveLength(1);
+    // The user pool's sign-up and sign-in endpoints, the only ones open without a token, too.
+    const [poolId] = only(resources, 'AWS::Cognito::UserPool');
+    expect(arns).toContain(JSON.stringify({ 'Fn::GetAtt': [poolId, 'Arn'] }));
   });
 });
 
