@@ -6,11 +6,16 @@ const localCloud = require('./packages/local-cloud/jest.config.js');
 
 const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 const moduleNameMapper = {
+  '^#contracts/(.*)$': '<rootDir>/contracts/$1',
   '^#shared/(.*)$': '<rootDir>/lambda/shared/$1',
   '^#domain/(.*)$': '<rootDir>/lambda/domain/$1',
+  '^#cost-domain/(.*)$': '<rootDir>/lambda/cost-optimizer/domain/$1',
 };
+/** ESM-only dependencies of the handlers: jest transforms these (and no other node_modules) to CommonJS. */
+const transformIgnorePatterns = ['/node_modules/(?!(p-limit|yocto-queue)/)'];
 const base = {
   transform,
+  transformIgnorePatterns,
   moduleNameMapper,
   testEnvironment: 'node',
   rootDir: __dirname,

@@ -14,15 +14,13 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapChunks } from '../lambda/shared/chunks';
+import { mapLimit } from '../lambda/shared/chunks';
 import { startLocalCloud } from 'local-cloud';
 import { median, percentile, printTable, progress, runBench } from './support';
 
 const STATE_DIR = 'bench/out/saga-state';
 const ORDERS = 100;
 const IN_FLIGHT = 10;
-/** Items handed out one by one to IN_FLIGHT workers (mapChunks with chunks of one). */
-const ONE_AT_A_TIME_PER_SLOT = { size: 1, concurrency: IN_FLIGHT };
 /** Enough to start a worker for each concurrent call of every saga function. */
 const WARM_UP_ORDERS = 20;
 const BATCH_SIZE = 200;
@@ -96,7 +94,7 @@ async function placeBatch(api: Api, idle: () => Promise<void>, order: unknown, s
   for (const result of results) if (result.status !== 'accepted') failures.push(`batch order rejected: ${result.message}`);
   await idle();
   const ids = results.flatMap((result) => (result.orderId ? [result.orderId] : []));
-  const orders = await mapChunks(ids, ONE_AT_A_TIME_PER_SLOT, ([id]) => api<Order>('GET', `/orders/${id}`, 200));
+  const orders = await mapLimit(ids, IN_FLIGHT, (id) => api<Order>('GET', `/orders/${id}`, 200));
   const confirmed = orders.map((o) => confirmedAt(o, failures)).filter((at) => at !== undefined);
   const drainSeconds = (Math.max(...confirmed) - sentAt) / 1000;
   return {
@@ -129,9 +127,9 @@ async function main() {
     progress('cold first order');
     const cold = sagaMs(await placeOne(api, order, failures));
     progress(`${WARM_UP_ORDERS} warm-up orders, ${IN_FLIGHT} in flight`);
-    await mapChunks(Array.from({ length: WARM_UP_ORDERS }), ONE_AT_A_TIME_PER_SLOT, () => placeOne(api, order, failures));
+    await mapLimit(Array.from({ length: WARM_UP_ORDERS }), IN_FLIGHT, () => placeOne(api, order, failures));
     progress(`${ORDERS} orders, ${IN_FLIGHT} in flight`);
-    const sagas = await mapChunks(Array.from({ length: ORDERS }), ONE_AT_A_TIME_PER_SLOT, () => placeOne(api, order, failures));
+    const sagas = await mapLimit(Array.from({ length: ORDERS }), IN_FLIGHT, () => placeOne(api, order, failures));
     const times = sagas.flatMap(sagaMs);
     const lastConfirmed = Math.max(...sagas.map((saga) => saga.confirmedAt ?? 0));
     const firstSent = Math.min(...sagas.map((saga) => saga.sentAt));

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * Lambda cost optimiser CLI (`npm run optimize -- --help`). The command lives in
- * lambda/cost-optimizer/cli.ts, where tests drive it; this file only binds it
- * to the process: arguments, Ctrl-C (power tuning then restores what it
- * changed) and the exit code.
+ * cli/optimize/ (main.ts), where tests drive it; this file only binds it to the
+ * process: arguments, Ctrl-C (power tuning then restores what it changed) and
+ * the exit code.
  */
-import { defaultDeps, main } from '../lambda/cost-optimizer/cli';
+import { main } from '../cli/optimize/main';
+import { defaultDeps } from '../cli/optimize/terminal';
 
 const controller = new AbortController();
 process.once('SIGINT', () => {

@@ -14,9 +14,11 @@ import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
 import { streamFailureHandling } from './streams';
 import { table } from './tables';
+import { ENV } from '#contracts/environment';
+import { RAW_LOG_PREFIX } from '#contracts/keys';
 
-/** Must match rawLogKey in lambda/domain/activity.ts (lib/ never imports lambda/). */
-const RAW_PREFIX = 'raw/';
+/** Where rawLogKey (lambda/domain/activity.ts) puts raw logs: the one prefix the ingestion may write. */
+const RAW_PREFIX = RAW_LOG_PREFIX;
 
 export interface AnalyticsProps {
   readonly config: StageConfig;
@@ -79,9 +81,9 @@ export class Analytics extends Construct {
         config,
         timeout: Duration.seconds(29), // API Gateway's integration limit; retries of PutRecords fit well within it
         environment: {
-          ANALYTICS_STREAM: this.stream.streamName,
-          RAW_BUCKET: this.rawBucket.bucketName,
-          STATS_TABLE: this.statsTable.tableName,
+          [ENV.ANALYTICS_STREAM]: this.stream.streamName,
+          [ENV.RAW_BUCKET]: this.rawBucket.bucketName,
+          [ENV.STATS_TABLE]: this.statsTable.tableName,
         },
         description,
       });
@@ -112,8 +114,8 @@ export class Analytics extends Construct {
       config,
       timeout: Duration.minutes(1),
       environment: {
-        ENGAGEMENT_TABLE: this.engagementTable.tableName,
-        HIGH_ENGAGEMENT_THRESHOLD: String(config.analytics.highEngagementThreshold),
+        [ENV.ENGAGEMENT_TABLE]: this.engagementTable.tableName,
+        [ENV.HIGH_ENGAGEMENT_THRESHOLD]: String(config.analytics.highEngagementThreshold),
       },
       description: 'Activity stream consumer: per-user engagement, HighEngagementDetected',
     });
@@ -131,7 +133,7 @@ export class Analytics extends Construct {
       entry: 'analytics/get-engagement.ts',
       service: 'analytics',
       config,
-      environment: { ENGAGEMENT_TABLE: this.engagementTable.tableName },
+      environment: { [ENV.ENGAGEMENT_TABLE]: this.engagementTable.tableName },
       description: 'GET /users/{userId}/engagement',
     });
     this.engagementTable.grant(this.getEngagement, 'dynamodb:GetItem');

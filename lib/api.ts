@@ -3,10 +3,11 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '#contracts/environment';
 import type { StageConfig } from './config';
 import type { Identity } from './identity';
 import { acknowledge } from './nag';
-import { type Access, RESOURCE_SERVER, type Route, ROUTES, routeName, routeOf, USER_TOKEN_SCOPE } from './routes';
+import { type Access, RESOURCE_SERVER, type Route, ROUTES, routeName, routeOf } from './routes';
 import { ApiFirewall } from './waf';
 
 export interface ApiProps {
@@ -15,7 +16,7 @@ export interface ApiProps {
 }
 
 /** The environment variable that tells a handler its route's access (lib/routes.ts). */
-export const ROUTE_ACCESS_ENV = 'ROUTE_ACCESS';
+export const ROUTE_ACCESS_ENV = ENV.ROUTE_ACCESS;
 
 /**
  * The platform's REST API: one stage named after the platform stage, throttled
@@ -163,12 +164,9 @@ export class Api extends Construct {
         };
       case 'customer':
       case 'admin':
-        // A user's access token: every user token has this scope and no client_credentials token has it.
-        return {
-          authorizer: this.authorizer,
-          authorizationType: apigateway.AuthorizationType.COGNITO,
-          authorizationScopes: [USER_TOKEN_SCOPE],
-        };
+        // No scopes: API Gateway then wants a user's ID token (token_use id), so a machine's
+        // access token is refused here; the handler reads the caller from its claims.
+        return { authorizer: this.authorizer, authorizationType: apigateway.AuthorizationType.COGNITO };
     }
   }
 }

@@ -10,7 +10,7 @@ import { deadLetterQueue } from './event-bus';
 import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
 
-/** Must match REPORT_PREFIX in lambda/domain/cost-report.ts (lib/ never imports lambda/). */
+/** Must match REPORT_PREFIX in lambda/cost-optimizer/domain/report.ts (lib/ never imports lambda/). */
 const REPORT_PREFIX = 'reports/cost/';
 
 export interface CostOptimizerProps {

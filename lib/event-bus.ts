@@ -7,6 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
 import { acknowledge } from './nag';
+import { ENV } from '#contracts/environment';
+import { SOURCE_PREFIX } from '#contracts/events';
 
 export interface Subscription {
   /** Event names (`detail-type`) that trigger the consumer. */
@@ -47,7 +49,7 @@ export class EventBus extends Construct {
     new CfnOutput(this, 'BusName', { key: 'EventBusName', value: this.bus.eventBusName });
     new events.Archive(this, 'Archive', {
       sourceEventBus: this.bus,
-      eventPattern: { source: events.Match.prefix('commerce.') },
+      eventPattern: { source: events.Match.prefix(SOURCE_PREFIX) },
       retention: Duration.days(config.stage === 'prod' ? 30 : 7),
     });
   }
@@ -60,7 +62,7 @@ export class EventBus extends Construct {
       eventBus: this.bus,
       description: `${subscription.detailTypes.join(', ')} -> ${id}`,
       eventPattern: {
-        source: subscription.sources ?? events.Match.prefix('commerce.'),
+        source: subscription.sources ?? events.Match.prefix(SOURCE_PREFIX),
         detailType: subscription.detailTypes,
       },
     });
@@ -79,6 +81,6 @@ export class EventBus extends Construct {
   /** Lets `producer` publish on the bus; it learns the bus name from EVENT_BUS_NAME. */
   allowPublishing(producer: IFunction & { addEnvironment(key: string, value: string): unknown }): void {
     this.bus.grantPutEventsTo(producer);
-    producer.addEnvironment('EVENT_BUS_NAME', this.bus.eventBusName);
+    producer.addEnvironment(ENV.EVENT_BUS_NAME, this.bus.eventBusName);
   }
 }

@@ -6,6 +6,8 @@ import type { StageConfig } from './config';
 import type { EventBus } from './event-bus';
 import { ServiceFunction } from './service-function';
 import { table } from './tables';
+import { ENV } from '#contracts/environment';
+import { subscriptionTo } from '#contracts/events';
 
 export interface NotificationsProps {
   readonly config: StageConfig;
@@ -33,8 +35,9 @@ export class Notifications extends Construct {
   constructor(scope: Construct, id: string, private readonly props: NotificationsProps) {
     super(scope, id);
     this.table = table(this, 'Table', props.config, { sortKey: 'sk' });
-    const welcome = this.consumer('Welcome', 'notifications/welcome.ts', 'On UserCreated: welcome email');
-    props.events.subscribe('WelcomeNotification', { detailTypes: ['UserCreated'], sources: ['commerce.users'] }, welcome);
+    // UserCreated names the user only: the welcome email reads name and address from the users table.
+    const welcome = this.consumer('Welcome', 'notifications/welcome.ts', 'On UserCreated: welcome email', { readsContacts: true });
+    props.events.subscribe('WelcomeNotification', subscriptionTo('UserCreated'), welcome);
     const thanks = this.consumer(
       'LoyaltyThanks',
       'notifications/loyalty-thanks.ts',
@@ -43,7 +46,7 @@ export class Notifications extends Construct {
     );
     props.events.subscribe(
       'LoyaltyThanksNotification',
-      { detailTypes: ['HighEngagementDetected'], sources: ['commerce.analytics'] },
+      subscriptionTo('HighEngagementDetected'),
       thanks,
     );
     new CfnOutput(this, 'TableName', { key: 'NotificationsTableName', value: this.table.tableName });
@@ -61,15 +64,15 @@ export class Notifications extends Construct {
       config,
       description,
       environment: {
-        NOTIFICATIONS_TABLE: this.table.tableName,
-        SNS_DELIVERY: String(config.snsDelivery),
-        ...(config.sesSender ? { SES_SENDER: config.sesSender } : {}),
+        [ENV.NOTIFICATIONS_TABLE]: this.table.tableName,
+        [ENV.SNS_DELIVERY]: String(config.snsDelivery),
+        ...(config.sesSender ? { [ENV.SES_SENDER]: config.sesSender } : {}),
       },
     });
     this.table.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     if (options.readsContacts) {
       usersTable.grant(fn, 'dynamodb:GetItem');
-      fn.addEnvironment('USERS_TABLE', usersTable.tableName);
+      fn.addEnvironment(ENV.USERS_TABLE, usersTable.tableName);
     }
     const stack = Stack.of(this);
     if (config.sesSender) {

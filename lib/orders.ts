@@ -8,6 +8,8 @@ import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
 import { ServiceFunction } from './service-function';
 import { grantItems, table } from './tables';
+import { ENV } from '#contracts/environment';
+import { subscriptionTo } from '#contracts/events';
 
 interface ContextProps {
   readonly config: StageConfig;
@@ -31,7 +33,7 @@ export class Inventory extends Construct {
         entry: `inventory/${entry}`,
         service: 'inventory',
         config,
-        environment: { INVENTORY_TABLE: this.table.tableName },
+        environment: { [ENV.INVENTORY_TABLE]: this.table.tableName },
         description,
       });
 
@@ -47,13 +49,13 @@ export class Inventory extends Construct {
     // TransactWriteItems: a conditional Put (the reservation) and an Update per line; GetItem on a redelivery.
     this.table.grant(reserve, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     events.allowPublishing(reserve);
-    events.subscribe('InventoryReservation', { detailTypes: ['OrderPlaced'], sources: ['commerce.orders'] }, reserve);
+    events.subscribe('InventoryReservation', subscriptionTo('OrderPlaced'), reserve);
 
     const settle = fn('SettleReservation', 'settle-reservation.ts', 'On PaymentCompleted: commit; on PaymentFailed/OrderFailed: release');
     this.table.grant(settle, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.subscribe(
       'InventorySettlement',
-      { detailTypes: ['PaymentCompleted', 'PaymentFailed', 'OrderFailed'], sources: ['commerce.payments', 'commerce.orders'] },
+      subscriptionTo('PaymentCompleted', 'PaymentFailed', 'OrderFailed'),
       settle,
     );
 
@@ -82,16 +84,16 @@ export class Payments extends Construct {
       service: 'payments',
       config,
       environment: {
-        PAYMENTS_TABLE: this.table.tableName,
-        PAYMENT_SANDBOX_LIMIT: String(sandboxLimit),
-        PAYMENT_TIMEOUT_MS: String(providerTimeout.toMilliseconds()),
+        [ENV.PAYMENTS_TABLE]: this.table.tableName,
+        [ENV.PAYMENT_SANDBOX_LIMIT]: String(sandboxLimit),
+        [ENV.PAYMENT_TIMEOUT_MS]: String(providerTimeout.toMilliseconds()),
       },
       description: 'On InventoryReserved: charge once, publish PaymentCompleted or PaymentFailed',
     });
     // The claim and the outcome are conditional UpdateItems; GetItem on a redelivery.
     this.table.grant(charge, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     events.allowPublishing(charge);
-    events.subscribe('PaymentCharge', { detailTypes: ['InventoryReserved'], sources: ['commerce.inventory'] }, charge);
+    events.subscribe('PaymentCharge', subscriptionTo('InventoryReserved'), charge);
     new CfnOutput(this, 'TableName', { key: 'PaymentsTableName', value: this.table.tableName });
   }
 }
@@ -124,7 +126,7 @@ export class Orders extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['orderId', 'status', 'total', 'currency', 'updatedAt'],
     });
-    const environment = { ORDERS_TABLE: this.table.tableName, INVENTORY_TABLE: inventoryTable.tableName };
+    const environment = { [ENV.ORDERS_TABLE]: this.table.tableName, [ENV.INVENTORY_TABLE]: inventoryTable.tableName };
 
     const placers = [
       { fid: 'PlaceOrder', entry: 'orders/place-order.ts', path: '/orders', timeout: Duration.seconds(10) },
@@ -151,7 +153,7 @@ export class Orders extends Construct {
       entry: 'orders/get-order.ts',
       service: 'orders',
       config,
-      environment: { ORDERS_TABLE: this.table.tableName },
+      environment: { [ENV.ORDERS_TABLE]: this.table.tableName },
       description: 'GET /orders/{orderId}',
     });
     grantItems(this.table, getOrder, 'dynamodb:GetItem');
@@ -161,7 +163,7 @@ export class Orders extends Construct {
       entry: 'orders/list-orders.ts',
       service: 'orders',
       config,
-      environment: { ORDERS_TABLE: this.table.tableName, ORDERS_BY_CUSTOMER_INDEX },
+      environment: { [ENV.ORDERS_TABLE]: this.table.tableName, [ENV.ORDERS_BY_CUSTOMER_INDEX]: ORDERS_BY_CUSTOMER_INDEX },
       description: 'GET /orders: the caller\'s orders, newest first, paginated',
     });
     // Query on the byCustomer index only, not on the table.
@@ -174,23 +176,14 @@ export class Orders extends Construct {
       entry: 'orders/advance-status.ts',
       service: 'orders',
       config,
-      environment: { ORDERS_TABLE: this.table.tableName },
+      environment: { [ENV.ORDERS_TABLE]: this.table.tableName },
       description: 'On the saga events: move the order forward (conditional update); publish OrderFailed',
     });
     grantItems(this.table, advance, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.allowPublishing(advance);
     events.subscribe(
       'OrderStatus',
-      {
-        detailTypes: [
-          'InventoryReserved',
-          'InventoryReservationFailed',
-          'PaymentCompleted',
-          'PaymentFailed',
-          'OrderNotificationsAttempted',
-        ],
-        sources: ['commerce.inventory', 'commerce.payments', 'commerce.notifications'],
-      },
+      subscriptionTo('InventoryReserved', 'InventoryReservationFailed', 'PaymentCompleted', 'PaymentFailed', 'OrderNotificationsAttempted'),
       advance,
     );
 
@@ -239,7 +232,7 @@ export class OrderSaga extends Construct {
     events.allowPublishing(notify);
     events.subscribe(
       'OrderNotifications',
-      { detailTypes: ['PaymentCompleted', 'OrderFailed'], sources: ['commerce.payments', 'commerce.orders'] },
+      subscriptionTo('PaymentCompleted', 'OrderFailed'),
       notify,
     );
   }

@@ -5,9 +5,9 @@
  * gives each function its route's access (`ROUTE_ACCESS`) so that the handler
  * applies the same rule the table states.
  *
- * - `customer`: any signed-in user (a Cognito access token of the storefront
- *   client, scope `aws.cognito.signin.user.admin`); the handler checks
- *   ownership (lambda/domain/access.ts).
+ * - `customer`: any signed-in user (the ID token the storefront gets at sign-in;
+ *   methods without scopes take ID tokens only, so no machine token passes);
+ *   the handler checks ownership (lambda/domain/access.ts).
  * - `admin`: a signed-in user in the `admins` group. API Gateway's Cognito
  *   authorizer cannot check groups, so the handler checks `cognito:groups`.
  * - `machine`: an access token of a machine client (`client_credentials`) with
@@ -25,9 +25,6 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
 /** The resource server of machine scopes: a scope `activity.write` is `commerce/activity.write` in tokens. */
 export const RESOURCE_SERVER = 'commerce';
-
-/** What every user access token carries (Cognito's InitiateAuth), and no client_credentials token does. */
-export const USER_TOKEN_SCOPE = 'aws.cognito.signin.user.admin';
 
 /** The Cognito group whose members may call `admin` routes. */
 export const ADMINS_GROUP = 'admins';

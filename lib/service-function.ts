@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { HANDLER_BUNDLING } from './bundling';
 import type { StageConfig } from './config';
 import { acknowledge } from './nag';
+import { ENV } from '#contracts/environment';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
 
@@ -53,11 +54,11 @@ export class ServiceFunction extends NodejsFunction {
       logGroup,
       ...rest,
       environment: {
-        POWERTOOLS_SERVICE_NAME: service,
-        POWERTOOLS_METRICS_NAMESPACE: 'ServerlessCommerce',
-        POWERTOOLS_LOG_LEVEL: config.stage === 'prod' ? 'INFO' : 'DEBUG',
-        STAGE: config.stage,
-        NODE_OPTIONS: '--enable-source-maps',
+        [ENV.POWERTOOLS_SERVICE_NAME]: service,
+        [ENV.POWERTOOLS_METRICS_NAMESPACE]: 'ServerlessCommerce',
+        [ENV.POWERTOOLS_LOG_LEVEL]: config.stage === 'prod' ? 'INFO' : 'DEBUG',
+        [ENV.STAGE]: config.stage,
+        [ENV.NODE_OPTIONS]: '--enable-source-maps',
         ...environment,
       },
       bundling: {

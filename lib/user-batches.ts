@@ -5,6 +5,7 @@ import type { Api } from './api';
 import type { StageConfig } from './config';
 import { ServiceFunction } from './service-function';
 import { table } from './tables';
+import { ENV } from '#contracts/environment';
 
 export interface UserBatchesProps {
   readonly config: StageConfig;
@@ -30,7 +31,7 @@ export class UserBatches extends Construct {
       service: 'users',
       config,
       timeout: Duration.seconds(29), // API Gateway's integration limit
-      environment: { USERS_TABLE: usersTable.tableName, IDEMPOTENCY_TABLE: this.idempotencyTable.tableName },
+      environment: { [ENV.USERS_TABLE]: usersTable.tableName, [ENV.IDEMPOTENCY_TABLE]: this.idempotencyTable.tableName },
       description: 'POST /users/batch: register users ten at a time, each batch cached for an hour',
     });
     // As POST /users: TransactWriteItems of two conditional puts (UserCreated goes out from the table stream).

@@ -13,6 +13,9 @@ import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
 import { streamFailureHandling } from './streams';
 import { table } from './tables';
+import { ENV } from '#contracts/environment';
+import { subscriptionTo } from '#contracts/events';
+import { USER_ITEM_TYPE } from '#contracts/keys';
 
 export interface UsersProps {
   readonly config: StageConfig;
@@ -45,7 +48,7 @@ export class Users extends Construct {
       timeToLiveAttribute: 'expiresAt',
       stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
-    const environment = { USERS_TABLE: this.table.tableName };
+    const environment = { [ENV.USERS_TABLE]: this.table.tableName };
 
     // Cognito owns sign-up, email verification and uniqueness; the users table keeps the profile.
     const validateSignUp = new ServiceFunction(this, 'ValidateSignUp', {
@@ -87,7 +90,7 @@ export class Users extends Construct {
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { type: { S: FilterRule.isEqual('user') } } },
+            dynamodb: { NewImage: { type: { S: FilterRule.isEqual(USER_ITEM_TYPE) } } },
           }),
         ],
       }),
@@ -124,7 +127,7 @@ export class Users extends Construct {
       description: 'On UserCreated: count the user in its day, once per event',
     });
     this.table.grant(statistics, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
-    events.subscribe('UserStatistics', { detailTypes: ['UserCreated'], sources: ['commerce.users'] }, statistics);
+    events.subscribe('UserStatistics', subscriptionTo('UserCreated'), statistics);
 
     new CfnOutput(this, 'TableName', { key: 'UsersTableName', value: this.table.tableName });
   }

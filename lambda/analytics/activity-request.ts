@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { activitySchema, type ActivityInput, MAX_EVENTS_PER_REQUEST } from '#domain/activity';
-import { ACTIVITY_IDEMPOTENCY_KEY } from '#domain/activity-batch';
+import { idempotencyKeyProblem } from '#domain/idempotency';
 import type { Problem } from '#shared/errors';
 import { ValidationError } from '#shared/errors';
 import { problemsOf, validate } from '#shared/validation';
@@ -72,10 +72,8 @@ export function parseActivityRequest(
   body: unknown,
   idempotencyKey: string | undefined,
 ): ValidatedActivity & { readonly idempotencyKey?: string } {
-  const problems: Problem[] = [];
-  if (idempotencyKey !== undefined && !ACTIVITY_IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    problems.push({ path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' });
-  }
+  const keyProblem = idempotencyKeyProblem(idempotencyKey, { required: false });
+  const problems: Problem[] = keyProblem ? [keyProblem] : [];
   let validated: ValidatedActivity | undefined;
   try {
     validated = validateActivityRequest(body);
@@ -85,4 +83,28 @@ export function parseActivityRequest(
   }
   if (problems.length > 0) throw new ValidationError(problems);
   return idempotencyKey === undefined ? validated! : { ...validated!, idempotencyKey };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A customer's events: each event object without a `userId` gets `userId`;
+ * `foreign` when any event names another user (the request is then refused as
+ * a whole). Anything that is not an event object is left for validation to
+ * describe.
+ */
+export function attributeActivity(body: unknown, userId: string): { readonly body: unknown; readonly foreign: boolean } {
+  let foreign = false;
+  const attribute = (event: unknown): unknown => {
+    if (!isObject(event)) return event;
+    if (event.userId === undefined) return { ...event, userId };
+    if (event.userId !== userId) foreign = true;
+    return event;
+  };
+  if (isBatch(body)) {
+    const events = Array.isArray(body.events) ? body.events.map(attribute) : body.events;
+    return { body: { ...body, events }, foreign };
+  }
+  return { body: attribute(body), foreign };
 }

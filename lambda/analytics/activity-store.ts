@@ -1,10 +1,12 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '#domain/activity';
+import { claimKey, claimRecord, compareClaim } from '#domain/idempotency';
 import { toNdjson } from '#domain/activity';
 import { mapChunks } from '#shared/chunks';
 import { conditionHeld } from '#shared/dynamo';
 import { putAllRecords, type UndeliveredRecord } from '#shared/kinesis';
+import { retryFailed } from '#shared/retry';
 import { logger } from '#shared/powertools';
 
 /** Where accepted activity goes. The ingestion depends on this port; AwsActivityStore is the adapter. */
@@ -53,10 +55,8 @@ const BATCH_WRITE_MAX_ITEMS = 25;
 const STATS_WRITES_IN_FLIGHT = 4;
 /** How long a per-event stats item is kept (the raw log keeps everything longer). */
 const STATS_TTL_SECONDS = 90 * 24 * 3600;
-/** How long an Idempotency-Key is remembered, as for orders: a client's resends come within hours, not days. */
-const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-
-const keyItem = (key: string) => ({ pk: `IDEMPOTENCY#${key}`, sk: 'ACTIVITY' });
+/** The sort key of an activity Idempotency-Key's claim (the stats table has one). */
+const CLAIM_SK = 'ACTIVITY';
 
 /** An event's stats item (see AwsActivityStore), expiring 90 days after `now` (ms). */
 export function statsItem(event: ActivityEvent, now: number) {
@@ -98,26 +98,25 @@ export class AwsActivityStore implements ActivityStore, ActivityKeys {
   async claim(key: string, claim: ActivityKeyClaim): Promise<ClaimOutcome> {
     const claimed = await conditionHeld(
       this.clients.dynamo.send(
-        new PutCommand({
-          TableName: this.options.statsTable,
-          Item: {
-            ...keyItem(key),
-            bodyHash: claim.bodyHash,
-            receivedAt: claim.receivedAt.toISOString(),
-            expiresAt: Math.floor(claim.receivedAt.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+        new PutCommand(
+          claimRecord(
+            this.options.statsTable,
+            key,
+            { bodyHash: claim.bodyHash, receivedAt: claim.receivedAt.toISOString() },
+            claim.receivedAt,
+            CLAIM_SK,
+          ),
+        ),
       ),
     );
     if (claimed) return { kind: 'claimed', receivedAt: claim.receivedAt };
     // The key is taken (a conditional write, not a read-then-write): read what it was first used with.
     const { Item } = await this.clients.dynamo.send(
-      new GetCommand({ TableName: this.options.statsTable, Key: keyItem(key), ConsistentRead: true }),
+      new GetCommand({ TableName: this.options.statsTable, Key: claimKey(key, CLAIM_SK), ConsistentRead: true }),
     );
-    if (!Item) throw new Error('Idempotency key vanished between its conditional write and its read');
-    if (Item.bodyHash !== claim.bodyHash) return { kind: 'key-reused' };
-    return { kind: 'claimed', receivedAt: new Date(String(Item.receivedAt)) };
+    const stored = compareClaim(Item, claim.bodyHash);
+    if (stored.kind === 'key-reused') return stored;
+    return { kind: 'claimed', receivedAt: new Date(String(stored.claim.receivedAt)) };
   }
 
   async storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void> {
@@ -143,20 +142,19 @@ export class AwsActivityStore implements ActivityStore, ActivityKeys {
     await mapChunks(items, { size: BATCH_WRITE_MAX_ITEMS, concurrency: STATS_WRITES_IN_FLIGHT }, (part) => this.batchWrite(part));
   }
 
-  /** One BatchWriteItem, then its unprocessed items again with backoff; throws if some are still left. */
+  /** One BatchWriteItem, then its unprocessed items again (retryFailed); throws if some are still left. */
   private async batchWrite(items: Record<string, unknown>[]): Promise<void> {
     const attempts = this.options.attempts ?? 5;
-    let requests = items.map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 1; ; attempt++) {
-      const { UnprocessedItems } = await this.clients.dynamo.send(
-        new BatchWriteCommand({ RequestItems: { [this.options.statsTable]: requests } }),
-      );
-      const left = (UnprocessedItems?.[this.options.statsTable] ?? []) as typeof requests;
-      if (left.length === 0) return;
-      if (attempt >= attempts) throw new Error(`BatchWriteItem left ${left.length} items unprocessed after ${attempt} attempts`);
-      logger.warn('BatchWriteItem left unprocessed items; retrying them', { unprocessed: left.length, attempt });
-      requests = left;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * 2 ** attempt));
-    }
+    const left = await retryFailed(
+      items.map((Item) => ({ PutRequest: { Item } })),
+      async (requests) => {
+        const { UnprocessedItems } = await this.clients.dynamo.send(
+          new BatchWriteCommand({ RequestItems: { [this.options.statsTable]: [...requests] } }),
+        );
+        return (UnprocessedItems?.[this.options.statsTable] ?? []) as { PutRequest: { Item: Record<string, unknown> } }[];
+      },
+      { attempts, onRetry: (unprocessed, attempt) => logger.warn('BatchWriteItem left unprocessed items; retrying them', { unprocessed: unprocessed.length, attempt }) },
+    );
+    if (left.length > 0) throw new Error(`BatchWriteItem left ${left.length} items unprocessed after ${attempts} attempts`);
   }
 }

@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { env } from '#shared/aws';
@@ -7,11 +8,11 @@ import { logger, metrics } from '#shared/powertools';
 import { consumeActivity, decodeRecord, serialisedPerKey } from './engagement-consumer';
 import { DynamoEngagementStore } from './engagement-store';
 
-const threshold = Number(env('HIGH_ENGAGEMENT_THRESHOLD'));
+const threshold = Number(env(ENV.HIGH_ENGAGEMENT_THRESHOLD));
 if (!(threshold > 0)) throw new Error('HIGH_ENGAGEMENT_THRESHOLD must be a positive number');
 
 const deps = {
-  store: new DynamoEngagementStore(dynamo, env('ENGAGEMENT_TABLE')),
+  store: new DynamoEngagementStore(dynamo, env(ENV.ENGAGEMENT_TABLE)),
   publish,
   threshold,
   now: () => new Date(),

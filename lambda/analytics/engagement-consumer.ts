@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ACTIVITY_TYPES, type ActivityEvent } from '#domain/activity';
-import type { HighEngagementDetected } from '#domain/engagement';
+import type { HighEngagementDetected } from '#contracts/events';
 import type { DomainEvent } from '#shared/events';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import type { EngagementStore } from './engagement-store';

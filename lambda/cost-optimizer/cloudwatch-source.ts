@@ -7,9 +7,10 @@ import {
   ListTagsCommand,
 } from '@aws-sdk/client-lambda';
 import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
-import type { FunctionProfile } from '#domain/power-tuning';
-import type { Architecture } from '#domain/pricing';
-import { mapLimit, type Progress, type UsageSource } from './usage-source';
+import type { FunctionProfile } from '#cost-domain/recommendation';
+import type { Architecture } from '#cost-domain/pricing';
+import { mapLimit } from '#shared/chunks';
+import type { Progress, UsageSource } from './usage-source';
 
 /** The tag CloudFormation puts on every resource of a stack. */
 export const STACK_NAME_TAG = 'aws:cloudformation:stack-name';

@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { priceTable } from '#domain/pricing';
+import { priceTable } from '#cost-domain/pricing';
 import { clientConfig, env } from '#shared/aws';
 import { logger, MetricUnit, metrics } from '#shared/powertools';
 import { CloudWatchUsageSource } from './cloudwatch-source';

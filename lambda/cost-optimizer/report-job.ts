@@ -1,7 +1,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { buildReport, type CostReport, evaluate, reportKey } from '#domain/cost-report';
-import type { StrategyName, StrategyOptions } from '#domain/power-tuning';
-import type { PriceTable } from '#domain/pricing';
+import { buildReport, type CostReport, evaluate, reportKey } from '#cost-domain/report';
+import type { StrategyName, StrategyOptions } from '#cost-domain/recommendation';
+import type { PriceTable } from '#cost-domain/pricing';
 import type { UsageSource } from './usage-source';
 
 /** The strategies the daily report runs. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { USER_ID } from './users';
+import { RAW_LOG_PREFIX } from '#contracts/keys';
 
 /**
  * The activity types the platform scores and aggregates. A fixed set: an unknown
@@ -65,7 +66,7 @@ export interface ActivityEvent {
 export function rawLogKey(receivedAt: Date, batchId: string, part?: string): string {
   const iso = receivedAt.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ
   const name = part === undefined ? batchId : `${batchId}.${part}`;
-  return `raw/${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}/${name}.ndjson`;
+  return `${RAW_LOG_PREFIX}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}/${name}.ndjson`;
 }
 
 /**

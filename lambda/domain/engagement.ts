@@ -53,15 +53,6 @@ export function zeroCounts(): Record<ActivityType, number> {
   return Object.fromEntries(ACTIVITY_TYPES.map((type) => [type, 0])) as Record<ActivityType, number>;
 }
 
-/** The data of `HighEngagementDetected` (source `commerce.analytics`), published once per user. */
-export interface HighEngagementDetected {
-  readonly userId: string;
-  readonly totalScore: number;
-  readonly threshold: number;
-  readonly eventCount: number;
-  readonly detectedAt: string;
-}
-
 /** True when a total has reached the threshold (a total equal to it counts). */
 export function isHighEngagement(totalScore: number, threshold: number): boolean {
   return totalScore >= threshold;

@@ -1,4 +1,6 @@
-import type { StatusChange } from './orders';
+import type { OrderStatus } from '#contracts/events';
+
+export { ORDER_STATUSES, type OrderStatus } from '#contracts/events';
 
 /**
  * The order status state machine, pure: the orders consumer reads an order,
@@ -14,8 +16,17 @@ import type { StatusChange } from './orders';
  * forward move may therefore skip statuses; the skipped ones are recorded as
  * implied by the later event, and the late event is then `stale`.
  */
-export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED', 'FAILED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** One step of an order's life, kept in order: what it became, when, why. */
+export interface StatusChange {
+  readonly status: OrderStatus;
+  readonly at: string;
+  /** The event that caused the change (`OrderPlaced` for the first). */
+  readonly event: string;
+  /** The envelope id of that event: a redelivery is recognised by it. */
+  readonly eventId?: string;
+  readonly reason?: string;
+}
 
 /** The happy path, in order. FAILED is off the path. */
 const PATH: readonly OrderStatus[] = ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED'];

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
+import type { OrderPlaced, Shortage } from '#contracts/events';
 import { USER_ID } from './users';
-import type { OrderStatus } from './order-status';
+import type { OrderStatus, StatusChange } from './order-status';
 
 /**
  * Orders and inventory: what clients may send, how an order is priced, and the
@@ -20,8 +21,6 @@ export const ORDER_ID = USER_ID;
 
 /** A SKU: letters, digits, `.`, `_`, `-`; 1–64 characters (it becomes part of a table key). */
 export const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Client-chosen Idempotency-Key: no `#`, so derived batch keys cannot collide with single ones. */
-export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{8,128}$/;
 
 const sku = z.string().check(z.regex(SKU, 'must be 1-64 letters, digits, ".", "_" or "-"'));
 
@@ -33,7 +32,8 @@ export const orderLineSchema = z.strictObject({
 /** What a client may send to place an order: no prices (they come from inventory), no status. */
 export const newOrderSchema = z
   .strictObject({
-    customerId: z.string().check(z.regex(USER_ID, 'must be a UUID')),
+    /** Optional: the customer is the caller; a different one is refused (403). */
+    customerId: z.optional(z.string().check(z.regex(USER_ID, 'must be a UUID'))),
     lines: z.array(orderLineSchema).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES)),
   })
   .check(
@@ -84,17 +84,6 @@ export interface OrderLine {
   readonly quantity: number;
   readonly unitPrice: number;
   readonly lineTotal: number;
-}
-
-/** One step of an order's life, kept in order: what it became, when, why. */
-export interface StatusChange {
-  readonly status: OrderStatus;
-  readonly at: string;
-  /** The event that caused the change (`OrderPlaced` for the first). */
-  readonly event: string;
-  /** The envelope id of that event: a redelivery is recognised by it. */
-  readonly eventId?: string;
-  readonly reason?: string;
 }
 
 export interface Order {
@@ -152,63 +141,7 @@ export function formatMoney(cents: number, currency = CURRENCY): string {
   return `${(cents / 100).toFixed(2)} ${currency}`;
 }
 
-/** Re-exported: the Idempotency-Key checks of orders and activity hash bodies alike. */
-export { canonicalJson } from './canonical-json';
-
-// ---- The saga's events (data only; the envelope is added by #shared/events) ----
-
-/** `commerce.orders` / `OrderPlaced`: a priced order waiting for its stock. */
-export interface OrderPlaced {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly lines: readonly { readonly sku: string; readonly quantity: number; readonly unitPrice: number }[];
-  readonly total: number;
-  readonly currency: string;
-}
-
-/** `commerce.inventory` / `InventoryReserved`: every line is held; payment may charge `total`. */
-export interface InventoryReserved {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly lines: readonly { readonly sku: string; readonly quantity: number }[];
-  readonly total: number;
-  readonly currency: string;
-}
-
-/** A line that could not be reserved. */
-export interface Shortage {
-  readonly sku: string;
-  readonly requested: number;
-}
-
-/** `commerce.inventory` / `InventoryReservationFailed`: nothing is held; `shortages` names each short SKU. */
-export interface InventoryReservationFailed {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly reason: string;
-  readonly shortages: readonly Shortage[];
-}
-
-/** `commerce.orders` / `OrderFailed`: the order reached FAILED (after PENDING or RESERVED). */
-export interface OrderFailed {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly reason: string;
-  /** The status the order failed from: RESERVED means stock was held and is released. */
-  readonly failedFrom: OrderStatus;
-}
-
-/**
- * `commerce.notifications` / `OrderNotificationsAttempted`: the customer was
- * notified on every channel (each attempt's outcome listed). For the
- * `order-confirmed` template this is what confirms a PAID order.
- */
-export interface OrderNotificationsAttempted {
-  readonly orderId: string;
-  readonly template: 'order-confirmed' | 'order-failed';
-  readonly paymentId?: string;
-  readonly attempts: readonly { readonly channel: string; readonly status: string }[];
-}
+// The saga's events are in #contracts/events; their data is built here from an order.
 
 export function orderPlaced(order: Order): OrderPlaced {
   return {

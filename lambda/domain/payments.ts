@@ -1,6 +1,8 @@
+import type { PaymentFailed } from '#contracts/events';
+
 /**
- * Payments: the sandbox provider's deterministic rules and the saga's payment
- * events. The sandbox decides from the charge alone, so every test (unit,
+ * Payments: the sandbox provider's deterministic rules (the saga's payment
+ * events are in #contracts/events). The sandbox decides from the charge alone, so every test (unit,
  * integration, e2e) can ask for an outcome by choosing the customer or amount.
  */
 
@@ -34,29 +36,6 @@ export function sandboxOutcome(charge: Pick<ChargeRequest, 'customerId' | 'amoun
     return { kind: 'declined', code: 'AMOUNT_OVER_LIMIT', reason: `the amount ${charge.amount} is over the limit ${limit}` };
   }
   return { kind: 'approved' };
-}
-
-/** Why a payment failed: the provider declined it, or did not answer in time. */
-export type PaymentFailureCode = 'CARD_DECLINED' | 'AMOUNT_OVER_LIMIT' | 'PROVIDER_TIMEOUT';
-
-/** `commerce.payments` / `PaymentCompleted`: the order's total was charged once. */
-export interface PaymentCompleted {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly paymentId: string;
-  readonly amount: number;
-  readonly currency: string;
-}
-
-/** `commerce.payments` / `PaymentFailed`: nothing was charged; the reservation is to be released. */
-export interface PaymentFailed {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly paymentId: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly code: PaymentFailureCode;
-  readonly reason: string;
 }
 
 /** The reason recorded on the order for a failed payment. */

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { UserCreated } from '#contracts/events';
 
 /** What a client may send to register a user. Unknown fields are rejected, not ignored. */
 export const newUserSchema = z.strictObject({
@@ -14,22 +15,15 @@ export interface User extends NewUser {
   readonly createdAt: string;
 }
 
-/** The data of the `UserCreated` event: no phone number, only what consumers need. */
-export interface UserCreated {
-  readonly userId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly createdAt: string;
-}
-
 export const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export function buildUser(input: NewUser, userId: string, now: Date): User {
   return { userId, ...input, createdAt: now.toISOString() };
 }
 
-export function userCreated(user: User): UserCreated {
-  return { userId: user.userId, name: user.name, email: user.email, createdAt: user.createdAt };
+/** `UserCreated` names the user only: contact data stays in the users table (consumers read it when they send). */
+export function userCreated(user: Pick<User, 'userId' | 'createdAt'>): UserCreated {
+  return { userId: user.userId, createdAt: user.createdAt };
 }
 
 /** The UTC day an instant falls on (`2026-11-27`): the key of the daily statistics. */

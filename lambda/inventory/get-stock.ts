@@ -1,3 +1,4 @@
+import { ENV } from '#contracts/environment';
 import { SKU } from '#domain/orders';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
@@ -5,7 +6,7 @@ import { NotFoundError, ValidationError } from '#shared/errors';
 import { httpHandler, ok } from '#shared/http';
 import { DynamoInventoryStore } from './inventory-store';
 
-const inventory = new DynamoInventoryStore(dynamo, env('INVENTORY_TABLE'));
+const inventory = new DynamoInventoryStore(dynamo, env(ENV.INVENTORY_TABLE));
 
 /** GET /inventory/{sku} — stock (available, reserved, sold) and unit price; 404 for an unknown SKU. */
 export const handler = httpHandler(async (request) => {

@@ -1,6 +1,8 @@
 import { GetCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CURRENCY, type InventoryItem, type OrderPlaced, type Shortage, type StockUpdate } from '#domain/orders';
+import type { OrderPlaced, Shortage } from '#contracts/events';
+import { CURRENCY, type InventoryItem, type StockUpdate } from '#domain/orders';
 import { conditionHeld, failedConditions, transactWrite } from '#shared/dynamo';
+import { KEY_PREFIX } from '#contracts/keys';
 
 /**
  * What happened to an order's stock. HELD: reserved, waiting for payment;
@@ -40,7 +42,7 @@ export interface InventoryStore {
   settle(orderId: string, how: 'commit' | 'release', now: Date): Promise<boolean>;
 }
 
-const skuKey = (sku: string) => ({ pk: `SKU#${sku}` });
+const skuKey = (sku: string) => ({ pk: `${KEY_PREFIX.sku}${sku}` });
 const reservationKey = (orderId: string) => ({ pk: `RESERVATION#${orderId}` });
 
 /**

@@ -1,4 +1,5 @@
-import { type InventoryReservationFailed, type InventoryReserved, shortageReason } from '#domain/orders';
+import type { InventoryReservationFailed, InventoryReserved } from '#contracts/events';
+import { shortageReason } from '#domain/orders';
 import type { DomainEvent } from '#shared/events';
 import type { Reservation } from './inventory-store';
 
@@ -7,7 +8,7 @@ import type { Reservation } from './inventory-store';
  * `InventoryReservationFailed` when FAILED, nothing once settled (the saga has
  * moved past it, so a late redelivery must not start a payment again).
  */
-export function outcomeEvent(reservation: Reservation): DomainEvent | undefined {
+export function outcomeEvent(reservation: Reservation): DomainEvent<'InventoryReserved' | 'InventoryReservationFailed'> | undefined {
   const { orderId, customerId } = reservation;
   if (reservation.status === 'HELD') {
     const data: InventoryReserved = {

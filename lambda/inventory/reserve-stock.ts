@@ -1,4 +1,4 @@
-import type { OrderPlaced } from '#domain/orders';
+import { ENV } from '#contracts/environment';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
 import { eventHandler, publish } from '#shared/events';
@@ -6,7 +6,7 @@ import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { DynamoInventoryStore, type Reservation } from './inventory-store';
 import { outcomeEvent } from './reservation-events';
 
-const inventory = new DynamoInventoryStore(dynamo, env('INVENTORY_TABLE'));
+const inventory = new DynamoInventoryStore(dynamo, env(ENV.INVENTORY_TABLE));
 
 /**
  * On `OrderPlaced`: reserves every line in one transaction — all or none, stock
@@ -15,7 +15,7 @@ const inventory = new DynamoInventoryStore(dynamo, env('INVENTORY_TABLE'));
  * reserves nothing again; it publishes the outcome that stands (in case the first
  * delivery stopped before publishing), which every consumer takes idempotently.
  */
-export const handler = eventHandler<OrderPlaced>(async (order, event) => {
+export const handler = eventHandler('OrderPlaced', async (order, event) => {
   const { correlationId } = event.detail.metadata;
   const outcome = await inventory.reserve(order, new Date());
   let reservation: Reservation;

@@ -1,5 +1,6 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '#domain/notifications';
+import { KEY_PREFIX } from '#contracts/keys';
 
 /**
  * A user's current contact data from the users table (`USER#<id>`, only the
@@ -10,7 +11,7 @@ export async function contactOf(client: DynamoDBDocumentClient, usersTable: stri
   const { Item } = await client.send(
     new GetCommand({
       TableName: usersTable,
-      Key: { pk: `USER#${userId}` },
+      Key: { pk: `${KEY_PREFIX.user}${userId}` },
       ProjectionExpression: '#name, email, phone',
       ExpressionAttributeNames: { '#name': 'name' },
     }),

@@ -1,4 +1,5 @@
-import type { HighEngagementDetected } from '#domain/engagement';
+import { ENV } from '#contracts/environment';
+import { KEY_PREFIX } from '#contracts/keys';
 import { onEveryChannel } from '#domain/notifications';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
@@ -8,8 +9,8 @@ import { contactOf } from './contacts';
 import { Notifier } from './notifier';
 import { providersFromEnvironment } from './providers';
 
-const notifier = new Notifier(dynamo, env('NOTIFICATIONS_TABLE'), providersFromEnvironment());
-const usersTable = env('USERS_TABLE');
+const notifier = new Notifier(dynamo, env(ENV.NOTIFICATIONS_TABLE), providersFromEnvironment());
+const usersTable = env(ENV.USERS_TABLE);
 
 const TEMPLATE = 'loyalty-thanks';
 
@@ -24,9 +25,8 @@ const TEMPLATE = 'loyalty-thanks';
  * retrying could not reach a user whose channel the provider refuses (as for
  * order notices).
  */
-export const handler = eventHandler<HighEngagementDetected>(async (data, event) => {
-  // Without a user id the event is a poison one: fail, so retries and then the DLQ keep it.
-  if (typeof data.userId !== 'string' || !data.userId) throw new Error('HighEngagementDetected without a userId');
+export const handler = eventHandler('HighEngagementDetected', async (data, event) => {
+  // An event without a user id is a poison one: eventHandler refuses it, so retries and then the DLQ keep it.
   const contact = await contactOf(dynamo, usersTable, data.userId);
   if (!contact) {
     // Activity may name a user that is not registered: nobody to thank.
@@ -35,6 +35,6 @@ export const handler = eventHandler<HighEngagementDetected>(async (data, event) 
     return;
   }
   const requests = onEveryChannel(data.userId, contact, TEMPLATE, { name: contact.name });
-  const results = await notifier.notify(`USER#${data.userId}`, event.detail.metadata.eventId, requests);
+  const results = await notifier.notify(`${KEY_PREFIX.user}${data.userId}`, event.detail.metadata.eventId, requests);
   logger.info('Loyalty thanks attempted', { attempts: results.map(({ channel, status }) => ({ channel, status })) });
 });

@@ -1,16 +1,18 @@
+import { ENV } from '#contracts/environment';
+import type { OrderNotificationsAttempted } from '#contracts/events';
+import { KEY_PREFIX } from '#contracts/keys';
 import { type NotificationRequest, onEveryChannel } from '#domain/notifications';
-import { formatMoney, type OrderFailed, type OrderNotificationsAttempted } from '#domain/orders';
-import type { PaymentCompleted } from '#domain/payments';
+import { formatMoney } from '#domain/orders';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
-import { eventHandler, publish } from '#shared/events';
+import { type DeliveredEvent, eventHandler, publish } from '#shared/events';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { contactOf } from './contacts';
 import { Notifier } from './notifier';
 import { providersFromEnvironment } from './providers';
 
-const notifier = new Notifier(dynamo, env('NOTIFICATIONS_TABLE'), providersFromEnvironment());
-const usersTable = env('USERS_TABLE');
+const notifier = new Notifier(dynamo, env(ENV.NOTIFICATIONS_TABLE), providersFromEnvironment());
+const usersTable = env(ENV.USERS_TABLE);
 
 /**
  * On `PaymentCompleted` (order confirmed) and `OrderFailed`: tells the customer
@@ -21,27 +23,36 @@ const usersTable = env('USERS_TABLE');
  * republished event never sends a notice twice. Then publishes
  * `OrderNotificationsAttempted` (which confirms a paid order) with each outcome.
  */
-export const handler = eventHandler<PaymentCompleted | OrderFailed>(async (data, event) => {
-  const failed = event['detail-type'] === 'OrderFailed';
-  const template = failed ? 'order-failed' : 'order-confirmed';
-  const values: NotificationRequest['values'] = failed
-    ? { orderId: data.orderId, reason: (data as OrderFailed).reason }
-    : { orderId: data.orderId, total: formatMoney((data as PaymentCompleted).amount, (data as PaymentCompleted).currency) };
-  const contact = await contactOf(dynamo, usersTable, data.customerId);
+export const handler = eventHandler({
+  PaymentCompleted: ({ orderId, customerId, amount, currency, paymentId }, event) =>
+    notifyCustomer({ orderId, customerId, template: 'order-confirmed', values: { orderId, total: formatMoney(amount, currency) }, paymentId }, event),
+  OrderFailed: ({ orderId, customerId, reason }, event) =>
+    notifyCustomer({ orderId, customerId, template: 'order-failed', values: { orderId, reason } }, event),
+});
+
+interface OrderNotice {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly template: OrderNotificationsAttempted['template'];
+  readonly values: NotificationRequest['values'];
+  /** The payment of a confirmed order, carried on to `OrderNotificationsAttempted`. */
+  readonly paymentId?: string;
+}
+
+async function notifyCustomer(
+  { orderId, customerId, template, values, paymentId }: OrderNotice,
+  event: DeliveredEvent<'PaymentCompleted' | 'OrderFailed'>,
+): Promise<void> {
+  const contact = await contactOf(dynamo, usersTable, customerId);
   let attempts: OrderNotificationsAttempted['attempts'] = [];
   if (contact) {
-    const results = await notifier.notify(`ORDER#${data.orderId}`, template, onEveryChannel(data.customerId, contact, template, values));
+    const results = await notifier.notify(`${KEY_PREFIX.order}${orderId}`, template, onEveryChannel(customerId, contact, template, values));
     attempts = results.map(({ channel, status }) => ({ channel, status }));
   } else {
     // An order may name a customer that is not registered: nobody to tell, and the order still completes.
-    logger.warn('No contact data for the customer; nothing sent', { orderId: data.orderId });
+    logger.warn('No contact data for the customer; nothing sent', { orderId });
     metrics.addMetric('OrderNoticeWithoutContact', MetricUnit.Count, 1);
   }
-  const attempted: OrderNotificationsAttempted = {
-    orderId: data.orderId,
-    template,
-    ...(failed ? {} : { paymentId: (data as PaymentCompleted).paymentId }),
-    attempts,
-  };
+  const attempted: OrderNotificationsAttempted = { orderId, template, ...(paymentId === undefined ? {} : { paymentId }), attempts };
   await publish([{ detailType: 'OrderNotificationsAttempted', data: attempted }], event.detail.metadata.correlationId);
-});
+}

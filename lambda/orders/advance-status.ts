@@ -1,58 +1,26 @@
-import type {
-  InventoryReservationFailed,
-  InventoryReserved,
-  OrderFailed,
-  OrderNotificationsAttempted,
-} from '#domain/orders';
+import type { OrderFailed } from '#contracts/events';
+import { ENV } from '#contracts/environment';
 import { shortageReason } from '#domain/orders';
 import {
   alreadyApplied,
   historyEntries,
   type OrderSignal,
   paymentIdOf,
+  type StatusChange,
   targetOf,
   transition,
 } from '#domain/order-status';
-import { type PaymentCompleted, type PaymentFailed, paymentFailureReason } from '#domain/payments';
+import { paymentFailureReason } from '#domain/payments';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
-import { eventHandler, publish } from '#shared/events';
+import { type DeliveredEvent, eventHandler, publish } from '#shared/events';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { DynamoOrderStore } from './order-store';
 
-const orders = new DynamoOrderStore(dynamo, env('ORDERS_TABLE'));
+const orders = new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE));
 
 /** A concurrent event may move the order between our read and our conditional write; then we read again. */
 const MAX_ATTEMPTS = 5;
-
-type SagaEvent =
-  | InventoryReserved
-  | InventoryReservationFailed
-  | PaymentCompleted
-  | PaymentFailed
-  | OrderNotificationsAttempted;
-
-/** The saga event as the state machine sees it. */
-export function signalOf(detailType: string, data: SagaEvent): OrderSignal {
-  switch (detailType) {
-    case 'InventoryReserved':
-      return { type: 'InventoryReserved' };
-    case 'InventoryReservationFailed':
-      return { type: 'InventoryReservationFailed', reason: shortageReason((data as InventoryReservationFailed).shortages) };
-    case 'PaymentCompleted':
-      return { type: 'PaymentCompleted', paymentId: (data as PaymentCompleted).paymentId };
-    case 'PaymentFailed': {
-      const failed = data as PaymentFailed;
-      return { type: 'PaymentFailed', paymentId: failed.paymentId, reason: paymentFailureReason(failed) };
-    }
-    case 'OrderNotificationsAttempted': {
-      const { template, paymentId } = data as OrderNotificationsAttempted;
-      return { type: 'OrderNotificationsAttempted', template, ...(paymentId ? { paymentId } : {}) };
-    }
-    default:
-      throw new Error(`The orders consumer does not handle ${detailType}`);
-  }
-}
 
 /**
  * On InventoryReserved, InventoryReservationFailed, PaymentCompleted, PaymentFailed
@@ -63,9 +31,20 @@ export function signalOf(detailType: string, data: SagaEvent): OrderSignal {
  * redelivery of the event that failed the order publishes it again, in case the
  * first delivery stopped between the write and the publish.
  */
-export const handler = eventHandler<SagaEvent>(async (data, event) => {
+export const handler = eventHandler({
+  InventoryReserved: (data, event) => advance(data.orderId, { type: 'InventoryReserved' }, event),
+  InventoryReservationFailed: (data, event) =>
+    advance(data.orderId, { type: 'InventoryReservationFailed', reason: shortageReason(data.shortages) }, event),
+  PaymentCompleted: (data, event) => advance(data.orderId, { type: 'PaymentCompleted', paymentId: data.paymentId }, event),
+  PaymentFailed: (data, event) =>
+    advance(data.orderId, { type: 'PaymentFailed', paymentId: data.paymentId, reason: paymentFailureReason(data) }, event),
+  OrderNotificationsAttempted: ({ orderId, template, paymentId }, event) =>
+    advance(orderId, { type: 'OrderNotificationsAttempted', template, ...(paymentId ? { paymentId } : {}) }, event),
+});
+
+/** Moves order `orderId` as `signal` (the delivered event as the state machine sees it) asks. */
+async function advance(orderId: string, signal: OrderSignal, event: DeliveredEvent<OrderSignal['type']>): Promise<void> {
   const detailType = event['detail-type'];
-  const signal = signalOf(detailType, data);
   const target = targetOf(signal);
   if (!target) {
     logger.debug('Event does not change the order status');
@@ -74,9 +53,9 @@ export const handler = eventHandler<SagaEvent>(async (data, event) => {
   const { eventId } = event.detail.metadata;
   const correlationId = event.detail.metadata.correlationId;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const order = await orders.get(data.orderId);
+    const order = await orders.get(orderId);
     // Orders are written before OrderPlaced is published: an unknown order is a bug worth a DLQ entry.
-    if (!order) throw new Error(`${detailType} for an unknown order ${data.orderId}`);
+    if (!order) throw new Error(`${detailType} for an unknown order ${orderId}`);
     const decision = transition(order.status, target.status);
     if (decision.kind === 'ignore') {
       logger.info('Order status unchanged', { orderId: order.orderId, status: order.status, asked: target.status, because: decision.because });
@@ -96,13 +75,13 @@ export const handler = eventHandler<SagaEvent>(async (data, event) => {
       return;
     }
   }
-  throw new Error(`Order ${data.orderId} kept changing; retrying later`);
-});
+  throw new Error(`Order ${orderId} kept changing; retrying later`);
+}
 
 async function publishFailed(
   customerId: string,
   orderId: string,
-  history: readonly { status: string; reason?: string }[],
+  history: readonly StatusChange[],
   correlationId: string,
 ): Promise<void> {
   const failedAt = history.findIndex((change) => change.status === 'FAILED');
@@ -110,7 +89,7 @@ async function publishFailed(
     orderId,
     customerId,
     reason: history[failedAt]?.reason ?? 'unknown',
-    failedFrom: (history[failedAt - 1]?.status ?? 'PENDING') as OrderFailed['failedFrom'],
+    failedFrom: history[failedAt - 1]?.status ?? 'PENDING',
   };
   await publish([{ detailType: 'OrderFailed', data: failed }], correlationId);
 }

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { buildOrder, canonicalJson, type NewOrder, type Order, orderPlaced, priceOrder } from '#domain/orders';
+import { randomUUID } from 'node:crypto';
+import { bodyHash } from '#domain/idempotency';
+import { buildOrder, type NewOrder, type Order, orderPlaced, priceOrder } from '#domain/orders';
 import type { Problem } from '#shared/errors';
 import type { DomainEvent } from '#shared/events';
 import { logger } from '#shared/powertools';
@@ -8,6 +9,8 @@ import type { PriceCatalog } from './price-catalog';
 
 export interface PlaceRequest {
   readonly input: NewOrder;
+  /** Whose order it is: the caller (the token's `sub`), never the body's say-so. */
+  readonly customerId: string;
   /** The stored Idempotency-Key (the client's, or a batch's key with the order's index). */
   readonly idempotencyKey: string;
 }
@@ -25,11 +28,6 @@ export type PlaceResult =
   | { readonly kind: 'unpublished'; readonly order: Order };
 
 export type Publish = (events: readonly DomainEvent[], correlationId: string) => Promise<void>;
-
-/** The hash stored with an Idempotency-Key: the same order, however its JSON is laid out, hashes the same. */
-export function bodyHash(input: NewOrder): string {
-  return createHash('sha256').update(canonicalJson(input)).digest('base64url');
-}
 
 /**
  * Places orders — one for `POST /orders`, a chunk of ten for `POST /orders/batch`:
@@ -57,7 +55,7 @@ export class OrderPlacement {
       requests.map(async (request): Promise<PlaceResult> => {
         const pricing = priceOrder(request.input, prices);
         if (!pricing.ok) return { kind: 'invalid', problems: pricing.problems };
-        const order = buildOrder(this.newId(), request.input.customerId, pricing.lines, pricing.total, this.clock());
+        const order = buildOrder(this.newId(), request.customerId, pricing.lines, pricing.total, this.clock());
         return this.store.create(order, { key: request.idempotencyKey, bodyHash: bodyHash(request.input) });
       }),
     );

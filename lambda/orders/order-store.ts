@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Order, StatusChange } from '#domain/orders';
-import type { OrderStatus } from '#domain/order-status';
+import { claimKey, claimRecord, compareClaim } from '#domain/idempotency';
+import type { Order } from '#domain/orders';
+import type { OrderStatus, StatusChange } from '#domain/order-status';
 import { conditionHeld, transactWrite } from '#shared/dynamo';
+import { KEY_PREFIX } from '#contracts/keys';
 
 /** An Idempotency-Key and the hash of the body first sent with it. */
 export interface IdempotencyClaim {
@@ -28,11 +30,7 @@ export interface OrderStore {
   advance(orderId: string, expected: OrderStatus, changes: readonly StatusChange[], paymentId?: string): Promise<boolean>;
 }
 
-/** How long an Idempotency-Key is remembered: a client's retries happen within hours, not days. */
-const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-
-const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}` });
-const idempotencyKey = (key: string) => ({ pk: `IDEMPOTENCY#${key}` });
+const orderKey = (orderId: string) => ({ pk: `${KEY_PREFIX.order}${orderId}` });
 
 /**
  * One table for the orders context: `ORDER#<id>` holds an order with its status
@@ -52,17 +50,12 @@ export class DynamoOrderStore implements OrderStore {
       transactWrite(this.client, {
         TransactItems: [
           {
-            Put: {
-              TableName: this.tableName,
-              Item: {
-                ...idempotencyKey(claim.key),
-                type: 'idempotency',
-                orderId: order.orderId,
-                bodyHash: claim.bodyHash,
-                expiresAt: Math.floor(Date.parse(order.createdAt) / 1000) + IDEMPOTENCY_TTL_SECONDS,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+            Put: claimRecord(
+              this.tableName,
+              claim.key,
+              { type: 'idempotency', orderId: order.orderId, bodyHash: claim.bodyHash },
+              new Date(order.createdAt),
+            ),
           },
           {
             Put: {
@@ -77,12 +70,12 @@ export class DynamoOrderStore implements OrderStore {
     if (created) return { kind: 'created', order };
     // The key is taken (by a committed transaction): read what it made.
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(claim.key), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: claimKey(claim.key), ConsistentRead: true }),
     );
-    if (!Item) throw new Error('Idempotency key vanished between its conditional write and its read');
-    if (Item.bodyHash !== claim.bodyHash) return { kind: 'key-reused' };
-    const existing = await this.get(Item.orderId as string);
-    if (!existing) throw new Error(`Idempotency key points at a missing order ${Item.orderId}`);
+    const stored = compareClaim(Item, claim.bodyHash);
+    if (stored.kind === 'key-reused') return stored;
+    const existing = await this.get(String(stored.claim.orderId));
+    if (!existing) throw new Error(`Idempotency key points at a missing order ${stored.claim.orderId}`);
     return { kind: 'replayed', order: existing };
   }
 

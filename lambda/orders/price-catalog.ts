@@ -1,5 +1,7 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '#shared/chunks';
+import { retryFailed } from '#shared/retry';
+import { KEY_PREFIX } from '#contracts/keys';
 
 /** Current unit prices (cents) by SKU. Handlers depend on this port; the adapter reads the inventory table. */
 export interface PriceCatalog {
@@ -14,7 +16,7 @@ const UNPROCESSED_ATTEMPTS = 5;
 /**
  * Prices read from the inventory table's `SKU#<sku>` items with BatchGetItem
  * (projection: sku and price only), 100 keys a call, unprocessed keys retried
- * with backoff. The inventory is the only source of prices; clients never send one.
+ * (retryFailed: the platform's backoff, five calls at most). The inventory is the only source of prices; clients never send one.
  */
 export class DynamoPriceCatalog implements PriceCatalog {
   constructor(
@@ -27,24 +29,26 @@ export class DynamoPriceCatalog implements PriceCatalog {
     const groups = chunk([...new Set(skus)], BATCH_GET_MAX_KEYS);
     await Promise.all(
       groups.map(async (group) => {
-        let keys: Record<string, unknown>[] = group.map((sku) => ({ pk: `SKU#${sku}` }));
-        for (let attempt = 1; keys.length > 0; attempt++) {
-          if (attempt > UNPROCESSED_ATTEMPTS) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed`);
-          if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-          const result = await this.client.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.tableName]: {
-                  Keys: keys,
-                  ProjectionExpression: '#sku, #price',
-                  ExpressionAttributeNames: { '#sku': 'sku', '#price': 'price' },
+        const left = await retryFailed(
+          group.map((sku) => ({ pk: `${KEY_PREFIX.sku}${sku}` }) as Record<string, unknown>),
+          async (keys) => {
+            const result = await this.client.send(
+              new BatchGetCommand({
+                RequestItems: {
+                  [this.tableName]: {
+                    Keys: [...keys],
+                    ProjectionExpression: '#sku, #price',
+                    ExpressionAttributeNames: { '#sku': 'sku', '#price': 'price' },
+                  },
                 },
-              },
-            }),
-          );
-          for (const item of result.Responses?.[this.tableName] ?? []) prices.set(item.sku as string, item.price as number);
-          keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        }
+              }),
+            );
+            for (const item of result.Responses?.[this.tableName] ?? []) prices.set(item.sku as string, item.price as number);
+            return (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+          },
+          { attempts: UNPROCESSED_ATTEMPTS },
+        );
+        if (left.length > 0) throw new Error(`BatchGetItem left ${left.length} keys unprocessed`);
       }),
     );
     return prices;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { InventoryReserved } from '#domain/orders';
+import { ENV } from '#contracts/environment';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
 import { eventHandler, publish } from '#shared/events';
@@ -8,10 +8,10 @@ import { paymentEvent } from './payment-events';
 import { PaymentDeclinedError, providerFromEnvironment } from './payment-provider';
 import { DynamoPaymentStore, type PaymentOutcome } from './payment-store';
 
-const payments = new DynamoPaymentStore(dynamo, env('PAYMENTS_TABLE'));
+const payments = new DynamoPaymentStore(dynamo, env(ENV.PAYMENTS_TABLE));
 const provider = providerFromEnvironment();
 /** How long the provider may take before the charge counts as failed (PAYMENT_TIMEOUT_MS). */
-const timeoutMs = Number(process.env.PAYMENT_TIMEOUT_MS) || 3_000;
+const timeoutMs = Number(process.env[ENV.PAYMENT_TIMEOUT_MS]) || 3_000;
 
 /**
  * On `InventoryReserved`: charges the order's total once and publishes
@@ -25,7 +25,7 @@ const timeoutMs = Number(process.env.PAYMENT_TIMEOUT_MS) || 3_000;
  * (PROVIDER_TIMEOUT) and the reservation is released. With a real provider this
  * is where a reconciliation would look the charge up by its idempotency key.
  */
-export const handler = eventHandler<InventoryReserved>(async (order, event) => {
+export const handler = eventHandler('InventoryReserved', async (order, event) => {
   const { correlationId } = event.detail.metadata;
   const claimed = await payments.claim(
     { orderId: order.orderId, paymentId: randomUUID(), customerId: order.customerId, amount: order.total, currency: order.currency },

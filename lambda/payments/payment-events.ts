@@ -1,9 +1,9 @@
-import type { PaymentCompleted, PaymentFailed } from '#domain/payments';
+import type { PaymentCompleted, PaymentFailed } from '#contracts/events';
 import type { DomainEvent } from '#shared/events';
 import type { Payment } from './payment-store';
 
 /** The event a finished payment stands for (`PaymentCompleted` or `PaymentFailed`); none while PENDING. */
-export function paymentEvent(payment: Payment): DomainEvent | undefined {
+export function paymentEvent(payment: Payment): DomainEvent<'PaymentCompleted' | 'PaymentFailed'> | undefined {
   const { orderId, customerId, paymentId, amount, currency } = payment;
   if (payment.status === 'COMPLETED') {
     const data: PaymentCompleted = { orderId, customerId, paymentId, amount, currency };

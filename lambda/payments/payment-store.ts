@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PaymentFailureCode } from '#domain/payments';
+import type { PaymentFailureCode } from '#contracts/events';
 import { conditionHeld } from '#shared/dynamo';
 
 export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED';

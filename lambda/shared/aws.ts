@@ -1,4 +1,5 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { EnvName } from '#contracts/environment';
 
 /**
  * Settings every SDK client shares. The SDK reads AWS_ENDPOINT_URL itself, so the
@@ -13,8 +14,8 @@ export const clientConfig = {
 /** True when requests go to an emulator (LocalStack or the local cloud). */
 export const usesCustomEndpoint = Boolean(process.env.AWS_ENDPOINT_URL);
 
-/** A required environment variable; its absence is a deployment bug, reported by name. */
-export function env(name: string): string {
+/** A required environment variable (named in #contracts/environment); its absence is a deployment bug, reported by name. */
+export function env(name: EnvName): string {
   const value = process.env[name];
   if (!value) throw new Error(`Environment variable ${name} is not set`);
   return value;

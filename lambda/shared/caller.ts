@@ -39,24 +39,25 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
 
 /**
  * Who the claims identify:
- * - a user: an access token (`token_use` access, with `username`) or an ID token
- *   (`cognito:username`); the user id is the `sub` (a UUID), groups from `cognito:groups`;
+ * - a user: an ID token (`token_use` id, with `cognito:username`), which is what
+ *   customer and admin routes take (no scopes on their methods); the user id is
+ *   the `sub` (a UUID), groups from `cognito:groups`;
  * - a machine client: an access token of the `client_credentials` grant, which
  *   has no username and whose `sub` is its `client_id`; scopes from `scope`.
- * Anything else (no sub, a sub that is not a UUID, an unknown token use) is no caller.
+ * Anything else (no sub, a sub that is not a UUID, a user's access token, an
+ * unknown token use) is no caller.
  */
 export function callerFromClaims(claims: Claims | undefined): Caller | undefined {
   if (!claims) return undefined;
   const sub = text(claims.sub);
   if (!sub) return undefined;
   const tokenUse = text(claims.token_use);
-  const username = text(claims.username) ?? text(claims['cognito:username']);
-  if (username && (tokenUse === 'access' || tokenUse === 'id')) {
+  if (tokenUse === 'id' && text(claims['cognito:username'])) {
     if (!USER_ID.test(sub)) return undefined;
     return { kind: 'user', userId: sub, groups: listClaim(claims['cognito:groups']) };
   }
   const clientId = text(claims.client_id);
-  if (tokenUse === 'access' && !username && clientId && clientId === sub) {
+  if (tokenUse === 'access' && !text(claims.username) && clientId && clientId === sub) {
     return { kind: 'machine', clientId, scopes: listClaim(claims.scope) };
   }
   return undefined;
@@ -93,4 +94,12 @@ export function authorizeUser(
   const caller = authorize(event, access);
   if (caller?.kind !== 'user') throw new ForbiddenError('This route is for signed-in users');
   return caller;
+}
+
+/**
+ * The caller as a prefix of what it owns (its Idempotency-Keys): `user:<sub>` or
+ * `client:<client id>`; contains no character a key may contain first.
+ */
+export function callerScope(caller: Caller): string {
+  return caller.kind === 'user' ? `user:${caller.userId}` : `client:${caller.clientId}`;
 }

@@ -6,6 +6,7 @@ import {
   type TransactWriteCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { clientConfig } from './aws';
+import { BACKOFF, retryFailed } from './retry';
 
 /** The container's DynamoDB document client (plain JS values in and out). */
 export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
@@ -63,31 +64,40 @@ export async function conditionHeld(write: Promise<unknown>, item = 0): Promise<
 
 /** Attempts of a transaction that DynamoDB keeps cancelling for conflicts (the first included). */
 const TRANSACTION_ATTEMPTS = 5;
-/** First backoff before trying a conflicted transaction again; each wait is random up to twice the last cap. */
-const CONFLICT_BACKOFF_MS = 25;
 
 /**
  * TransactWriteItems, tried again while DynamoDB cancels it only because another
  * transaction on the same items was in flight (`TransactionConflict`, e.g. many orders
  * reserving one SKU at once): nothing was written, so sending it again is safe, and
- * the SDK does not retry cancellations itself. Waits are random (full jitter) so the
- * contenders spread out. A cancellation with a failed condition is definitive and
- * thrown at once, as is any other error, and the last conflict after `attempts`.
+ * the SDK does not retry cancellations itself. The waits are the platform's jittered
+ * backoff (retryFailed), so the contenders spread out; `baseMs` replaces its base
+ * (tests). A cancellation with a failed condition is definitive and thrown at once, as
+ * is any other error, and the last conflict after `attempts`.
  */
 export async function transactWrite(
   client: Pick<DynamoDBDocumentClient, 'send'>,
   input: TransactWriteCommandInput,
   attempts = TRANSACTION_ATTEMPTS,
-  backoffMs = CONFLICT_BACKOFF_MS,
+  baseMs = BACKOFF.baseMs,
 ): Promise<TransactWriteCommandOutput> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await client.send(new TransactWriteCommand(input));
-    } catch (error) {
-      if (attempt >= attempts || !cancelledByConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * backoffMs * 2 ** attempt));
-    }
-  }
+  let output: TransactWriteCommandOutput | undefined;
+  let conflict: unknown;
+  const conflicted = await retryFailed(
+    [input],
+    async ([transaction]) => {
+      try {
+        output = await client.send(new TransactWriteCommand(transaction!));
+        return [];
+      } catch (error) {
+        if (!cancelledByConflict(error)) throw error;
+        conflict = error;
+        return [transaction!];
+      }
+    },
+    { attempts, backoff: { ...BACKOFF, baseMs } },
+  );
+  if (conflicted.length > 0) throw conflict;
+  return output!;
 }
 
 function cancelledByConflict(error: unknown): boolean {

@@ -1,33 +1,35 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { EventBridgeEvent, Context } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { ENV } from '#contracts/environment';
+import { type DetailType, type EventData, type EventEnvelope, EVENTS, isDetailType } from '#contracts/events';
 import { clientConfig, env } from './aws';
-import { logger, metrics } from './powertools';
+import { logger, metrics, MetricUnit } from './powertools';
+import { retryFailed } from './retry';
+import { problemsOf } from './validation';
 
-/** The envelope every event detail carries (DESIGN.md §2). */
-export interface EventEnvelope<T> {
-  readonly metadata: {
-    readonly eventId: string;
-    readonly correlationId: string;
-    readonly occurredAt: string;
-    readonly version: number;
-  };
-  readonly data: T;
-}
+export type { EventEnvelope } from '#contracts/events';
 
-/** An event to publish: its name (`detail-type`) and its data. */
-export interface DomainEvent<T = unknown> {
-  readonly detailType: string;
-  readonly data: T;
-}
+/**
+ * An event to publish: its name (`detail-type`) and its data, typed by the
+ * name — `{ detailType: 'OrderPlaced', data }` only compiles when `data` is an
+ * `OrderPlaced`'s (#contracts/events). `DomainEvent` alone is any platform event.
+ */
+export type DomainEvent<K extends DetailType = DetailType> = {
+  [P in K]: { readonly detailType: P; readonly data: EventData<P> };
+}[K];
 
 /**
  * An event whose envelope metadata is already fixed — e.g. an outbox publishing
  * what a write stored, where a redelivery must carry the same event id.
  */
-export interface PreparedEvent<T = unknown> extends DomainEvent<T> {
-  readonly metadata: EventEnvelope<T>['metadata'];
-}
+export type PreparedEvent<K extends DetailType = DetailType> = DomainEvent<K> & {
+  readonly metadata: EventEnvelope<unknown>['metadata'];
+};
+
+/** `{ detailType, data }`, checked against the contract of `detailType`. */
+export const domainEvent = <K extends DetailType>(detailType: K, data: EventData<K>): DomainEvent<K> =>
+  ({ detailType, data }) as DomainEvent<K>;
 
 const PUT_EVENTS_MAX_ENTRIES = 10;
 const PUT_EVENTS_ATTEMPTS = 4;
@@ -59,7 +61,7 @@ export function eventIdFor(detailType: string, key: string): string {
 const EVENT_ID_NAMESPACE = Buffer.from('6f1c2b7e9a4d4e0f8b3a5c6d7e8f9a0b', 'hex');
 
 /**
- * Publishes events on the platform bus with source `commerce.<service>`, ten
+ * Publishes events on the platform bus, each with its contract's source, ten
  * entries a call. Entries PutEvents reports as failed are sent again with backoff;
  * if any is still failing after the last attempt this throws, so the caller's
  * retry (or its DLQ) keeps the event — an event is never dropped silently.
@@ -82,10 +84,11 @@ export async function publishPrepared(events: readonly PreparedEvent[]): Promise
   return putAll(events.map((event) => entryOf(event.detailType, { metadata: event.metadata, data: event.data })));
 }
 
-function entryOf(detailType: string, detail: EventEnvelope<unknown>): PutEventsRequestEntry {
+/** The entry of an event: its source is the one the contract gives its detail-type. */
+function entryOf(detailType: DetailType, detail: EventEnvelope<unknown>): PutEventsRequestEntry {
   return {
-    EventBusName: env('EVENT_BUS_NAME'),
-    Source: `commerce.${env('POWERTOOLS_SERVICE_NAME')}`,
+    EventBusName: env(ENV.EVENT_BUS_NAME),
+    Source: EVENTS[detailType].source,
     DetailType: detailType,
     Detail: JSON.stringify(detail),
   };
@@ -101,48 +104,98 @@ async function putAll(entries: readonly PutEventsRequestEntry[]): Promise<Set<nu
   return undelivered;
 }
 
+/** One call's entries, then the ones PutEvents reports as failed (retryFailed); the indices still failing. */
 async function putWithRetries(chunk: readonly { entry: PutEventsRequestEntry; index: number }[]): Promise<number[]> {
-  let pending = chunk;
-  for (let attempt = 1; ; attempt++) {
-    const result = await eventBridge.send(new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }));
-    if (!result.FailedEntryCount) return [];
-    const failed = pending.filter((_, i) => result.Entries?.[i]?.ErrorCode);
-    const codes = [...new Set(result.Entries?.map((e) => e.ErrorCode).filter(Boolean))];
-    if (attempt >= PUT_EVENTS_ATTEMPTS) {
-      logger.error('PutEvents: entries still failing after the last attempt', { failed: failed.length, codes, attempt });
-      return failed.map(({ index }) => index);
-    }
-    logger.warn('PutEvents partially failed; retrying', { failed: failed.length, codes, attempt });
-    pending = failed;
-    await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+  const failed = await retryFailed(
+    chunk.map((item) => ({ ...item, errorCode: undefined as string | undefined })),
+    async (pending) => {
+      const result = await eventBridge.send(new PutEventsCommand({ Entries: pending.map(({ entry }) => entry) }));
+      if (!result.FailedEntryCount) return [];
+      return pending.flatMap((item, i) => {
+        const errorCode = result.Entries?.[i]?.ErrorCode;
+        return errorCode ? [{ ...item, errorCode }] : [];
+      });
+    },
+    {
+      attempts: PUT_EVENTS_ATTEMPTS,
+      onRetry: (entries, attempt) => logger.warn('PutEvents partially failed; retrying', { failed: entries.length, codes: codesOf(entries), attempt }),
+    },
+  );
+  if (failed.length > 0) {
+    logger.error('PutEvents: entries still failing after the last attempt', { failed: failed.length, codes: codesOf(failed), attempt: PUT_EVENTS_ATTEMPTS });
   }
+  return failed.map(({ index }) => index);
 }
 
+const codesOf = (failed: readonly { errorCode?: string }[]) => [...new Set(failed.map((f) => f.errorCode).filter(Boolean))];
+
+/** The event a consumer of `K` receives: the delivery, with its data validated against the contract. */
+export type DeliveredEvent<K extends DetailType> = EventBridgeEvent<K, EventEnvelope<EventData<K>>>;
+
+/** Consumes one kind of event: its validated data, and the whole delivery (envelope metadata, ids). */
+export type Consumer<K extends DetailType> = (data: EventData<K>, event: DeliveredEvent<K>) => Promise<void>;
+
+/** One consumer per detail-type a function subscribes to. */
+export type Consumers<K extends DetailType> = { readonly [P in K]: Consumer<P> };
+
 /**
- * Wraps an EventBridge-triggered handler: the correlation id from the envelope
- * on every log line, cold-start metric, metrics flushed. Errors propagate, so
- * Lambda's asynchronous retries and the dead-letter queue keep a failed event.
+ * Wraps an EventBridge-triggered handler, typed by detail-type:
+ * `eventHandler('OrderPlaced', async (data, event) => ...)` for one event, or
+ * `eventHandler({ PaymentCompleted: ..., OrderFailed: ... })` for several. Each
+ * consumer gets its event's `data` validated against the contract
+ * (#contracts/events), so no consumer casts. Also: the correlation id from the
+ * envelope on every log line, cold-start metric, metrics flushed.
+ *
+ * A malformed event (no envelope, data that does not match its detail-type's
+ * schema, or a detail-type this function does not consume) is logged, counted
+ * (`MalformedEvent`) and refused with an error — like any failure, which
+ * propagates, so Lambda's asynchronous retries and the dead-letter queue keep
+ * the event for an operator. The consumer never sees it.
  */
-export function eventHandler<T>(
-  consume: (data: T, event: EventBridgeEvent<string, EventEnvelope<T>>) => Promise<void>,
-) {
-  return async (event: EventBridgeEvent<string, EventEnvelope<T>>, context: Context): Promise<void> => {
+export function eventHandler<K extends DetailType>(
+  detailType: K,
+  consume: Consumer<K>,
+): (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<void>;
+export function eventHandler<K extends DetailType>(
+  consumers: Consumers<K>,
+): (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<void>;
+export function eventHandler<K extends DetailType>(detailTypeOrConsumers: K | Consumers<K>, consume?: Consumer<K>) {
+  const consumers = (typeof detailTypeOrConsumers === 'string'
+    ? { [detailTypeOrConsumers]: consume! }
+    : detailTypeOrConsumers) as Partial<Record<string, Consumer<DetailType>>>;
+  return async (event: EventBridgeEvent<string, unknown>, context: Context): Promise<void> => {
+    const detail = event.detail as Partial<EventEnvelope<unknown>> | undefined;
+    const detailType = event['detail-type'];
     logger.resetKeys();
     logger.addContext(context);
-    logger.appendKeys({
-      correlationId: event.detail?.metadata?.correlationId,
-      eventId: event.detail?.metadata?.eventId,
-      detailType: event['detail-type'],
-    });
+    logger.appendKeys({ correlationId: detail?.metadata?.correlationId, eventId: detail?.metadata?.eventId, detailType });
     metrics.captureColdStartMetric();
     try {
-      if (!event.detail?.metadata?.eventId || event.detail.data === undefined) {
-        // A poison event: failing keeps it (retries, then the consumer's DLQ) for an operator.
-        throw new Error(`Malformed event envelope for ${event['detail-type']} (id ${event.id})`);
+      if (!detail?.metadata?.eventId || detail.data === undefined) {
+        refuse(`Malformed event envelope for ${detailType} (id ${event.id})`);
       }
-      await consume(event.detail.data, event);
+      const consumer = Object.hasOwn(consumers, detailType) ? consumers[detailType] : undefined;
+      if (!consumer || !isDetailType(detailType)) refuse(`This consumer does not handle ${detailType} (id ${event.id})`);
+      const parsed = EVENTS[detailType].data.safeParse(detail.data);
+      if (!parsed.success) refuse(`${malformation(detailType, problemsOf(parsed.error, detail.data))} (id ${event.id})`);
+      const data = parsed.data as EventData<DetailType>;
+      await consumer(data, { ...event, 'detail-type': detailType, detail: { metadata: detail.metadata, data } });
     } finally {
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** Logs and counts an event the consumer cannot take, and fails the invocation with `reason`. */
+function refuse(reason: string): never {
+  logger.error('Malformed event refused', { reason });
+  metrics.addMetric('MalformedEvent', MetricUnit.Count, 1);
+  throw new Error(reason);
+}
+
+/** `OrderPlaced without an orderId and a total; lines.0.sku must be a string`: what is wrong with the data. */
+function malformation(detailType: string, problems: readonly { path: string; message: string }[]): string {
+  const missing = problems.filter((p) => p.message === 'is required').map((p) => `${/^[aeio]/i.test(p.path) ? 'an' : 'a'} ${p.path}`);
+  const wrong = problems.filter((p) => p.message !== 'is required').map((p) => `${p.path} ${p.message}`);
+  return [missing.length > 0 ? `${detailType} without ${missing.join(' and ')}` : `Malformed ${detailType}`, ...wrong].join('; ');
 }

@@ -1,6 +1,7 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { clientConfig } from './aws';
 import { logger } from './powertools';
+import { retryFailed } from './retry';
 
 /**
  * The container's Kinesis client, with the shared HTTP/1.1 handler: the SDK's
@@ -14,8 +15,6 @@ export const PUT_RECORDS_MAX_ENTRIES = 500;
 export interface PutRecordsOptions {
   /** Calls per chunk, the first included (default 5). */
   readonly attempts?: number;
-  /** First backoff in ms, doubled per attempt, with full jitter (default 50). */
-  readonly baseDelayMs?: number;
 }
 
 /** A record still failing after the last attempt: its index in the `records` given, and the last error. */
@@ -28,42 +27,40 @@ export interface UndeliveredRecord {
 /**
  * Sends `records` to `streamName`, one PutRecords call per 500. PutRecords is
  * not all-or-nothing: the records it reports as failed (throttled, internal
- * error) were not written, so exactly those are sent again, with exponential
- * backoff, until none is left or the attempts run out. What is still failing
- * then is returned — never dropped silently — so the caller can report it.
- * A call that fails as a whole (after the SDK's own retries) throws.
+ * error) were not written, so exactly those are sent again (retryFailed, the
+ * platform's backoff) until none is left or the attempts run out. What is still
+ * failing then is returned — never dropped silently — so the caller can report
+ * it. A call that fails as a whole (after the SDK's own retries) throws.
  */
 export async function putAllRecords(
   streamName: string,
   records: readonly PutRecordsRequestEntry[],
-  { attempts = 5, baseDelayMs = 50 }: PutRecordsOptions = {},
+  { attempts = 5 }: PutRecordsOptions = {},
 ): Promise<UndeliveredRecord[]> {
   const undelivered: UndeliveredRecord[] = [];
   for (let start = 0; start < records.length; start += PUT_RECORDS_MAX_ENTRIES) {
-    let pending = records.slice(start, start + PUT_RECORDS_MAX_ENTRIES).map((entry, offset) => ({ entry, index: start + offset }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const result = await kinesis.send(
-        new PutRecordsCommand({ StreamName: streamName, Records: pending.map(({ entry }) => entry) }),
-      );
-      if (!result.FailedRecordCount) break;
-      const failed = pending.flatMap((item, i) => {
-        const outcome = result.Records?.[i];
-        // A record without a sequence number was not written, whatever the response says about it.
-        if (!outcome?.ErrorCode && outcome?.SequenceNumber) return [];
-        return [{ ...item, errorCode: outcome?.ErrorCode ?? 'NotWritten', errorMessage: outcome?.ErrorMessage }];
-      });
-      if (attempt >= attempts) {
-        undelivered.push(...failed.map(({ index, errorCode, errorMessage }) => ({ index, errorCode, errorMessage })));
-        logger.error('PutRecords: records still failing after the last attempt', { failed: failed.length, attempt });
-        break;
-      }
-      const codes = [...new Set(failed.map((f) => f.errorCode))];
-      logger.warn('PutRecords partially failed; retrying the failed records', { failed: failed.length, codes, attempt });
-      pending = failed.map(({ entry, index }) => ({ entry, index }));
-      await sleep(Math.random() * baseDelayMs * 2 ** attempt);
-    }
+    const chunk = records.slice(start, start + PUT_RECORDS_MAX_ENTRIES).map((entry, offset): Pending => ({ entry, index: start + offset, errorCode: '' }));
+    const failed = await retryFailed(chunk, (pending) => putRecords(streamName, pending), {
+      attempts,
+      onRetry: (left, attempt) =>
+        logger.warn('PutRecords partially failed; retrying the failed records', { failed: left.length, codes: [...new Set(left.map((f) => f.errorCode))], attempt }),
+    });
+    if (failed.length > 0) logger.error('PutRecords: records still failing after the last attempt', { failed: failed.length, attempt: attempts });
+    undelivered.push(...failed.map(({ index, errorCode, errorMessage }) => ({ index, errorCode, errorMessage })));
   }
   return undelivered;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type Pending = { readonly entry: PutRecordsRequestEntry; readonly index: number; readonly errorCode: string; readonly errorMessage?: string };
+
+/** One PutRecords call; the records it did not write, with why. */
+async function putRecords(streamName: string, pending: readonly Pending[]): Promise<Pending[]> {
+  const result = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending.map(({ entry }) => entry) }));
+  if (!result.FailedRecordCount) return [];
+  return pending.flatMap((item, i) => {
+    const outcome = result.Records?.[i];
+    // A record without a sequence number was not written, whatever the response says about it.
+    if (!outcome?.ErrorCode && outcome?.SequenceNumber) return [];
+    return [{ ...item, errorCode: outcome?.ErrorCode ?? 'NotWritten', errorMessage: outcome?.ErrorMessage }];
+  });
+}

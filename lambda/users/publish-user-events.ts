@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { userCreated, type UserCreated } from '#domain/users';
+import { userCreated } from '#domain/users';
 import { eventIdFor, type PreparedEvent, publishPrepared } from '#shared/events';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { createdUserOf } from './user-store';
@@ -8,7 +8,7 @@ import { createdUserOf } from './user-store';
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /** What one stream record comes to: an event to publish, nothing (another item or change), or an unreadable item. */
-type Outcome = { readonly event: PreparedEvent<UserCreated> } | { readonly skip: true } | { readonly error: Error };
+type Outcome = { readonly event: PreparedEvent<'UserCreated'> } | { readonly skip: true } | { readonly error: Error };
 
 /**
  * The `UserCreated` event of a record, if it inserted a user: the envelope is
@@ -16,7 +16,7 @@ type Outcome = { readonly event: PreparedEvent<UserCreated> } | { readonly skip:
  * time is the user's `createdAt`, the correlation id is the registering
  * request's — so a record delivered again publishes the very same event.
  */
-export function userCreatedOf(record: DynamoDBRecord): PreparedEvent<UserCreated> | undefined {
+export function userCreatedOf(record: DynamoDBRecord): PreparedEvent<'UserCreated'> | undefined {
   const created = createdUserOf(record);
   if (!created) return undefined;
   const { user, correlationId } = created;
@@ -50,7 +50,7 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
   metrics.captureColdStartMetric();
   try {
     const outcomes = new Map<DynamoDBRecord, Outcome>();
-    const toPublish: { record: DynamoDBRecord; event: PreparedEvent<UserCreated> }[] = [];
+    const toPublish: { record: DynamoDBRecord; event: PreparedEvent<'UserCreated'> }[] = [];
     for (const record of event.Records) {
       try {
         const created = userCreatedOf(record);

@@ -3,6 +3,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { User } from '#domain/users';
 import { ConflictError } from '#shared/errors';
 import { conditionHeld, firstTimeOnly, transactWrite } from '#shared/dynamo';
+import { KEY_PREFIX, USER_ITEM_TYPE } from '#contracts/keys';
 
 /** Where users live. Handlers depend on this port; DynamoUserStore is the adapter. */
 export interface UserStore {
@@ -17,7 +18,7 @@ export interface UserStore {
   countUserCreated(day: string, eventId: string): Promise<boolean>;
 }
 
-const userKey = (userId: string) => ({ pk: `USER#${userId}` });
+const userKey = (userId: string) => ({ pk: `${KEY_PREFIX.user}${userId}` });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
 
 /**
@@ -39,7 +40,7 @@ export class DynamoUserStore implements UserStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...userKey(user.userId), type: 'user', ...user, correlationId },
+              Item: { ...userKey(user.userId), type: USER_ITEM_TYPE, ...user, correlationId },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
@@ -100,7 +101,7 @@ export interface CreatedUser {
 export function createdUserOf(record: DynamoDBRecord): CreatedUser | undefined {
   if (record.eventName !== 'INSERT') return undefined;
   const image = record.dynamodb?.NewImage;
-  if (image?.type?.S !== 'user' || !image.pk?.S?.startsWith('USER#')) return undefined;
+  if (image?.type?.S !== USER_ITEM_TYPE || !image.pk?.S?.startsWith(KEY_PREFIX.user)) return undefined;
   const text = (name: string): string => {
     const value = image[name]?.S;
     if (value === undefined) throw new Error(`User item ${image.pk!.S} has no string ${name}`);

@@ -2,7 +2,7 @@
  * Activity analytics end to end: POST /activity -> Kinesis -> the engagement
  * consumer -> GET /users/{userId}/engagement and, once per user, HighEngagementDetected
  * -> the loyalty thank-you; and the cached POST /users/batch.
- * Expected scores are computed here from the documented rules (DESIGN.md:
+ * Expected scores are computed here from the documented rules (docs/architecture.md, README:
  * duration over 60 s +10, purchase +20), not with the domain's own function,
  * so a wrong rule in lambda/domain fails this test instead of agreeing with it.
  */
@@ -141,7 +141,8 @@ describe('activity analytics over HTTP and the real stream', () => {
         const { status, json } = await engagementOf(userId);
         // The consumer counts the events first and sets the high-engagement flag in a later write.
         const flagSettled = (json?.highEngagementAt !== undefined) === (json?.totalScore >= THRESHOLD);
-        if (status !== 200 || json.eventCount !== 50 || !flagSettled) return undefined;
+        const lastSettled = json?.lastActivityAt === expected.get(userId)!.lastActivityAt;
+        if (status !== 200 || json.eventCount !== 50 || !flagSettled || !lastSettled) return undefined;
         found.push(json);
       }
       return found;
@@ -178,8 +179,10 @@ describe('activity analytics over HTTP and the real stream', () => {
       [4, 30],
     ]);
 
-    const engagement = await engagementWhen(userId, 'the good events to be counted', (e) => e.eventCount >= 4);
-    expect(engagement).toMatchObject(expectedEngagement(userId, good as SentEvent[]));
+    // Counting and advancing the last activity are two writes: wait for both.
+    const expected = expectedEngagement(userId, good as SentEvent[]);
+    const engagement = await engagementWhen(userId, 'the good events to be counted', (e) => e.eventCount >= 4 && e.lastActivityAt === expected.lastActivityAt);
+    expect(engagement).toMatchObject(expected);
     expect(engagement.totalScore).toBe(60);
     expect(engagement.totalScore).toBeLessThan(THRESHOLD);
     expect(engagement.highEngagementAt).toBeUndefined();
@@ -229,8 +232,13 @@ describe('activity analytics over HTTP and the real stream', () => {
     const after = [activity(userId, 'purchase', 300), activity(userId, 'add_to_cart', 90)];
     await postActivity([after[0]]);
     await postActivity([after[1]]);
-    const later = await engagementWhen(userId, 'the events after crossing', (e) => e.eventCount === crossing.length + 2);
-    expect(later).toMatchObject(expectedEngagement(userId, [...crossing, ...after]));
+    const expectedLater = expectedEngagement(userId, [...crossing, ...after]);
+    const later = await engagementWhen(
+      userId,
+      'the events after crossing',
+      (e) => e.eventCount === crossing.length + 2 && e.lastActivityAt === expectedLater.lastActivityAt,
+    );
+    expect(later).toMatchObject(expectedLater);
     expect(later.highEngagementAt).toBe(crossed.highEngagementAt);
 
     // ...and the user is never thanked again: the same single set, checked repeatedly for a few seconds

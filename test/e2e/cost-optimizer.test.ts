@@ -7,7 +7,7 @@
  * adapter's tests and the template tests of the schedule.
  */
 import { readFileSync } from 'node:fs';
-import { main } from '../../lambda/cost-optimizer/cli';
+import { main } from '../../cli/optimize/main';
 import { api, eventually } from './target';
 
 const records = process.env.E2E_RECORDS_FILE;

@@ -42,18 +42,21 @@ export function output(all: Target['outputs'], key: string): string {
   return value;
 }
 
-/** Calls the API; returns status, parsed JSON (when any) and headers. */
+/**
+ * Calls the API; returns status, parsed JSON (when any) and headers. `as` signs
+ * the request with a caller's id token (`Authorization`, as the storefront sends it).
+ */
 export async function api(
   method: string,
   path: string,
-  options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; as?: { readonly idToken: string } } = {},
 ) {
   const { apiUrl } = await target();
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const response = await fetch(`${apiUrl}${path}`, {
     method,
     body,
-    headers: { 'content-type': 'application/json', ...options.headers },
+    headers: { 'content-type': 'application/json', ...(options.as ? { authorization: options.as.idToken } : {}), ...options.headers },
   });
   const text = await response.text();
   let json: any;

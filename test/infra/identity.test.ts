@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ADMINS_GROUP as HANDLER_ADMINS_GROUP } from '../../lambda/domain/access';
 import { stageConfig } from '../../lib/config';
-import { ADMINS_GROUP, RESOURCE_SERVER, ROUTES, routeName, USER_TOKEN_SCOPE } from '../../lib/routes';
+import { ADMINS_GROUP, RESOURCE_SERVER, ROUTES, routeName } from '../../lib/routes';
 import { synthesisePlatform, type Synthesised } from '../support/synth';
 
 type Resource = { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string };
@@ -89,8 +89,8 @@ describe.each(['dev', 'prod'] as const)('%s: every route behind the authorizer, 
       expect(method.Properties.AuthorizationScopes).toEqual(route.scopes.map((s) => `${RESOURCE_SERVER}/${s}`));
       expect(method.Properties.ApiKeyRequired).toBe(true);
     } else {
-      // A user's access token: machine tokens (client_credentials) never carry this scope.
-      expect(method.Properties.AuthorizationScopes).toEqual([USER_TOKEN_SCOPE]);
+      // No scopes: API Gateway takes a user's ID token only, so a machine's access token is refused.
+      expect(method.Properties.AuthorizationScopes).toBeUndefined();
       expect(method.Properties.ApiKeyRequired ?? false).toBe(false);
     }
   });

@@ -122,8 +122,9 @@ describe('platform stack (dev)', () => {
     expect(actionsOf(functionId('UsersUpdateStatistics'))).toEqual(
       ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
     );
+    // UserCreated names the user only: the welcome email reads name and address (GetItem on the users table).
     expect(actionsOf(functionId('NotificationsWelcome'))).toEqual(
-      ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
     );
   });
 

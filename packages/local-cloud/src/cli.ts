@@ -21,7 +21,7 @@ const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [
   schedules      list the schedule rules of the local cloud running on --edge-port
   fire <rule>    fire a schedule rule of that local cloud now: its targets get a Scheduled
                  Event (schedules do not run on a timer locally); <rule> as \`schedules\` names it
-  --max-workers  most worker processes per function (default: see local/README.md)`;
+  --max-workers  most worker processes per function (default: see packages/local-cloud/README.md)`;
 
 /** Commands and how many positionals each takes (the command included). */
 const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2 };

@@ -6,18 +6,18 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { startApiGateway, type ApiGatewayServer } from './apigateway';
-import { loadAssembly } from './assembly';
-import { DynamoDbLayer } from './dynamodb/transactions';
+import { startApiGateway, type ApiGatewayServer } from './apigateway/server';
+import { loadAssembly } from './assembly/load';
+import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
-import { startEdge, type Edge } from './edge';
+import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
-import { EventSourceMappings } from './event-source-mappings';
-import { EventBridgeService } from './eventbridge/bus';
+import { EventSourceMappings } from './event-source-mappings/mappings';
+import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
-import { SqsService } from './sqs';
+import { SqsService } from './sqs/service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type EdgeHandler, type LocalStack, type Stoppable } from './types';
 
 export interface LocalCloudOptions {

@@ -10,9 +10,8 @@ import * as path from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
-import AWSAccount from 's3rver/lib/models/account';
 import { listenOrExplain } from './ports';
-import { fixS3rverContinuationTokens } from './s3rver-patches';
+import { acceptAnyS3AccessKey, fixS3rverContinuationTokens } from './s3/s3rver-patches';
 
 export interface EmulatorOptions {
   /**
@@ -184,23 +183,4 @@ function probe(baseUrl: string, target: string, jsonVersion: string, dir: string
     req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
     req.end('{}');
   });
-}
-
-let s3KeysPatched = false;
-
-/**
- * s3rver knows one access key (`S3RVER`) and answers InvalidAccessKeyId to any
- * other, while it does not verify SigV4 signatures at all. Make every key id
- * known, so clients with any credentials (LocalStack's `test`, a developer's
- * real profile) work, as on LocalStack.
- */
-function acceptAnyS3AccessKey(): void {
-  if (s3KeysPatched) return;
-  s3KeysPatched = true;
-  const registry = AWSAccount.registry;
-  const get = registry.get.bind(registry);
-  registry.get = (accessKeyId: string) => {
-    if (!registry.has(accessKeyId)) AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKeyId, accessKeyId);
-    return get(accessKeyId);
-  };
 }

@@ -1,7 +1,9 @@
 /**
  * Contracts between the parts of the local cloud. Each part lives in its own
- * file(s) under local/ and depends on these types, not on each other's code;
- * local/cloud.ts composes them. Nothing under local/ imports lambda/ or lib/.
+ * folder or file under packages/local-cloud/src (see the package README's
+ * "Parts") and depends on these types, not on each other's code; cloud.ts
+ * composes them. Nothing in this package imports the platform (its tsconfig's
+ * rootDir forbids it).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 

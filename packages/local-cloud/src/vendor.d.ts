@@ -1,6 +1,6 @@
 /**
  * Minimal types for the npm emulators the local cloud embeds. They ship no
- * typings; only the surface local/emulators.ts uses is declared here.
+ * typings; only the surface emulators.ts and s3/s3rver-patches.ts use is declared here.
  */
 declare module 'dynalite' {
   import type { Server } from 'node:http';

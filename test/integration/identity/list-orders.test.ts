@@ -70,7 +70,7 @@ const as = (claims: Record<string, string> | undefined, query: Record<string, st
     queryStringParameters: query,
     requestContext: { requestId: 'r', stage: 'test', ...(claims ? { authorizer: { claims } } : {}) } as never,
   });
-const user = (sub: string) => ({ sub, username: sub, token_use: 'access', scope: 'aws.cognito.signin.user.admin' });
+const user = (sub: string) => ({ sub, 'cognito:username': sub, token_use: 'id', email: 'someone@example.com' });
 const call = async (event: APIGatewayProxyEvent) => {
   const response = await listOrders(event, lambdaContext);
   return { status: response.statusCode, body: JSON.parse(response.body) };

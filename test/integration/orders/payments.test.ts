@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { InventoryReserved } from '../../../lambda/domain/orders';
+import type { InventoryReserved } from '../../../contracts/events';
 import { SANDBOX_DECLINED_CUSTOMER, SANDBOX_TIMEOUT_CUSTOMER } from '../../../lambda/domain/payments';
 import { SandboxProvider } from '../../../lambda/payments/payment-provider';
 import { lambdaContext } from '../../support/api-event';

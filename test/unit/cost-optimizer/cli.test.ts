@@ -3,8 +3,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type CliDeps, main } from '../../../lambda/cost-optimizer/cli';
-import { parseRecords, profilesFromRecords } from '../../../lambda/cost-optimizer/local-records-source';
+import { parseRecords, profilesFromRecords } from '../../../cli/optimize/local-records-source';
+import { main } from '../../../cli/optimize/main';
+import type { CliDeps } from '../../../cli/optimize/terminal';
 
 const RECORDS = path.join(__dirname, 'fixtures', 'invocations.ndjson');
 const lambdaMock = mockClient(LambdaClient);

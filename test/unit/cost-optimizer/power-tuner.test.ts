@@ -8,7 +8,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseReportLine, PowerTuner } from '../../../lambda/cost-optimizer/power-tuner';
+import { parseReportLine, PowerTuner } from '../../../cli/optimize/power-tuner';
 
 const lambdaMock = mockClient(LambdaClient);
 const tail = (text: string) => Buffer.from(text).toString('base64');

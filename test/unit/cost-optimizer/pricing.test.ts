@@ -8,7 +8,7 @@ import {
   monthlyInvocations,
   priceTable,
   US_EAST_1_PRICES,
-} from '#domain/pricing';
+} from '#cost-domain/pricing';
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 

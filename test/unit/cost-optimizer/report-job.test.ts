@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { FunctionProfile } from '#domain/power-tuning';
-import { US_EAST_1_PRICES } from '#domain/pricing';
+import type { FunctionProfile } from '#cost-domain/recommendation';
+import { US_EAST_1_PRICES } from '#cost-domain/pricing';
 import { writeDailyReport } from '../../../lambda/cost-optimizer/report-job';
 import type { UsageSource } from '../../../lambda/cost-optimizer/usage-source';
 

@@ -1,13 +1,9 @@
-import { mean, percentile, trimmedMean } from '#domain/cost-stats';
-import { buildReport, evaluate, potentialSaving, reportKey } from '#domain/cost-report';
-import {
-  candidatesOf,
-  type FunctionProfile,
-  type MemoryMeasurement,
-  pickCandidate,
-  recommend,
-} from '#domain/power-tuning';
-import { costPerMillion, US_EAST_1_PRICES } from '#domain/pricing';
+import { mean, percentile, trimmedMean } from '#cost-domain/stats';
+import { buildReport, evaluate, potentialSaving, reportKey } from '#cost-domain/report';
+import { candidatesOf, pickCandidate } from '#cost-domain/power-tuning';
+import type { FunctionProfile, MemoryMeasurement } from '#cost-domain/recommendation';
+import { recommend } from '#cost-domain/strategies';
+import { costPerMillion, US_EAST_1_PRICES } from '#cost-domain/pricing';
 
 function profile(overrides: Partial<FunctionProfile> = {}): FunctionProfile {
   return {

@@ -5,13 +5,14 @@ import { apiEvent } from '../../support/api-event';
 
 const SUB = '3f2b8c1e-5a6d-4e7f-8a9b-0c1d2e3f4a5b';
 
-/** The claims of a storefront user's access token, as API Gateway's Cognito authorizer passes them. */
-const userAccessClaims = (extra: Record<string, string> = {}) => ({
+/** The claims of a storefront user's ID token, as API Gateway's Cognito authorizer passes them. */
+const userIdClaims = (extra: Record<string, string> = {}) => ({
   sub: SUB,
-  username: SUB,
-  token_use: 'access',
-  scope: 'aws.cognito.signin.user.admin',
-  client_id: 'storefront-client',
+  'cognito:username': SUB,
+  token_use: 'id',
+  aud: 'storefront-client',
+  email: 'ada@example.com',
+  email_verified: 'true',
   iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool',
   ...extra,
 });
@@ -41,21 +42,17 @@ describe('list claims as REST APIs pass them', () => {
 });
 
 describe('the caller from the claims', () => {
-  it('a user access token: the sub and the groups', () => {
-    expect(callerFromClaims(userAccessClaims({ 'cognito:groups': `[${ADMINS_GROUP}, editors]` }))).toEqual({
+  it('a user ID token: the sub and the groups', () => {
+    expect(callerFromClaims(userIdClaims({ 'cognito:groups': `[${ADMINS_GROUP}, editors]` }))).toEqual({
       kind: 'user',
       userId: SUB,
       groups: [ADMINS_GROUP, 'editors'],
     });
-    expect(callerFromClaims(userAccessClaims())).toEqual({ kind: 'user', userId: SUB, groups: [] });
+    expect(callerFromClaims(userIdClaims())).toEqual({ kind: 'user', userId: SUB, groups: [] });
   });
 
-  it('an ID token names the same user', () => {
-    expect(callerFromClaims({ sub: SUB, 'cognito:username': SUB, token_use: 'id', email: 'ada@example.com' })).toEqual({
-      kind: 'user',
-      userId: SUB,
-      groups: [],
-    });
+  it("a user's access token is no caller: customer and admin routes take ID tokens", () => {
+    expect(callerFromClaims({ sub: SUB, username: SUB, token_use: 'access', scope: 'aws.cognito.signin.user.admin', client_id: 'storefront' })).toBeUndefined();
   });
 
   it('a client_credentials token: a machine client with its scopes', () => {
@@ -69,15 +66,16 @@ describe('the caller from the claims', () => {
   it('no caller for missing or odd claims', () => {
     expect(callerFromClaims(undefined)).toBeUndefined();
     expect(callerFromClaims({})).toBeUndefined();
-    expect(callerFromClaims(userAccessClaims({ sub: 'not-a-uuid', username: 'x' }))).toBeUndefined();
-    expect(callerFromClaims(userAccessClaims({ token_use: 'refresh' }))).toBeUndefined();
+    expect(callerFromClaims(userIdClaims({ sub: 'not-a-uuid' }))).toBeUndefined();
+    expect(callerFromClaims(userIdClaims({ 'cognito:username': '' }))).toBeUndefined();
+    expect(callerFromClaims(userIdClaims({ token_use: 'refresh' }))).toBeUndefined();
     // A machine-looking token whose sub is not its client id is not a machine client.
     expect(callerFromClaims({ ...machineClaims, sub: 'someone-else' })).toBeUndefined();
     expect(callerFromClaims({ ...machineClaims, token_use: 'id' })).toBeUndefined();
   });
 
   it('reads requestContext.authorizer.claims of an API Gateway event', () => {
-    expect(callerOf(withClaims(userAccessClaims()))).toEqual({ kind: 'user', userId: SUB, groups: [] });
+    expect(callerOf(withClaims(userIdClaims()))).toEqual({ kind: 'user', userId: SUB, groups: [] });
     expect(callerOf(apiEvent())).toBeUndefined();
     expect(callerOf(withClaims('nope'))).toBeUndefined();
   });
@@ -87,9 +85,9 @@ describe('authorize', () => {
   it('applies the route access: 401 without a caller, 403 for the wrong kind or a non-admin', () => {
     expect(() => authorize(apiEvent(), 'customer')).toThrow(UnauthorizedError);
     expect(() => authorize(withClaims(machineClaims), 'customer')).toThrow(ForbiddenError);
-    expect(() => authorize(withClaims(userAccessClaims()), 'admin')).toThrow('Only admins may call this route');
-    expect(() => authorize(withClaims(userAccessClaims()), 'machine')).toThrow(ForbiddenError);
-    expect(authorize(withClaims(userAccessClaims({ 'cognito:groups': 'admins' })), 'admin')).toMatchObject({ userId: SUB });
+    expect(() => authorize(withClaims(userIdClaims()), 'admin')).toThrow('Only admins may call this route');
+    expect(() => authorize(withClaims(userIdClaims()), 'machine')).toThrow(ForbiddenError);
+    expect(authorize(withClaims(userIdClaims({ 'cognito:groups': 'admins' })), 'admin')).toMatchObject({ userId: SUB });
     expect(authorize(withClaims(machineClaims), 'machine')).toMatchObject({ kind: 'machine' });
     expect(authorize(apiEvent(), 'public')).toBeUndefined();
   });
@@ -98,11 +96,11 @@ describe('authorize', () => {
     const before = process.env.ROUTE_ACCESS;
     try {
       process.env.ROUTE_ACCESS = 'admin';
-      expect(() => authorizeUser(withClaims(userAccessClaims()))).toThrow(ForbiddenError);
+      expect(() => authorizeUser(withClaims(userIdClaims()))).toThrow(ForbiddenError);
       process.env.ROUTE_ACCESS = 'customer';
-      expect(authorizeUser(withClaims(userAccessClaims()))).toEqual({ kind: 'user', userId: SUB, groups: [] });
+      expect(authorizeUser(withClaims(userIdClaims()))).toEqual({ kind: 'user', userId: SUB, groups: [] });
       delete process.env.ROUTE_ACCESS;
-      expect(() => authorizeUser(withClaims(userAccessClaims()))).toThrow(/ROUTE_ACCESS/);
+      expect(() => authorizeUser(withClaims(userIdClaims()))).toThrow(/ROUTE_ACCESS/);
     } finally {
       if (before === undefined) delete process.env.ROUTE_ACCESS;
       else process.env.ROUTE_ACCESS = before;

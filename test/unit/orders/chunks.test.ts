@@ -1,4 +1,4 @@
-import { chunk, mapChunks } from '../../../lambda/shared/chunks';
+import { chunk, mapChunks, mapLimit } from '../../../lambda/shared/chunks';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -81,5 +81,26 @@ describe('mapChunks', () => {
 
   it('returns nothing for no items', async () => {
     expect(await mapChunks([], { size: 10, concurrency: 5 }, async () => 1)).toEqual([]);
+  });
+});
+
+describe('mapLimit', () => {
+  it('runs one task per item with at most `concurrency` at once, results in item order', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const results = await mapLimit(range(30), 4, async (item, index) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return item * 10 + (index === item ? 0 : 1);
+    });
+    expect(results).toEqual(range(30).map((n) => n * 10));
+    expect(maxInFlight).toBe(4);
+  });
+
+  it('refuses a concurrency that is not a positive integer', async () => {
+    await expect(mapLimit([1], 0, async () => 1)).rejects.toThrow(RangeError);
+    await expect(mapChunks([1], { size: 1, concurrency: 1.5 }, async () => 1)).rejects.toThrow(RangeError);
   });
 });

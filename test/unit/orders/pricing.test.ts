@@ -1,5 +1,6 @@
-import { buildOrder, canonicalJson, formatMoney, orderPlaced, priceOrder, shortageReason } from '../../../lambda/domain/orders';
-import { bodyHash } from '../../../lambda/orders/order-placement';
+import { canonicalJson } from '../../../lambda/domain/canonical-json';
+import { bodyHash } from '../../../lambda/domain/idempotency';
+import { buildOrder, formatMoney, orderPlaced, priceOrder, shortageReason } from '../../../lambda/domain/orders';
 
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
 const prices = new Map([

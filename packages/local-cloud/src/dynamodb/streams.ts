@@ -1,29 +1,22 @@
 /**
  * DynamoDB Streams for the local cloud. dynalite has no streams, so the change
  * records are captured where every write passes anyway: the edge's DynamoDB
- * layer (transactions.ts) reads the item before and after each write to a
- * streamed table and hands both images to `DynamoDbStreams.record`. This file
- * keeps those records in memory and serves the DynamoDB Streams API
- * (`DynamoDBStreams_20120810.*`) and an in-process reader for the event source
- * mappings.
+ * layer reads the item before and after each write to a streamed table
+ * (capture.ts, transactions.ts) and hands both images to
+ * `DynamoDbStreams.record`. This file keeps those records in memory, with an
+ * in-process reader for the event source mappings; streams-api.ts serves the
+ * DynamoDB Streams API (`DynamoDBStreams_20120810.*`) over them.
  */
 import { randomUUID } from 'node:crypto';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type EdgeRequest, type EdgeResponse, type LocalStack } from '../types';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalStack } from '../types';
+import { itemSize, sameItem, type KeySchemaElement, type WireItem } from './items';
 
-/** An attribute value as DynamoDB's JSON protocol carries it (`{ S: "x" }`, `{ B: "<base64>" }`...). */
-export type WireAttributeValue = Record<string, unknown>;
-/** An item (or key) as DynamoDB's JSON protocol carries it. */
-export type WireItem = Record<string, WireAttributeValue>;
+export type { KeySchemaElement, WireAttributeValue, WireItem } from './items';
+
 
 /** What a stream record carries of the item (the table's `StreamSpecification.StreamViewType`). */
 export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
 const VIEW_TYPES: readonly StreamViewType[] = ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'];
-
-/** One element of a table's key schema, as DescribeTable and DescribeStream give it. */
-export interface KeySchemaElement {
-  readonly AttributeName: string;
-  readonly KeyType: 'HASH' | 'RANGE';
-}
 
 /** A table whose stream is enabled, as the template declares it. */
 export interface StreamedTable {
@@ -119,10 +112,9 @@ export interface DynamoDbStreamsOptions {
   readonly keySchemaOf?: (tableName: string) => Promise<readonly KeySchemaElement[] | undefined>;
 }
 
-const ITERATOR_TTL_MS = 15 * 60_000;
 const SEQUENCE_BASE = 10n ** 20n;
 
-interface Shard {
+export interface Shard {
   readonly shardId: string;
   readonly records: DynamoDbStreamRecord[];
   readonly startingSequenceNumber: string;
@@ -131,7 +123,7 @@ interface Shard {
   endingSequenceNumber?: string;
 }
 
-interface Stream {
+export interface Stream {
   readonly arn: string;
   readonly label: string;
   readonly tableName: string;
@@ -141,13 +133,6 @@ interface Stream {
   readonly shard: Shard;
 }
 
-interface Iterator {
-  readonly arn: string;
-  readonly shardId: string;
-  /** Sequence number after which reading continues ('' for the trim horizon). */
-  readonly after: string;
-  readonly issuedAt: number;
-}
 
 /**
  * The stream records of every streamed table, and the Streams API over them.
@@ -170,8 +155,9 @@ export class DynamoDbStreams implements DynamoDbStreamReader {
   private readonly accountId: string;
   private readonly retentionMs: number;
   private readonly maxRecordsPerShard: number;
-  private keySchemaOf?: (tableName: string) => Promise<readonly KeySchemaElement[] | undefined>;
-  private sequence = 0n;
+  keySchemaOf?: (tableName: string) => Promise<readonly KeySchemaElement[] | undefined>;
+  /** The newest sequence number handed out, on any stream. */
+  sequence = 0n;
 
   constructor(options: DynamoDbStreamsOptions = {}) {
     this.region = options.region ?? LOCAL_REGION;
@@ -311,139 +297,24 @@ export class DynamoDbStreams implements DynamoDbStreamReader {
    * does, including its error types (`ResourceNotFoundException`,
    * `ExpiredIteratorException`, `TrimmedDataAccessException`, `ValidationException`).
    */
-  async handle(request: EdgeRequest): Promise<EdgeResponse> {
-    const operation = (request.target ?? '').split('.')[1] ?? '';
-    let input: Record<string, any>;
-    try {
-      input = request.body.length ? JSON.parse(request.body.toString('utf8')) : {};
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('not an object');
-    } catch {
-      return awsError('SerializationException', 'Start of structure or map found where not expected', 'com.amazon.coral.service');
-    }
-    try {
-      switch (operation) {
-        case 'ListStreams':
-          return ok(this.listStreams(input));
-        case 'DescribeStream':
-          return ok(await this.describeStream(input));
-        case 'GetShardIterator':
-          return ok(this.getShardIterator(input));
-        case 'GetRecords':
-          return ok(this.getRecords(input));
-        default:
-          return awsError('UnknownOperationException', undefined, 'com.amazon.coral.service');
-      }
-    } catch (error) {
-      if (error instanceof StreamsApiError) return awsError(error.type, error.message, error.namespace);
-      throw error;
-    }
+
+  /** The stream of an ARN, enabled or not. */
+  stream(arn: unknown): Stream | undefined {
+    return typeof arn === 'string' ? this.byArn.get(arn) : undefined;
   }
 
-  private listStreams(input: Record<string, any>) {
-    const limit = clampLimit(input.Limit, 100);
-    let streams = [...this.byArn.values()].filter((s) => input.TableName === undefined || s.tableName === input.TableName);
-    streams.sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
-    if (input.ExclusiveStartStreamArn) streams = streams.filter((s) => s.arn > input.ExclusiveStartStreamArn);
-    const page = streams.slice(0, limit);
-    return {
-      Streams: page.map((s) => ({ StreamArn: s.arn, TableName: s.tableName, StreamLabel: s.label })),
-      ...(streams.length > limit ? { LastEvaluatedStreamArn: page.at(-1)!.arn } : {}),
-    };
+  /** Every stream, enabled or not. */
+  all(): Stream[] {
+    return [...this.byArn.values()];
   }
 
-  private async describeStream(input: Record<string, any>) {
-    const stream = this.streamByArn(input.StreamArn);
-    const keySchema = (await this.keySchemaOf?.(stream.tableName).catch(() => undefined)) ?? [];
-    const shards = input.ExclusiveStartShardId === stream.shard.shardId ? [] : this.shardsOf(stream.arn)!;
-    return {
-      StreamDescription: {
-        StreamArn: stream.arn,
-        StreamLabel: stream.label,
-        StreamStatus: stream.enabled ? 'ENABLED' : 'DISABLED',
-        StreamViewType: stream.viewType,
-        CreationRequestDateTime: stream.createdAt / 1000,
-        TableName: stream.tableName,
-        KeySchema: keySchema,
-        Shards: shards.map((s) => ({
-          ShardId: s.shardId,
-          SequenceNumberRange: {
-            StartingSequenceNumber: s.startingSequenceNumber,
-            ...(s.endingSequenceNumber ? { EndingSequenceNumber: s.endingSequenceNumber } : {}),
-          },
-        })),
-      },
-    };
-  }
-
-  private getShardIterator(input: Record<string, any>) {
-    const stream = this.streamByArn(input.StreamArn);
-    if (typeof input.ShardId !== 'string' || input.ShardId !== stream.shard.shardId) {
-      throw new StreamsApiError('ResourceNotFoundException', `Requested resource not found: Shard does not exist`);
-    }
-    const shard = stream.shard;
-    this.trim(shard);
-    const type = input.ShardIteratorType;
-    let after: bigint | undefined;
-    switch (type) {
-      case 'TRIM_HORIZON':
-        after = shard.trimmedThrough;
-        break;
-      case 'LATEST':
-        after = BigInt(this.latestSequenceNumber(stream.arn, shard.shardId) ?? formatSequence(this.sequence));
-        break;
-      case 'AT_SEQUENCE_NUMBER':
-      case 'AFTER_SEQUENCE_NUMBER': {
-        const given = input.SequenceNumber;
-        if (typeof given !== 'string' || !/^\d{1,40}$/.test(given)) {
-          throw new StreamsApiError('ValidationException', `Invalid SequenceNumber for ${type}: ${String(given)}`, 'com.amazon.coral.validate');
-        }
-        const seq = BigInt(given);
-        if (shard.trimmedThrough !== undefined && seq <= shard.trimmedThrough) {
-          throw new StreamsApiError('TrimmedDataAccessException', `Sequence number ${given} is beyond the trim horizon of the shard`);
-        }
-        after = type === 'AT_SEQUENCE_NUMBER' ? seq - 1n : seq;
-        break;
-      }
-      default:
-        throw new StreamsApiError(
-          'ValidationException',
-          `1 validation error detected: Value '${String(type)}' at 'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_SEQUENCE_NUMBER, TRIM_HORIZON]`,
-          'com.amazon.coral.validate',
-        );
-    }
-    const iterator: Iterator = { arn: stream.arn, shardId: shard.shardId, after: after === undefined ? '' : after.toString(), issuedAt: Date.now() };
-    return { ShardIterator: encodeIterator(iterator) };
-  }
-
-  private getRecords(input: Record<string, any>) {
-    const iterator = decodeIterator(input.ShardIterator);
-    if (!iterator) throw new StreamsApiError('ValidationException', 'Invalid ShardIterator', 'com.amazon.coral.validate');
-    if (Date.now() - iterator.issuedAt > ITERATOR_TTL_MS) throw new StreamsApiError('ExpiredIteratorException', 'Iterator expired');
-    const shard = this.shard(iterator.arn, iterator.shardId);
-    if (!shard) throw new StreamsApiError('ResourceNotFoundException', `Requested resource not found: Stream: ${iterator.arn} not found`);
-    this.trim(shard);
-    if (iterator.after !== '' && shard.trimmedThrough !== undefined && BigInt(iterator.after) < shard.trimmedThrough) {
-      throw new StreamsApiError('TrimmedDataAccessException', 'The records at the iterator position are beyond the trim horizon');
-    }
-    const limit = clampLimit(input.Limit, 1000);
-    const { records, closed } = this.readRecords(iterator.arn, iterator.shardId, iterator.after || undefined, limit);
-    const last = records.at(-1)?.dynamodb.SequenceNumber ?? (iterator.after || undefined);
-    const next: Iterator = { ...iterator, after: last ?? '', issuedAt: Date.now() };
-    return { Records: records, ...(closed ? {} : { NextShardIterator: encodeIterator(next) }) };
-  }
-
-  private streamByArn(arn: unknown): Stream {
-    const stream = typeof arn === 'string' ? this.byArn.get(arn) : undefined;
-    if (!stream) throw new StreamsApiError('ResourceNotFoundException', `Requested resource not found: Stream: ${String(arn)} not found`);
-    return stream;
-  }
-
-  private shard(streamArn: string, shardId: string): Shard | undefined {
+  shard(streamArn: string, shardId: string): Shard | undefined {
     const stream = this.byArn.get(streamArn);
     return stream?.shard.shardId === shardId ? stream.shard : undefined;
   }
 
-  private trim(shard: Shard): void {
+  /** Drops the records past retention (age or count). */
+  trim(shard: Shard): void {
     const cutoff = Math.floor((Date.now() - this.retentionMs) / 1000);
     let drop = Math.max(0, shard.records.length - this.maxRecordsPerShard);
     while (drop < shard.records.length && shard.records[drop]!.dynamodb.ApproximateCreationDateTime < cutoff) drop += 1;
@@ -453,47 +324,7 @@ export class DynamoDbStreams implements DynamoDbStreamReader {
   }
 }
 
-class StreamsApiError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly namespace = 'com.amazonaws.dynamodb.v20120810',
-  ) {
-    super(message);
-  }
-}
 
-function ok(body: unknown): EdgeResponse {
-  return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(body) };
-}
-
-function awsError(type: string, message: string | undefined, namespace = 'com.amazonaws.dynamodb.v20120810'): EdgeResponse {
-  const body = message === undefined ? { __type: `${namespace}#${type}` } : { __type: `${namespace}#${type}`, message };
-  return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(body) };
-}
-
-function clampLimit(value: unknown, max: number): number {
-  const n = typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : max;
-  return Math.min(max, Math.max(1, n));
-}
-
-function encodeIterator(iterator: Iterator): string {
-  return Buffer.from(JSON.stringify(iterator), 'utf8').toString('base64url');
-}
-
-function decodeIterator(value: unknown): Iterator | undefined {
-  if (typeof value !== 'string' || value.length === 0) return undefined;
-  try {
-    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (typeof parsed?.arn !== 'string' || typeof parsed.shardId !== 'string' || typeof parsed.after !== 'string') return undefined;
-    if (typeof parsed.issuedAt !== 'number') return undefined;
-    return parsed as Iterator;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Index of the first record whose sequence number is greater than `after` (binary search). */
 function firstAfter(records: readonly DynamoDbStreamRecord[], after: bigint): number {
   let lo = 0;
   let hi = records.length;
@@ -505,7 +336,7 @@ function firstAfter(records: readonly DynamoDbStreamRecord[], after: bigint): nu
   return lo;
 }
 
-function formatSequence(n: bigint): string {
+export function formatSequence(n: bigint): string {
   return (SEQUENCE_BASE + n).toString();
 }
 
@@ -524,80 +355,3 @@ function uniqueLabel(previous: string | undefined): string {
 }
 
 /** Same item by value: attribute order and set member order do not matter, as for DynamoDB. */
-export function sameItem(a: WireItem, b: WireItem): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-    return `{${entries
-      .map(([k, v]) => {
-        if ((k === 'SS' || k === 'NS' || k === 'BS') && Array.isArray(v)) {
-          const members = v.map((m) => (k === 'NS' ? normaliseNumber(String(m)) : String(m))).sort();
-          return `${JSON.stringify(k)}:${JSON.stringify(members)}`;
-        }
-        if (k === 'N' && typeof v === 'string') return `"N":${JSON.stringify(normaliseNumber(v))}`;
-        return `${JSON.stringify(k)}:${canonical(v)}`;
-      })
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** A canonical form of a DynamoDB number (`1`, `1.0`, `+01` and `10e-1` are one number). */
-function normaliseNumber(n: string): string {
-  const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(n.trim());
-  if (!match) return n;
-  const [, sign, int = '', frac = '', exp = '0'] = match;
-  const all = int + frac;
-  const significant = all.replace(/^0+/, '');
-  if (!significant) return '0';
-  const point = Number(exp) + int.length - (all.length - significant.length);
-  return `${sign === '-' ? '-' : ''}0.${significant.replace(/0+$/, '')}e${point}`;
-}
-
-/**
- * Approximate size in bytes of an item as DynamoDB counts it: attribute names
- * plus values (strings and binaries by their bytes, numbers by about one byte
- * per two digits, lists and maps with 3 bytes of overhead plus their members).
- */
-export function itemSize(item: WireItem | undefined): number {
-  if (!item) return 0;
-  let size = 0;
-  for (const [name, value] of Object.entries(item)) size += Buffer.byteLength(name, 'utf8') + valueSize(value);
-  return size;
-}
-
-function valueSize(value: WireAttributeValue): number {
-  const [type, v] = Object.entries(value)[0] ?? [];
-  switch (type) {
-    case 'S':
-      return Buffer.byteLength(String(v), 'utf8');
-    case 'N':
-      return numberSize(String(v));
-    case 'B':
-      return Buffer.from(String(v), 'base64').length;
-    case 'BOOL':
-    case 'NULL':
-      return 1;
-    case 'SS':
-      return (v as string[]).reduce((n, s) => n + Buffer.byteLength(s, 'utf8'), 0);
-    case 'NS':
-      return (v as string[]).reduce((n, s) => n + numberSize(s), 0);
-    case 'BS':
-      return (v as string[]).reduce((n, s) => n + Buffer.from(s, 'base64').length, 0);
-    case 'L':
-      return 3 + (v as WireAttributeValue[]).reduce((n, m) => n + 1 + valueSize(m), 0);
-    case 'M':
-      return 3 + Object.entries(v as WireItem).reduce((n, [k, m]) => n + 1 + Buffer.byteLength(k, 'utf8') + valueSize(m), 0);
-    default:
-      return 0;
-  }
-}
-
-function numberSize(n: string): number {
-  const digits = n.replace(/[^0-9]/g, '').replace(/^0+/, '') || '0';
-  return Math.ceil(digits.length / 2) + 1;
-}

@@ -13,7 +13,7 @@
  * is a 404 whose `schedules` lists the names that would have worked.
  */
 import type { ControlHandler, ControlResponse, LocalStack } from '../types';
-import type { EventBridgeEvent, EventBridgeService, ScheduleRule, TargetAttempt } from './bus';
+import type { EventBridgeEvent, EventBridgeService, ScheduleRule, TargetAttempt } from './service';
 
 /** A target of a schedule rule, with the stack resource its ARN names (when it is one of the stack's). */
 export interface ScheduleTargetView {

@@ -1,31 +1,23 @@
 /**
  * Runs the stack's Lambda functions locally, each in its own Node.js worker processes
- * (local/lambda/worker.mjs), the way Lambda runs them: a cold start (spawn + import of
+ * (worker.mjs, one execution-environment.ts each), the way Lambda runs them: a cold start (spawn + import of
  * the bundle) then warm reuse, one invocation per environment at a time, the function's
  * timeout, memory and reserved concurrency, asynchronous invocations retried and then
  * sent to the dead-letter queue or on-failure destination, and a REPORT line and an
  * InvocationRecord for every invocation.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  LOCAL_ACCOUNT_ID,
-  LOCAL_REGION,
-  type InvocationRecord,
-  type InvokeResult,
-  type LambdaInvoker,
-  type LocalStack,
-  type QueueSink,
-  type StackResource,
-  type Stoppable,
-} from '../types';
+import type { InvocationRecord, InvokeResult, LambdaInvoker, LocalStack, QueueSink, Stoppable } from '../types';
+import { Worker, type LambdaError, type LogSink, type Outcome } from './execution-environment';
+import { environmentOf, readFunctions, type LocalFunction } from './functions';
+import { deadLetter } from './dead-letters';
+import { InvocationRecords, notRunRecord, round2, throttledResult } from './records';
 
-/** Receives one line of output (no trailing newline): function logs, START/END/REPORT. */
-export type LogSink = (line: string) => void;
+export type { LogSink } from './execution-environment';
+export { readFunctions, type LocalFunction } from './functions';
 
 export interface LambdaRuntimeOptions {
   readonly stack: LocalStack;
@@ -60,237 +52,11 @@ export interface LambdaRuntimeOptions {
   readonly workerScript?: string;
 }
 
-/** A function of the stack as the runtime runs it (all template defaults applied). */
-export interface LocalFunction {
-  readonly logicalId: string;
-  /** Name shown in front of its log lines: the logical id without CDK's hash suffix. */
-  readonly displayName: string;
-  readonly functionName: string;
-  readonly arn: string;
-  readonly handler: string;
-  readonly runtime: string;
-  readonly bundleDir: string | undefined;
-  readonly memorySizeMb: number;
-  readonly timeoutSeconds: number;
-  readonly reservedConcurrency: number | undefined;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly logGroupName: string;
-  readonly logFormat: string | undefined;
-  readonly maximumRetryAttempts: number;
-  /** `DeadLetterConfig.TargetArn` of the function. */
-  readonly deadLetterTarget: string | undefined;
-  /** `DestinationConfig.OnFailure.Destination` of its EventInvokeConfig. */
-  readonly onFailureDestination: string | undefined;
-}
-
-/** How long an invocation record may wait to be written with others (one file write per batch). */
-const RECORDS_FLUSH_MS = 20;
 
 /** Lambda's limit on a synchronous request and response payload. */
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-const KILL_SIGNAL = 'SIGKILL';
 
-type LambdaError = NonNullable<InvokeResult['error']>;
 
-type Outcome =
-  | { kind: 'result'; payload: string; durationMs: number; maxMemoryMb: number }
-  | { kind: 'error'; error: LambdaError; durationMs: number; maxMemoryMb: number; status: InvocationRecord['status'] };
-
-// ------------------------------------------------------------------ process cleanup
-
-/**
- * Every live worker of every runtime in this process. One 'exit' hook kills them all, so
- * no worker outlives a crashed or Ctrl-C'd parent (workers also exit when their IPC
- * channel closes, which covers a parent killed with SIGKILL).
- */
-const liveChildren = new Set<ChildProcess>();
-let exitHookInstalled = false;
-function trackChild(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const c of liveChildren) {
-        try {
-          c.kill(KILL_SIGNAL);
-        } catch {
-          // already gone
-        }
-      }
-    });
-  }
-  liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
-}
-
-// ------------------------------------------------------------------ one worker process
-
-interface WorkerMessage {
-  type: 'ready' | 'init-error' | 'log' | 'result' | 'error';
-  requestId?: string;
-  text?: string;
-  /** Output written just before this message (see worker.mjs). */
-  log?: string;
-  payload?: string;
-  error?: LambdaError;
-  durationMs?: number;
-  maxMemoryMb?: number;
-  fatal?: boolean;
-}
-
-/** One execution environment: a forked worker.mjs that has imported the bundle once. */
-class Worker {
-  readonly child: ChildProcess;
-  readonly spawnedAt = performance.now();
-  /** Resolves once INIT is over: with undefined when ready, with the error otherwise. */
-  readonly ready: Promise<LambdaError | undefined>;
-  initDurationMs: number | undefined;
-  /** True until its first invocation has been reported (that one carries Init Duration). */
-  cold = true;
-  alive = true;
-  lastMemoryMb = 0;
-  idleTimer: NodeJS.Timeout | undefined;
-  private outOfMemory = false;
-  private onMessage: ((message: WorkerMessage) => void) | undefined;
-  private onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
-
-  constructor(
-    private readonly fn: LocalFunction,
-    script: string,
-    env: Record<string, string>,
-    private readonly log: LogSink,
-  ) {
-    this.child = fork(script, [], {
-      cwd: fn.bundleDir,
-      env,
-      execArgv: ['--enable-source-maps', `--max-old-space-size=${fn.memorySizeMb}`, ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/wcpu', '--require', '/tmp/prof/sigterm.cjs'] : [])],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    trackChild(this.child);
-    // Output the worker could not forward over IPC (native code, V8's fatal errors).
-    for (const stream of [this.child.stdout, this.child.stderr]) {
-      stream?.setEncoding('utf8');
-      let buffered = '';
-      stream?.on('data', (chunk: string) => {
-        if (chunk.includes('heap out of memory')) this.outOfMemory = true;
-        buffered += chunk;
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) this.log(`[${fn.displayName}] ${line}`);
-      });
-    }
-    this.ready = new Promise((resolve) => {
-      this.onMessage = (message) => {
-        if (message.type === 'ready') {
-          this.initDurationMs = performance.now() - this.spawnedAt;
-          this.lastMemoryMb = message.maxMemoryMb ?? 0;
-          resolve(undefined);
-        } else if (message.type === 'init-error' || message.type === 'error') {
-          this.initDurationMs = performance.now() - this.spawnedAt;
-          this.lastMemoryMb = message.maxMemoryMb ?? 0;
-          this.kill();
-          resolve(message.error);
-        }
-      };
-      this.onExit = (code, signal) => resolve(this.exitError(undefined, code, signal));
-    });
-    this.child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'log') this.printLog(message.text ?? '');
-      else {
-        if (message.log) this.printLog(message.log);
-        this.onMessage?.(message);
-      }
-    });
-    this.child.on('exit', (code, signal) => {
-      this.alive = false;
-      this.onExit?.(code, signal);
-    });
-    this.child.on('error', (error) => {
-      // The process could not be spawned (or signalled): report it like a dead runtime.
-      this.log(`[${fn.displayName}] worker process error: ${error.message}`);
-      this.alive = false;
-      this.onExit?.(1, null);
-    });
-  }
-
-  private partialLine = '';
-  private printLog(text: string): void {
-    const lines = (this.partialLine + text).split('\n');
-    this.partialLine = lines.pop() ?? '';
-    for (const line of lines) this.log(`[${this.fn.displayName}] ${line}`);
-  }
-
-  private flushLog(): void {
-    if (this.partialLine) this.log(`[${this.fn.displayName}] ${this.partialLine}`);
-    this.partialLine = '';
-  }
-
-  /** What Lambda reports when the runtime process dies during an invocation. */
-  exitError(requestId: string | undefined, code: number | null, signal: NodeJS.Signals | null): LambdaError {
-    const how = signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal === 'SIGABRT' ? 'aborted' : signal}` : `exit status ${code}`;
-    const prefix = requestId ? `RequestId: ${requestId} ` : '';
-    return this.outOfMemory
-      ? { errorType: 'Runtime.OutOfMemory', errorMessage: `${prefix}Error: Runtime exited with error: ${how}` }
-      : { errorType: 'Runtime.ExitError', errorMessage: `${prefix}Error: Runtime exited with error: ${how}` };
-  }
-
-  /** Runs one invocation; kills the worker if it outlives the function's timeout. */
-  invoke(requestId: string, eventJson: string, timeoutMs: number): Promise<Outcome> {
-    const started = performance.now();
-    return new Promise<Outcome>((resolve) => {
-      const finish = (outcome: Outcome) => {
-        clearTimeout(timer);
-        this.onMessage = undefined;
-        this.onExit = undefined;
-        this.flushLog();
-        resolve(outcome);
-      };
-      const timer = setTimeout(() => {
-        const durationMs = performance.now() - started;
-        this.kill();
-        const seconds = (durationMs / 1000).toFixed(2);
-        this.log(`[${this.fn.displayName}] ${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`);
-        finish({
-          kind: 'error',
-          status: 'timeout',
-          durationMs,
-          maxMemoryMb: this.lastMemoryMb,
-          error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` },
-        });
-      }, timeoutMs);
-      this.onMessage = (message) => {
-        if (message.requestId !== requestId) return;
-        this.lastMemoryMb = message.maxMemoryMb ?? this.lastMemoryMb;
-        const durationMs = message.durationMs ?? performance.now() - started;
-        if (message.type === 'result') {
-          finish({ kind: 'result', payload: message.payload ?? 'null', durationMs, maxMemoryMb: this.lastMemoryMb });
-        } else if (message.type === 'error') {
-          if (message.fatal) this.kill();
-          finish({ kind: 'error', status: 'error', error: message.error!, durationMs, maxMemoryMb: this.lastMemoryMb });
-        }
-      };
-      this.onExit = (code, signal) =>
-        finish({
-          kind: 'error',
-          status: 'error',
-          durationMs: performance.now() - started,
-          maxMemoryMb: this.outOfMemory ? this.fn.memorySizeMb : this.lastMemoryMb,
-          error: this.exitError(requestId, code, signal),
-        });
-      const deadlineMs = Date.now() + timeoutMs;
-      this.child.send({ type: 'invoke', requestId, event: eventJson, deadlineMs, traceId: traceHeader(), invokedFunctionArn: this.fn.arn });
-    });
-  }
-
-  kill(): void {
-    clearTimeout(this.idleTimer);
-    if (this.alive) {
-      this.alive = false;
-      this.child.kill(KILL_SIGNAL);
-    }
-  }
-}
-
-// ------------------------------------------------------------------ the runtime
 
 interface FunctionState {
   readonly fn: LocalFunction;
@@ -321,12 +87,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   private readonly maxWorkers: number;
   private readonly idleTimeoutMs: number;
   private readonly initTimeoutMs: number;
-  private readonly recordList: InvocationRecord[] = [];
-  /** The records file, opened once for appending. */
-  private recordsStream: WriteStream | undefined;
-  /** Records not yet written: they go out together every RECORDS_FLUSH_MS, not one write each. */
-  private pendingRecords = '';
-  private recordsTimer: NodeJS.Timeout | undefined;
+  private readonly invocations: InvocationRecords;
   private pendingAsync = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -339,6 +100,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.maxWorkers = Math.max(1, options.maxWorkersPerFunction ?? 2 * availableParallelism());
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.initTimeoutMs = options.initTimeoutMs ?? 10_000;
+    this.invocations = new InvocationRecords(options.recordsFile, this.log);
     for (const fn of readFunctions(options.stack)) {
       const state: FunctionState = { fn, idle: [], workers: new Set(), running: 0, waiters: [] };
       this.functions.set(fn.logicalId, state);
@@ -353,7 +115,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
 
   /** Every invocation that ran so far, oldest first (also appended to `recordsFile`). */
   records(): readonly InvocationRecord[] {
-    return [...this.recordList];
+    return this.invocations.all();
   }
 
   /**
@@ -396,6 +158,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   /** Kills every worker, cancels pending retries and flushes the records file. Idempotent. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.invocations.stopWriting();
     for (const sleeper of this.sleepers) {
       clearTimeout(sleeper.timer);
       sleeper.resolve();
@@ -414,10 +177,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     }
     await Promise.all(exits);
     await this.idle();
-    this.flushRecords();
-    const records = this.recordsStream;
-    this.recordsStream = undefined;
-    if (records) await new Promise<void>((resolve) => records.end(resolve));
+    await this.invocations.close();
   }
 
   // ---------------------------------------------------------------- internals
@@ -456,51 +216,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       if (!last.error) return;
       if (attempt < attempts) await this.sleep(this.retryBaseDelayMs * 2 ** (attempt - 1));
     }
-    if (last?.error && !this.stopped) await this.deadLetter(fn, event, requestId, last.error, attempts);
-  }
-
-  private async deadLetter(fn: LocalFunction, event: unknown, requestId: string, error: LambdaError, attempts: number): Promise<void> {
-    const targets: string[] = [];
-    const errorCode = error.errorType === 'TooManyRequestsException' ? '429' : '200';
-    if (fn.deadLetterTarget) {
-      await this.sendToQueue(fn, fn.deadLetterTarget, JSON.stringify(event), {
-        RequestID: requestId,
-        ErrorCode: errorCode,
-        ErrorMessage: error.errorMessage.slice(0, 1024),
-      });
-      targets.push(fn.deadLetterTarget);
-    }
-    if (fn.onFailureDestination) {
-      const record = {
-        version: '1.0',
-        timestamp: new Date().toISOString(),
-        requestContext: {
-          requestId,
-          functionArn: `${fn.arn}:$LATEST`,
-          condition: error.errorType === 'TooManyRequestsException' ? 'EventAgeExceeded' : 'RetriesExhausted',
-          approximateInvokeCount: attempts,
-        },
-        requestPayload: event,
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-        responsePayload: error,
-      };
-      await this.sendToQueue(fn, fn.onFailureDestination, JSON.stringify(record));
-      targets.push(fn.onFailureDestination);
-    }
-    const where = targets.length > 0 ? `sent to ${targets.join(' and ')}` : 'dropped (no dead-letter queue or on-failure destination)';
-    this.log(`[${fn.displayName}] asynchronous invocation ${requestId} failed ${attempts} time(s) with ${error.errorType}: ${where}`);
-  }
-
-  private async sendToQueue(fn: LocalFunction, target: string, body: string, attributes?: Record<string, string>): Promise<void> {
-    if (!/^arn:aws[^:]*:sqs:/.test(target) && !/^https?:\/\//.test(target)) {
-      this.log(`[${fn.displayName}] failure target ${target} is not an SQS queue; the local cloud only delivers to queues`);
-      return;
-    }
-    if (!this.options.queues) {
-      this.log(`[${fn.displayName}] no local SQS to deliver the failed event to ${target}`);
-      return;
-    }
-    await this.options.queues.send(target, body, attributes);
+    if (last?.error && !this.stopped) await deadLetter({ fn, queues: this.options.queues, log: this.log }, event, requestId, last.error, attempts);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -533,7 +249,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       if (worker.alive) return worker;
       state.workers.delete(worker);
     }
-    worker = new Worker(state.fn, this.workerScript, this.environment(state.fn), this.log);
+    worker = new Worker(state.fn, this.workerScript, environmentOf(state.fn, this.options.endpointUrl), this.log);
     state.workers.add(worker);
     return worker;
   }
@@ -651,153 +367,10 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       maxMemoryUsedMb: Math.min(fn.memorySizeMb, Math.max(1, outcome.maxMemoryMb)),
       status,
     };
-    this.report(fn, record, error);
+    this.invocations.report(fn, record, error);
     return error ? { error, record } : { payload, record };
   }
 
-  private report(fn: LocalFunction, record: InvocationRecord, error: LambdaError | undefined): void {
-    const fields = [
-      `REPORT RequestId: ${record.requestId}`,
-      `Duration: ${record.durationMs.toFixed(2)} ms`,
-      `Billed Duration: ${record.billedDurationMs} ms`,
-      `Memory Size: ${record.memorySizeMb} MB`,
-      `Max Memory Used: ${record.maxMemoryUsedMb} MB`,
-    ];
-    if (record.initDurationMs !== undefined) fields.push(`Init Duration: ${record.initDurationMs.toFixed(2)} ms`);
-    if (record.status === 'timeout') fields.push('Status: timeout');
-    else if (error?.errorType.startsWith('Runtime.')) fields.push('Status: error', `Error Type: ${error.errorType}`);
-    this.log(`[${fn.displayName}] END RequestId: ${record.requestId}`);
-    this.log(`[${fn.displayName}] ${fields.join('\t')}`);
-
-    this.recordList.push(record);
-    if (!this.options.recordsFile || this.stopped) return;
-    this.pendingRecords += `${JSON.stringify(record)}\n`;
-    this.recordsTimer ??= setTimeout(() => this.flushRecords(), RECORDS_FLUSH_MS);
-  }
-
-  private flushRecords(): void {
-    clearTimeout(this.recordsTimer);
-    this.recordsTimer = undefined;
-    if (this.pendingRecords) this.recordsOut()?.write(this.pendingRecords);
-    this.pendingRecords = '';
-  }
-
-  /** The open records file (opened on first use); undefined without one. */
-  private recordsOut(): WriteStream | undefined {
-    const file = this.options.recordsFile;
-    if (!file || this.recordsStream) return this.recordsStream;
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.recordsStream = createWriteStream(file, { flags: 'a' });
-    this.recordsStream.on('error', (error) => this.log(`[local] cannot append to ${file}: ${String(error)}`));
-    return this.recordsStream;
-  }
-
-  /** The environment Lambda gives a function: the template's variables plus the reserved ones. */
-  private environment(fn: LocalFunction): Record<string, string> {
-    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
-    return {
-      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-      LANG: 'en_US.UTF-8',
-      TZ: ':UTC',
-      ...fn.environment,
-      // Reserved variables: a template cannot override them on AWS either.
-      _HANDLER: fn.handler,
-      LAMBDA_TASK_ROOT: fn.bundleDir ?? '',
-      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_SESSION_TOKEN: 'test',
-      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySizeMb),
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName,
-      AWS_LAMBDA_LOG_STREAM_NAME: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-      ...(fn.logFormat ? { AWS_LAMBDA_LOG_FORMAT: fn.logFormat } : {}),
-      // The one local difference: every SDK client talks to the edge endpoint.
-      AWS_ENDPOINT_URL: this.options.endpointUrl,
-      // There is no X-Ray daemon locally; this is how SAM tells the Powertools Tracer so.
-      AWS_SAM_LOCAL: 'true',
-      // The SDK warns about this machine's Node.js, not the function's declared runtime.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
-  }
-}
-
-// ------------------------------------------------------------------ template reading
-
-/** Reads every AWS::Lambda::Function of the stack with Lambda's defaults applied. */
-export function readFunctions(stack: LocalStack): LocalFunction[] {
-  const invokeConfigs = stack.byType('AWS::Lambda::EventInvokeConfig');
-  return stack.byType('AWS::Lambda::Function').map((resource) => {
-    const p = resource.properties;
-    const functionName = resource.physicalId || String(p.FunctionName ?? resource.logicalId);
-    const arn = resource.attributes.Arn ?? `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
-    const config = invokeConfigs.find((c) => refersTo(stack, c.properties.FunctionName, resource) && isLatest(c.properties.Qualifier));
-    const assetPath = resource.metadata?.['aws:asset:path'];
-    const variables = (p.Environment?.Variables ?? {}) as Record<string, unknown>;
-    return {
-      logicalId: resource.logicalId,
-      displayName: resource.logicalId.replace(/[0-9A-F]{8}$/, '') || resource.logicalId,
-      functionName,
-      arn,
-      handler: String(p.Handler ?? 'index.handler'),
-      runtime: String(p.Runtime ?? 'nodejs22.x'),
-      bundleDir: typeof assetPath === 'string' ? path.resolve(stack.assemblyDir, assetPath) : undefined,
-      memorySizeMb: Number(p.MemorySize ?? 128),
-      timeoutSeconds: Number(p.Timeout ?? 3),
-      reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),
-      environment: Object.fromEntries(
-        Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)]),
-      ),
-      logGroupName: typeof p.LoggingConfig?.LogGroup === 'string' ? p.LoggingConfig.LogGroup : `/aws/lambda/${functionName}`,
-      logFormat: typeof p.LoggingConfig?.LogFormat === 'string' ? p.LoggingConfig.LogFormat : undefined,
-      maximumRetryAttempts: Number(config?.properties.MaximumRetryAttempts ?? 2),
-      deadLetterTarget: typeof p.DeadLetterConfig?.TargetArn === 'string' ? p.DeadLetterConfig.TargetArn : undefined,
-      onFailureDestination:
-        typeof config?.properties.DestinationConfig?.OnFailure?.Destination === 'string'
-          ? config.properties.DestinationConfig.OnFailure.Destination
-          : undefined,
-    };
-  });
-}
-
-function refersTo(stack: LocalStack, ref: unknown, resource: StackResource): boolean {
-  if (typeof ref !== 'string') return false;
-  if (ref === resource.logicalId || ref === resource.physicalId || Object.values(resource.attributes).includes(ref)) return true;
-  const match = /function:([^:]+)/.exec(ref);
-  if (match && match[1] === resource.physicalId) return true;
-  return stack.find(ref)?.logicalId === resource.logicalId;
-}
-
-function isLatest(qualifier: unknown): boolean {
-  return qualifier === undefined || qualifier === '$LATEST';
-}
-
-// ------------------------------------------------------------------ helpers
-
-function throttledResult(fn: LocalFunction, requestId: string): InvokeResult {
-  return {
-    error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' },
-    record: notRunRecord(fn, requestId),
-  };
-}
-
-/** The record of a call Lambda refused before running it (not billed, not persisted). */
-function notRunRecord(fn: LocalFunction, requestId: string): InvocationRecord {
-  return {
-    timestamp: new Date().toISOString(),
-    functionName: fn.functionName,
-    logicalId: fn.logicalId,
-    requestId,
-    memorySizeMb: fn.memorySizeMb,
-    durationMs: 0,
-    billedDurationMs: 0,
-    maxMemoryUsedMb: 0,
-    status: 'error',
-  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
@@ -805,15 +378,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
   return Promise.race([promise, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)))]).finally(() =>
     clearTimeout(timer),
   );
-}
-
-function round2(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}
-
-/** An X-Ray trace header like the one Lambda sets per invocation (`_X_AMZN_TRACE_ID`). */
-function traceHeader(): string {
-  const epoch = Math.floor(Date.now() / 1000).toString(16);
-  const random = randomBytes(24).toString('hex');
-  return `Root=1-${epoch}-${random.slice(0, 24)};Parent=${random.slice(24, 40)};Sampled=0;Lineage=1:${random.slice(40)}:0`;
 }

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Bootstrap of one local Lambda execution environment (forked by local/lambda/runtime.ts).
+ * Bootstrap of one local Lambda execution environment (forked by an execution environment of lambda/execution-environment.ts).
  *
  * Plain JavaScript so that the child needs no TypeScript loader. It plays the part of
  * Lambda's Node.js runtime: reads `LAMBDA_TASK_ROOT` and `_HANDLER` as Lambda sets them,

@@ -26,7 +26,7 @@ import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startEdge, type Edge } from '../../src/edge';
+import { startEdge, type Edge } from '../../src/edge/server';
 import { startEmulators, type Emulators } from '../../src/emulators';
 import { listenOrExplain, PortError } from '../../src/ports';
 import type { ControlRequest, EdgeRequest } from '../../src/types';

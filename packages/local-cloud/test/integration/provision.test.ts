@@ -10,7 +10,7 @@ import { DescribeTableCommand, DynamoDBClient, GetItemCommand, ListTagsOfResourc
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetBucketCorsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { loadAssembly } from '../../src/assembly';
+import { loadAssembly } from '../../src/assembly/load';
 import { startEmulators, type Emulators } from '../../src/emulators';
 import { PROVISIONED_TYPES, provision, unsupportedResources } from '../../src/provision';
 import type { LocalStack } from '../../src/types';

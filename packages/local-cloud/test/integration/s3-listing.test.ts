@@ -1,7 +1,7 @@
 /**
  * ListObjectsV2 pagination on the local cloud's S3 (s3rver) under Node 20:
  * s3rver's own DES continuation tokens fail on OpenSSL 3, so every truncated
- * page was a 500 (see local/s3rver-patches.ts).
+ * page was a 500 (see src/s3/s3rver-patches.ts).
  */
 import {
   CreateBucketCommand,

@@ -7,8 +7,8 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { ControlClientError, fireSchedule, formatFired, formatSchedules, listSchedules } from '../../src/control-client';
-import { startEdge, type Edge } from '../../src/edge';
-import { EventBridgeService } from '../../src/eventbridge/bus';
+import { startEdge, type Edge } from '../../src/edge/server';
+import { EventBridgeService } from '../../src/eventbridge/service';
 import { schedulesControl, type FiredAnswer, type ScheduleView } from '../../src/eventbridge/schedules';
 import { freePort } from '../../src/ports';
 import type { InvokeResult, LambdaInvoker, QueueSink, StackResource } from '../../src/types';

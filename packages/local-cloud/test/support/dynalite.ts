@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
-import { DynamoDbLayer, type DynamoDbLayerOptions } from '../../src/dynamodb/transactions';
+import { DynamoDbLayer, type DynamoDbLayerOptions } from '../../src/dynamodb/layer';
 import { requestListener } from '../../src/emulators';
 import { serveEdgeHandler } from './edge-handler';
 

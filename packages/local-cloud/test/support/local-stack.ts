@@ -1,6 +1,6 @@
 import type { LocalStack, StackResource } from '../../src/types';
 
-/** A LocalStack over hand-made resources, with the lookups assembly.ts provides. */
+/** A LocalStack over hand-made resources, with the lookups src/assembly/load.ts provides. */
 export function localStack(resources: StackResource[], assemblyDir = '/nowhere'): LocalStack {
   return {
     stackName: 'Test',
