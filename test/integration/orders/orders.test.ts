@@ -90,6 +90,7 @@ describe('POST /orders', () => {
       lines: [{ sku: 'MUG', quantity: 2, unitPrice: 1250 }, { sku: 'TEE', quantity: 1, unitPrice: 1999 }],
       total: 4499,
       currency: 'USD',
+      paymentMethod: 'pm_card_ok',
     });
     expect(await read(created.json.orderId)).toEqual({ status: 200, json: created.json });
   });
@@ -300,6 +301,14 @@ describe('orders are the caller\'s', () => {
       [0, 'accepted', undefined],
       [1, 'rejected', 'Forbidden'],
     ]);
+  });
+
+  it('stores the payment method (pm_card_ok when none) and refuses an unknown one', async () => {
+    expect((await post(placeOrder, body(), newKey())).json.paymentMethod).toBe('pm_card_ok');
+    expect((await post(placeOrder, { ...body(), paymentMethod: 'pm_card_declined' }, newKey())).json.paymentMethod).toBe('pm_card_declined');
+    const bad = await post(placeOrder, { ...body(), paymentMethod: 'cash' }, newKey());
+    expect(bad.status).toBe(400);
+    expect(bad.json.problems).toEqual([{ path: 'paymentMethod', message: expect.stringContaining('pm_card_ok') }]);
   });
 
   it('refuses anonymous and machine callers', async () => {
