@@ -157,6 +157,16 @@ it('records the welcome email once, masked, even when the event is redelivered; 
   expect(Items![0]).toMatchObject({ channel: 'email', template: 'welcome', status: 'SENT', recipient: 'ad***@example.com', provider: 'record-only' });
 });
 
+it('fails the welcome email of a user the users table does not know, so Lambda retries it (and the DLQ keeps it)', async () => {
+  const userId = randomUUID();
+  const event = busEvent('UserCreated', 'commerce.users', { userId, createdAt: new Date().toISOString() });
+  await expect(welcome(event, lambdaContext)).rejects.toThrow(`no user ${userId}`);
+  const { Items } = await cloud.dynamo.send(
+    new QueryCommand({ TableName: NOTIFICATIONS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${userId}` } }),
+  );
+  expect(Items).toEqual([]);
+});
+
 describe('the UserCreated outbox (publish-user-events)', () => {
   it('publishes the same event again for a redelivered record: same id, so consumers count it once', async () => {
     await newStreamRecords();
