@@ -67,9 +67,7 @@ export class Identity extends Construct {
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       featurePlan: threatProtection ? cognito.FeaturePlan.PLUS : cognito.FeaturePlan.ESSENTIALS,
-      ...(threatProtection
-        ? { standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION }
-        : {}),
+      ...(threatProtection ? { standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION } : {}),
       deletionProtection: config.removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy: config.removalPolicy,
     });
@@ -95,10 +93,13 @@ export class Identity extends Construct {
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
-      readAttributes: new cognito.ClientAttributes()
-        .withStandardAttributes({ email: true, emailVerified: true, fullname: true, phoneNumber: true }),
-      writeAttributes: new cognito.ClientAttributes()
-        .withStandardAttributes({ email: true, fullname: true, phoneNumber: true }),
+      readAttributes: new cognito.ClientAttributes().withStandardAttributes({
+        email: true,
+        emailVerified: true,
+        fullname: true,
+        phoneNumber: true,
+      }),
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true, fullname: true, phoneNumber: true }),
     });
 
     this.adminsGroup = this.userPool.addGroup('Admins', {

@@ -61,7 +61,8 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/orders/batch',
     access: 'customer',
-    amplifies: '200 orders (50 lines each at most): 20 chunks of ten, each 1+ BatchGetItem of prices and 1 PutEvents; 200 two-item transactions (key + order); 200 OrderPlaced, each a saga (reserve, charge, notify)',
+    amplifies:
+      '200 orders (50 lines each at most): 20 chunks of ten, each 1+ BatchGetItem of prices and 1 PutEvents; 200 two-item transactions (key + order); 200 OrderPlaced, each a saga (reserve, charge, notify)',
   },
   { method: 'GET', path: '/orders', access: 'customer' }, // the caller's, newest first, paginated
   { method: 'GET', path: '/orders/{orderId}', access: 'customer' }, // owner only
@@ -75,7 +76,8 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/activity',
     access: 'customer', // the events are the caller's
-    amplifies: '500 events: 1-2 PutRecords (Kinesis, 500 a call), 1 S3 object, 20 BatchWriteItem calls of 25 stats items, + the idempotency record',
+    amplifies:
+      '500 events: 1-2 PutRecords (Kinesis, 500 a call), 1 S3 object, 20 BatchWriteItem calls of 25 stats items, + the idempotency record',
   },
   {
     method: 'POST',

@@ -13,4 +13,3 @@ export function newUserFromAttributes(attributes: Readonly<Record<string, string
 
 /** What `newUserFromAttributes` reads, by the attribute name a problem should report. */
 export const ATTRIBUTE_OF: Readonly<Record<keyof NewUser, string>> = { name: 'name', email: 'email', phone: 'phone_number' };
-

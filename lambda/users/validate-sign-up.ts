@@ -18,9 +18,7 @@ export const handler = async (event: PreSignUpTriggerEvent, context: Context): P
   const parsed = newUserFromAttributes(attributes);
   if (parsed.success) return event;
   const input = { name: attributes.name, email: attributes.email, phone: attributes.phone_number };
-  const problems = problemsOf(parsed.error, input).map(
-    (p) => `${ATTRIBUTE_OF[p.path as keyof NewUser] ?? p.path} ${p.message}`,
-  );
+  const problems = problemsOf(parsed.error, input).map((p) => `${ATTRIBUTE_OF[p.path as keyof NewUser] ?? p.path} ${p.message}`);
   logger.info('Sign-up refused', { triggerSource: event.triggerSource, problems });
   metrics.addMetric('SignUpRefused', MetricUnit.Count, 1);
   metrics.publishStoredMetrics();

@@ -53,8 +53,7 @@ function targetOf(resources: Resources, method: Resource): Resource {
   return resources[id]!;
 }
 
-const functionId = (resources: Resources, prefix: string) =>
-  only(resources, 'AWS::Lambda::Function', prefix)[0];
+const functionId = (resources: Resources, prefix: string) => only(resources, 'AWS::Lambda::Function', prefix)[0];
 
 describe.each(['dev', 'prod'] as const)('%s: every route behind the authorizer, as the route table says', (stage) => {
   it('serves exactly the routes of the table (no other method, no OPTIONS, none public)', () => {
@@ -101,7 +100,17 @@ describe.each(['dev', 'prod'] as const)('%s: every route behind the authorizer, 
     expect(accessOf('PUT /inventory/{sku}')).toBe('admin');
     expect(accessOf('POST /users/batch')).toBe('admin');
     expect(accessOf('POST /producers/activity')).toBe('machine');
-    for (const customer of ['GET /users/me', 'GET /users/{userId}', 'POST /orders', 'POST /orders/batch', 'GET /orders', 'GET /orders/{orderId}', 'GET /inventory/{sku}', 'POST /activity', 'GET /users/{userId}/engagement']) {
+    for (const customer of [
+      'GET /users/me',
+      'GET /users/{userId}',
+      'POST /orders',
+      'POST /orders/batch',
+      'GET /orders',
+      'GET /orders/{orderId}',
+      'GET /inventory/{sku}',
+      'POST /activity',
+      'GET /users/{userId}/engagement',
+    ]) {
       expect([customer, accessOf(customer)]).toEqual([customer, 'customer']);
     }
   });
@@ -109,7 +118,10 @@ describe.each(['dev', 'prod'] as const)('%s: every route behind the authorizer, 
   it('has the admins group the handlers check (one name in lib/ and lambda/)', () => {
     expect(HANDLER_ADMINS_GROUP).toBe(ADMINS_GROUP);
     const [, group] = only(resourcesOf(stage), 'AWS::Cognito::UserPoolGroup');
-    expect(group.Properties).toMatchObject({ GroupName: 'admins', UserPoolId: { Ref: only(resourcesOf(stage), 'AWS::Cognito::UserPool')[0] } });
+    expect(group.Properties).toMatchObject({
+      GroupName: 'admins',
+      UserPoolId: { Ref: only(resourcesOf(stage), 'AWS::Cognito::UserPool')[0] },
+    });
   });
 });
 
@@ -153,9 +165,19 @@ describe.each(['dev', 'prod'] as const)('%s: the user pool', (stage) => {
   });
 
   it('has a storefront client without a secret: SRP and refresh, USER_PASSWORD_AUTH only where the stage allows it', () => {
-    const [, client] = ofType(resourcesOf(stage), 'AWS::Cognito::UserPoolClient').find(([, c]) => c.Properties.ClientName === 'storefront')!;
-    expect(client.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlowsUserPoolClient: false, PreventUserExistenceErrors: 'ENABLED' });
-    const flows = ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH', ...(config.identity.userPasswordAuth ? ['ALLOW_USER_PASSWORD_AUTH'] : [])];
+    const [, client] = ofType(resourcesOf(stage), 'AWS::Cognito::UserPoolClient').find(
+      ([, c]) => c.Properties.ClientName === 'storefront',
+    )!;
+    expect(client.Properties).toMatchObject({
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: false,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+    const flows = [
+      'ALLOW_USER_SRP_AUTH',
+      'ALLOW_REFRESH_TOKEN_AUTH',
+      ...(config.identity.userPasswordAuth ? ['ALLOW_USER_PASSWORD_AUTH'] : []),
+    ];
     expect([...client.Properties.ExplicitAuthFlows].sort()).toEqual(flows.sort());
     expect(config.identity.userPasswordAuth).toBe(stage === 'dev');
     expect(client.Properties.WriteAttributes).not.toContain('email_verified');
@@ -164,7 +186,10 @@ describe.each(['dev', 'prod'] as const)('%s: the user pool', (stage) => {
   it('has a machine client per config entry: a secret, client_credentials only, its scopes of the resource server', () => {
     const resources = resourcesOf(stage);
     const [serverId, server] = only(resources, 'AWS::Cognito::UserPoolResourceServer');
-    expect(server.Properties).toMatchObject({ Identifier: RESOURCE_SERVER, Scopes: [expect.objectContaining({ ScopeName: 'activity.write' })] });
+    expect(server.Properties).toMatchObject({
+      Identifier: RESOURCE_SERVER,
+      Scopes: [expect.objectContaining({ ScopeName: 'activity.write' })],
+    });
     only(resources, 'AWS::Cognito::UserPoolDomain');
     for (const machine of config.machineClients) {
       const [, client] = ofType(resources, 'AWS::Cognito::UserPoolClient').find(([, c]) => c.Properties.ClientName === machine.name)!;
@@ -174,9 +199,7 @@ describe.each(['dev', 'prod'] as const)('%s: the user pool', (stage) => {
         AllowedOAuthFlowsUserPoolClient: true,
         ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
       });
-      expect(client.Properties.AllowedOAuthScopes).toEqual(
-        machine.scopes.map((s) => ({ 'Fn::Join': ['', [{ Ref: serverId }, `/${s}`]] })),
-      );
+      expect(client.Properties.AllowedOAuthScopes).toEqual(machine.scopes.map((s) => ({ 'Fn::Join': ['', [{ Ref: serverId }, `/${s}`]] })));
     }
   });
 
@@ -219,9 +242,16 @@ describe.each(['dev', 'prod'] as const)('%s: abuse limits', (stage) => {
     const [, apiStage] = only(resourcesOf(stage), 'AWS::ApiGateway::Stage');
     const settings = apiStage.Properties.MethodSettings as any[];
     expect(settings).toContainEqual(
-      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: config.api.rateLimit, ThrottlingBurstLimit: config.api.burstLimit }),
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: config.api.rateLimit,
+        ThrottlingBurstLimit: config.api.burstLimit,
+      }),
     );
-    const amplifying = ROUTES.filter((r) => r.amplifies).map(routeName).sort();
+    const amplifying = ROUTES.filter((r) => r.amplifies)
+      .map(routeName)
+      .sort();
     expect(amplifying).toEqual(['POST /activity', 'POST /orders/batch', 'POST /producers/activity', 'POST /users/batch']);
     for (const route of ROUTES.filter((r) => r.amplifies)) {
       expect(settings).toContainEqual(
@@ -266,9 +296,12 @@ describe.each(['dev', 'prod'] as const)('%s: abuse limits', (stage) => {
     });
     const amplifying = rule('AmplifyingRoutesPerIp').Statement.RateBasedStatement;
     expect(amplifying).toMatchObject({ AggregateKeyType: 'IP', Limit: config.waf.amplifyingRequestsPerIp });
-    expect(amplifying.ScopeDownStatement.OrStatement.Statements.map((s: any) => s.ByteMatchStatement.SearchString).sort()).toEqual(
-      ['/activity', '/orders/batch', '/producers/activity', '/users/batch'],
-    );
+    expect(amplifying.ScopeDownStatement.OrStatement.Statements.map((s: any) => s.ByteMatchStatement.SearchString).sort()).toEqual([
+      '/activity',
+      '/orders/batch',
+      '/producers/activity',
+      '/users/batch',
+    ]);
     for (const name of ['RequestsPerIp', 'AmplifyingRoutesPerIp']) {
       expect(rule(name).Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429 } } });
     }
@@ -320,7 +353,10 @@ describe('dev: orders by customer', () => {
       },
     ]);
     const list = functionId(resources, 'OrderSagaOrdersListOrders');
-    expect(resources[list]!.Properties.Environment.Variables).toMatchObject({ ORDERS_BY_CUSTOMER_INDEX: 'byCustomer', ROUTE_ACCESS: 'customer' });
+    expect(resources[list]!.Properties.Environment.Variables).toMatchObject({
+      ORDERS_BY_CUSTOMER_INDEX: 'byCustomer',
+      ROUTE_ACCESS: 'customer',
+    });
     const roleRef = resources[list]!.Properties.Role['Fn::GetAtt'][0];
     const statements = ofType(resources, 'AWS::IAM::Policy')
       .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleRef))

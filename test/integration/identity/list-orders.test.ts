@@ -18,7 +18,11 @@ const BOB = randomUUID();
 
 beforeAll(async () => {
   cloud = await startLocalAws();
-  const client = new DynamoDBClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new DynamoDBClient({
+    endpoint: cloud.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   await client.send(
     new CreateTableCommand({
       TableName: ORDERS,
@@ -48,8 +52,17 @@ beforeAll(async () => {
     const orderId = randomUUID();
     const at = new Date(Date.UTC(2026, 11, 1, 10, minute)).toISOString();
     return {
-      pk: `ORDER#${orderId}`, type: 'order', orderId, customerId, status: 'PENDING', total: 100 * minute, currency: 'USD',
-      lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 * minute, lineTotal: 100 * minute }], history: [], createdAt: at, updatedAt: at,
+      pk: `ORDER#${orderId}`,
+      type: 'order',
+      orderId,
+      customerId,
+      status: 'PENDING',
+      total: 100 * minute,
+      currency: 'USD',
+      lines: [{ sku: 'SKU-1', quantity: 1, unitPrice: 100 * minute, lineTotal: 100 * minute }],
+      history: [],
+      createdAt: at,
+      updatedAt: at,
     };
   };
   const items = [

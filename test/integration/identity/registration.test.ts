@@ -134,8 +134,8 @@ describe('pre sign-up', () => {
   });
 
   it('refuses the sign-up with every problem, named by attribute', async () => {
-    await expect(validateSignUp(signUp({ email: 'ada@example.com', name: 'x'.repeat(101), phone_number: '555' }), lambdaContext)).rejects.toThrow(
-      'name must be at most 100 characters; phone_number must be in E.164 format, e.g. +14155550100',
-    );
+    await expect(
+      validateSignUp(signUp({ email: 'ada@example.com', name: 'x'.repeat(101), phone_number: '555' }), lambdaContext),
+    ).rejects.toThrow('name must be at most 100 characters; phone_number must be in E.164 format, e.g. +14155550100');
   });
 });

@@ -18,8 +18,7 @@ const userIdClaims = (extra: Record<string, string> = {}) => ({
 });
 const machineClaims = { sub: 'producer-client', client_id: 'producer-client', token_use: 'access', scope: 'commerce/activity.write' };
 
-const withClaims = (claims: unknown) =>
-  apiEvent({ requestContext: { requestId: 'r', stage: 'test', authorizer: { claims } } as never });
+const withClaims = (claims: unknown) => apiEvent({ requestContext: { requestId: 'r', stage: 'test', authorizer: { claims } } as never });
 
 describe('list claims as REST APIs pass them', () => {
   it.each([
@@ -52,7 +51,9 @@ describe('the caller from the claims', () => {
   });
 
   it("a user's access token is no caller: customer and admin routes take ID tokens", () => {
-    expect(callerFromClaims({ sub: SUB, username: SUB, token_use: 'access', scope: 'aws.cognito.signin.user.admin', client_id: 'storefront' })).toBeUndefined();
+    expect(
+      callerFromClaims({ sub: SUB, username: SUB, token_use: 'access', scope: 'aws.cognito.signin.user.admin', client_id: 'storefront' }),
+    ).toBeUndefined();
   });
 
   it('a client_credentials token: a machine client with its scopes', () => {

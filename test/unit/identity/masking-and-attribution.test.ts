@@ -13,10 +13,12 @@ describe('provider errors, masked before they are logged or stored', () => {
         'email',
         'ada.lovelace@example.com',
       ),
-    ).toBe('MessageRejected: Email address is not verified. The following identities failed the check in region US-EAST-1: ad**********@example.com');
-    expect(maskProviderError('InvalidParameter: Invalid parameter: PhoneNumber Reason: +14155550100 is not valid', 'sms', '+14155550100')).toBe(
-      'InvalidParameter: Invalid parameter: PhoneNumber Reason: +*******0100 is not valid',
+    ).toBe(
+      'MessageRejected: Email address is not verified. The following identities failed the check in region US-EAST-1: ad**********@example.com',
     );
+    expect(
+      maskProviderError('InvalidParameter: Invalid parameter: PhoneNumber Reason: +14155550100 is not valid', 'sms', '+14155550100'),
+    ).toBe('InvalidParameter: Invalid parameter: PhoneNumber Reason: +*******0100 is not valid');
     expect(maskProviderError('EndpointDisabled: device-token-abcdef123456 is disabled', 'push', 'device-token-abcdef123456')).toBe(
       'EndpointDisabled: dev***456 is disabled',
     );
@@ -50,12 +52,14 @@ describe("a customer's activity", () => {
   });
 });
 
-describe('Idempotency-Keys are the caller\'s', () => {
+describe("Idempotency-Keys are the caller's", () => {
   it('scopes a key by the kind and id of its caller', () => {
     const user = scopedKey(callerScope({ kind: 'user', userId: ME, groups: [] }), 'key-12345678');
     const machine = scopedKey(callerScope({ kind: 'machine', clientId: 'client-1', scopes: [] }), 'key-12345678');
     expect(user).toBe(`user:${ME}|key-12345678`);
     expect(machine).toBe('client:client-1|key-12345678');
-    expect(user).not.toBe(scopedKey(callerScope({ kind: 'user', userId: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d', groups: [] }), 'key-12345678'));
+    expect(user).not.toBe(
+      scopedKey(callerScope({ kind: 'user', userId: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d', groups: [] }), 'key-12345678'),
+    );
   });
 });

@@ -5,7 +5,13 @@ const SUB = '3f2b8c1e-5a6d-4e7f-8a9b-0c1d2e3f4a5b';
 
 describe('the profile of a Cognito identity', () => {
   it('takes name, email and phone from the standard attributes, normalised like any user', () => {
-    const parsed = newUserFromAttributes({ sub: SUB, name: ' Ada ', email: 'Ada@Example.com', phone_number: '+14155550100', email_verified: 'true' });
+    const parsed = newUserFromAttributes({
+      sub: SUB,
+      name: ' Ada ',
+      email: 'Ada@Example.com',
+      phone_number: '+14155550100',
+      email_verified: 'true',
+    });
     expect(parsed.success && parsed.data).toEqual({ name: 'Ada', email: 'ada@example.com', phone: '+14155550100' });
   });
 
