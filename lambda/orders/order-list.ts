@@ -12,7 +12,7 @@ export interface OrderPage {
  * index (`customerId` + `createdAt`, a summary projected; only order items
  * carry `customerId`, so keys and other items never appear). The index is
  * eventually consistent: an order placed a moment ago may be missing from the
- * first page for a moment. (Phase 2: becomes `OrderStore.listByCustomer`.)
+ * first page for a moment. (Beside DynamoOrderStore, not yet a method of it.)
  */
 export async function listOrdersOf(
   client: Pick<DynamoDBDocumentClient, 'send'>,

@@ -25,8 +25,8 @@ const userItem = (tableName: string, user: User, correlationId: string) => ({
  * reserved (`EMAIL#<email>`) unless another user id holds it — Cognito decides
  * uniqueness of identities now; the reservation keeps `POST /users/batch` from
  * importing a second user with a registered address. Retries and concurrent
- * invocations write one profile and never fail for it. (Phase 2: becomes
- * `UserStore.register` in user-store.ts.)
+ * invocations write one profile and never fail for it. (A function beside
+ * DynamoUserStore, not yet a method of it: moving it in is a tidy-up.)
  */
 export async function registerProfile(
   client: Pick<DynamoDBDocumentClient, 'send'>,
