@@ -12,12 +12,15 @@ export const ENV = {
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
   STAGE: 'STAGE',
   NODE_OPTIONS: 'NODE_OPTIONS',
+  // Every API function (Api.route): its route's access from the route table (lib/routes.ts).
+  ROUTE_ACCESS: 'ROUTE_ACCESS',
   // Publishers (EventBus.allowPublishing).
   EVENT_BUS_NAME: 'EVENT_BUS_NAME',
   // Tables, buckets and streams, by context.
   USERS_TABLE: 'USERS_TABLE',
   IDEMPOTENCY_TABLE: 'IDEMPOTENCY_TABLE',
   ORDERS_TABLE: 'ORDERS_TABLE',
+  ORDERS_BY_CUSTOMER_INDEX: 'ORDERS_BY_CUSTOMER_INDEX',
   INVENTORY_TABLE: 'INVENTORY_TABLE',
   PAYMENTS_TABLE: 'PAYMENTS_TABLE',
   NOTIFICATIONS_TABLE: 'NOTIFICATIONS_TABLE',

@@ -26,6 +26,15 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_FAILURE_CODES = ['CARD_DECLINED', 'AMOUNT_OVER_LIMIT', 'PROVIDER_TIMEOUT'] as const;
 export type PaymentFailureCode = (typeof PAYMENT_FAILURE_CODES)[number];
 
+/**
+ * How an order is paid, Stripe-style test methods: the payment sandbox decides
+ * the outcome from it (`pm_card_declined` declined, `pm_card_timeout` no
+ * answer); `pm_card_ok` when an order names none.
+ */
+export const PAYMENT_METHODS = ['pm_card_ok', 'pm_card_declined', 'pm_card_timeout'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const DEFAULT_PAYMENT_METHOD: PaymentMethod = 'pm_card_ok';
+
 /** The order notices whose sending `OrderNotificationsAttempted` reports. */
 export const ORDER_NOTICE_TEMPLATES = ['order-confirmed', 'order-failed'] as const;
 
@@ -35,10 +44,14 @@ const shortage = z.object({ sku: z.string(), requested: z.number() });
 
 /** The events, by detail-type. Add an event here (and a row to README.md's Events table). */
 export const EVENTS = {
-  /** A user registered (published from the users table's stream, the outbox): no phone number, only what consumers need. */
+  /**
+   * A user registered (published from the users table's stream, the outbox).
+   * The id only, no contact data: events are archived, and consumers read
+   * name and email from the users table when they send.
+   */
   UserCreated: {
     source: 'commerce.users',
-    data: z.object({ userId: id, name: z.string(), email: z.string(), createdAt: z.string() }),
+    data: z.object({ userId: id, createdAt: z.string() }),
   },
   /** A priced order waiting for its stock. */
   OrderPlaced: {
@@ -49,6 +62,8 @@ export const EVENTS = {
       lines: z.array(z.object({ sku: z.string(), quantity: z.number(), unitPrice: z.number() })),
       total: z.number(),
       currency: z.string(),
+      /** Optional: events published before it existed mean `pm_card_ok`. */
+      paymentMethod: z.optional(z.enum(PAYMENT_METHODS)),
     }),
   },
   /** Every line is held; payment may charge `total`. */
@@ -60,6 +75,8 @@ export const EVENTS = {
       lines: z.array(z.object({ sku: z.string(), quantity: z.number() })),
       total: z.number(),
       currency: z.string(),
+      /** The order's, passed on for the charge; absent means `pm_card_ok`. */
+      paymentMethod: z.optional(z.enum(PAYMENT_METHODS)),
     }),
   },
   /** Nothing is held; `shortages` names each short SKU. */

@@ -27,7 +27,8 @@ export interface AnalyticsProps {
 }
 
 /**
- * The analytics context. `POST /activity` validates and scores events and sends
+ * The analytics context. `POST /activity` (a customer's events) and
+ * `POST /producers/activity` (machine clients) validate and score events and send
  * them to the activity stream, the raw-log bucket (NDJSON under `raw/`) and the
  * stats table; a Kinesis consumer aggregates per-user engagement (idempotent per
  * record, partial batch failures, bisect on error, an SQS on-failure
@@ -42,6 +43,7 @@ export class Analytics extends Construct {
   readonly statsTable: dynamodb.Table;
   readonly engagementTable: dynamodb.Table;
   readonly ingest: ServiceFunction;
+  readonly ingestFromProducers: ServiceFunction;
   readonly consumer: ServiceFunction;
   readonly getEngagement: ServiceFunction;
   /** For Observability: the consumer's on-failure destination. */
@@ -70,30 +72,41 @@ export class Analytics extends Construct {
     this.statsTable = table(this, 'StatsTable', config, { sortKey: 'sk', timeToLiveAttribute: 'expiresAt' });
     this.engagementTable = table(this, 'EngagementTable', config, { timeToLiveAttribute: 'expiresAt' });
 
-    this.ingest = new ServiceFunction(this, 'IngestActivity', {
-      entry: 'analytics/ingest-activity.ts',
-      service: 'analytics',
-      config,
-      timeout: Duration.seconds(29), // API Gateway's integration limit; retries of PutRecords fit well within it
-      environment: {
-        [ENV.ANALYTICS_STREAM]: this.stream.streamName,
-        [ENV.RAW_BUCKET]: this.rawBucket.bucketName,
-        [ENV.STATS_TABLE]: this.statsTable.tableName,
-      },
-      description: 'POST /activity: validate and score events; Kinesis, raw log in S3, stats',
-    });
-    this.stream.grant(this.ingest, 'kinesis:PutRecords');
-    const rawObjects = this.rawBucket.arnForObjects(`${RAW_PREFIX}*`);
-    this.ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [rawObjects] }));
-    // PutItem and GetItem: the Idempotency-Key records (`IDEMPOTENCY#<key>`) kept beside the stats.
-    this.statsTable.grant(this.ingest, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem');
+    // Two functions of one handler: the storefront's (a customer's own events) and the
+    // producers' (events for any user, machine clients only); each knows its route's access.
+    const ingestion = (fid: string, description: string) => {
+      const fn = new ServiceFunction(this, fid, {
+        entry: 'analytics/ingest-activity.ts',
+        service: 'analytics',
+        config,
+        timeout: Duration.seconds(29), // API Gateway's integration limit; retries of PutRecords fit well within it
+        environment: {
+          [ENV.ANALYTICS_STREAM]: this.stream.streamName,
+          [ENV.RAW_BUCKET]: this.rawBucket.bucketName,
+          [ENV.STATS_TABLE]: this.statsTable.tableName,
+        },
+        description,
+      });
+      this.stream.grant(fn, 'kinesis:PutRecords');
+      const rawObjects = this.rawBucket.arnForObjects(`${RAW_PREFIX}*`);
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [rawObjects] }));
+      // PutItem and GetItem: the Idempotency-Key records (`IDEMPOTENCY#<key>`) kept beside the stats.
+      this.statsTable.grant(fn, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem');
+      const stack = Stack.of(this);
+      const bucketId = stack.resolve(stack.getLogicalId(this.rawBucket.node.defaultChild as s3.CfnBucket)) as string;
+      acknowledge((fn.role as iam.Role).node.tryFindChild('DefaultPolicy') ?? fn.role!, {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${RAW_PREFIX}*]`,
+        reason: 'Every request writes a new object under raw/<hour>/ with a fresh batch id; the prefix is the narrowest resource.',
+      });
+      return fn;
+    };
+    this.ingest = ingestion('IngestActivity', 'POST /activity: the caller\'s events; validate and score; Kinesis, raw log in S3, stats');
     api.route('POST', '/activity', this.ingest);
-    const stack = Stack.of(this);
-    const bucketId = stack.resolve(stack.getLogicalId(this.rawBucket.node.defaultChild as s3.CfnBucket)) as string;
-    acknowledge((this.ingest.role as iam.Role).node.tryFindChild('DefaultPolicy') ?? this.ingest.role!, {
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${RAW_PREFIX}*]`,
-      reason: 'Every request writes a new object under raw/<hour>/ with a fresh batch id; the prefix is the narrowest resource.',
-    });
+    this.ingestFromProducers = ingestion(
+      'IngestProducerActivity',
+      'POST /producers/activity (machine clients): events for any user; validate and score; Kinesis, raw log in S3, stats',
+    );
+    api.route('POST', '/producers/activity', this.ingestFromProducers);
 
     this.consumer = new ServiceFunction(this, 'AggregateEngagement', {
       entry: 'analytics/aggregate-engagement.ts',

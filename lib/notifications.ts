@@ -35,7 +35,8 @@ export class Notifications extends Construct {
   constructor(scope: Construct, id: string, private readonly props: NotificationsProps) {
     super(scope, id);
     this.table = table(this, 'Table', props.config, { sortKey: 'sk' });
-    const welcome = this.consumer('Welcome', 'notifications/welcome.ts', 'On UserCreated: welcome email');
+    // UserCreated names the user only: the welcome email reads name and address from the users table.
+    const welcome = this.consumer('Welcome', 'notifications/welcome.ts', 'On UserCreated: welcome email', { readsContacts: true });
     props.events.subscribe('WelcomeNotification', subscriptionTo('UserCreated'), welcome);
     const thanks = this.consumer(
       'LoyaltyThanks',

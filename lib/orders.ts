@@ -1,12 +1,13 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { Api } from './api';
 import type { StageConfig } from './config';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
 import { ServiceFunction } from './service-function';
-import { table } from './tables';
+import { grantItems, table } from './tables';
 import { ENV } from '#contracts/environment';
 import { subscriptionTo } from '#contracts/events';
 
@@ -18,7 +19,7 @@ interface ContextProps {
 
 /**
  * The inventory context: SKUs (stock and price) and reservations. Admins set
- * stock with `PUT /inventory/{sku}` (API key); `OrderPlaced` reserves every line
+ * stock with `PUT /inventory/{sku}` (group `admins`); `OrderPlaced` reserves every line
  * in one transaction; payment events commit or release the reservation once.
  */
 export class Inventory extends Construct {
@@ -38,7 +39,7 @@ export class Inventory extends Construct {
 
     const putStock = fn('PutStock', 'put-stock.ts', 'PUT /inventory/{sku}: set stock and price (admin)');
     this.table.grant(putStock, 'dynamodb:UpdateItem');
-    api.route('PUT', '/inventory/{sku}', putStock, { apiKeyRequired: true });
+    api.route('PUT', '/inventory/{sku}', putStock);
 
     const getStock = fn('GetStock', 'get-stock.ts', 'GET /inventory/{sku}');
     this.table.grant(getStock, 'dynamodb:GetItem');
@@ -102,10 +103,15 @@ export interface OrdersProps extends ContextProps {
   readonly inventoryTable: dynamodb.ITable;
 }
 
+/** The orders table's index of each customer's orders, newest first (`GET /orders`). */
+export const ORDERS_BY_CUSTOMER_INDEX = 'byCustomer';
+
 /**
  * The orders context: `POST /orders` and `POST /orders/batch` (Idempotency-Key),
- * `GET /orders/{orderId}`, and the consumer that moves each order along its
- * state machine as the saga's events arrive.
+ * `GET /orders/{orderId}`, `GET /orders` (the caller's, from index `byCustomer`:
+ * `customerId` + `createdAt`, only order items carry them, a summary projected),
+ * and the consumer that moves each order along its state machine as the saga's
+ * events arrive.
  */
 export class Orders extends Construct {
   readonly table: dynamodb.Table;
@@ -113,6 +119,13 @@ export class Orders extends Construct {
   constructor(scope: Construct, id: string, { config, api, events, inventoryTable }: OrdersProps) {
     super(scope, id);
     this.table = table(this, 'Table', config, { timeToLiveAttribute: 'expiresAt' });
+    this.table.addGlobalSecondaryIndex({
+      indexName: ORDERS_BY_CUSTOMER_INDEX,
+      partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'createdAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['orderId', 'status', 'total', 'currency', 'updatedAt'],
+    });
     const environment = { [ENV.ORDERS_TABLE]: this.table.tableName, [ENV.INVENTORY_TABLE]: inventoryTable.tableName };
 
     const placers = [
@@ -130,7 +143,7 @@ export class Orders extends Construct {
         description: `POST ${path}: price from inventory, store PENDING once per Idempotency-Key, publish OrderPlaced`,
       });
       // TransactWriteItems of two conditional puts (key and order); GetItem for a replayed key.
-      this.table.grant(place, 'dynamodb:PutItem', 'dynamodb:GetItem');
+      grantItems(this.table, place, 'dynamodb:PutItem', 'dynamodb:GetItem');
       inventoryTable.grant(place, 'dynamodb:BatchGetItem');
       events.allowPublishing(place);
       api.route('POST', path, place);
@@ -143,8 +156,21 @@ export class Orders extends Construct {
       environment: { [ENV.ORDERS_TABLE]: this.table.tableName },
       description: 'GET /orders/{orderId}',
     });
-    this.table.grant(getOrder, 'dynamodb:GetItem');
+    grantItems(this.table, getOrder, 'dynamodb:GetItem');
     api.route('GET', '/orders/{orderId}', getOrder);
+
+    const listOrders = new ServiceFunction(this, 'ListOrders', {
+      entry: 'orders/list-orders.ts',
+      service: 'orders',
+      config,
+      environment: { [ENV.ORDERS_TABLE]: this.table.tableName, [ENV.ORDERS_BY_CUSTOMER_INDEX]: ORDERS_BY_CUSTOMER_INDEX },
+      description: 'GET /orders: the caller\'s orders, newest first, paginated',
+    });
+    // Query on the byCustomer index only, not on the table.
+    listOrders.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${ORDERS_BY_CUSTOMER_INDEX}`] }),
+    );
+    api.route('GET', '/orders', listOrders);
 
     const advance = new ServiceFunction(this, 'AdvanceStatus', {
       entry: 'orders/advance-status.ts',
@@ -153,7 +179,7 @@ export class Orders extends Construct {
       environment: { [ENV.ORDERS_TABLE]: this.table.tableName },
       description: 'On the saga events: move the order forward (conditional update); publish OrderFailed',
     });
-    this.table.grant(advance, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    grantItems(this.table, advance, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.allowPublishing(advance);
     events.subscribe(
       'OrderStatus',

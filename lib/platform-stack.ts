@@ -5,6 +5,7 @@ import { Api } from './api';
 import { CostOptimizer } from './cost-optimizer';
 import type { StageConfig } from './config';
 import { EventBus } from './event-bus';
+import { Identity } from './identity';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { OrderSaga } from './orders';
@@ -25,8 +26,9 @@ export class PlatformStack extends Stack {
     Tags.of(this).add('stage', config.stage);
 
     const events = new EventBus(this, 'Events', config);
-    const api = new Api(this, 'Api', config);
-    const users = new Users(this, 'Users', { config, api, events });
+    const identity = new Identity(this, 'Identity', { config });
+    const api = new Api(this, 'Api', { config, identity });
+    const users = new Users(this, 'Users', { config, api, events, identity });
     const notifications = new Notifications(this, 'Notifications', { config, events, usersTable: users.table });
     new OrderSaga(this, 'OrderSaga', { config, api, events, notifications });
     new UserBatches(this, 'UserBatches', { config, api, usersTable: users.table });

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { Api } from './api';
 import type { StageConfig } from './config';
 import { deadLetterQueue, type EventBus } from './event-bus';
+import type { Identity } from './identity';
 import { acknowledge } from './nag';
 import { ServiceFunction } from './service-function';
 import { streamFailureHandling } from './streams';
@@ -20,12 +21,15 @@ export interface UsersProps {
   readonly config: StageConfig;
   readonly api: Api;
   readonly events: EventBus;
+  readonly identity: Identity;
 }
 
 /**
- * The users context: `POST /users`, `GET /users/{userId}`, the outbox that
- * publishes `UserCreated`, and the daily user statistics kept by a
- * `UserCreated` consumer. One table (see user-store.ts for its item types)
+ * The users context: registration through the user pool (a pre-sign-up check
+ * of the attributes the profile needs; a post-confirmation trigger that stores
+ * the profile under the user's `sub`, once), `GET /users/me` and
+ * `GET /users/{userId}`, the outbox that publishes `UserCreated`, and the daily
+ * user statistics kept by a `UserCreated` consumer. One table (see user-store.ts for its item types)
  * whose stream is the outbox: writers only write, and a stream consumer
  * publishes an event for every inserted user (bisect on error, partial batch
  * failures, bounded retries, an SQS on-failure destination). Each function
@@ -38,7 +42,7 @@ export class Users extends Construct {
   /** For Observability's `extraAlarms`: the outbox falling behind (UserCreated published late). */
   readonly alarms: { readonly id: string; readonly metric: cloudwatch.IMetric; readonly threshold: number }[];
 
-  constructor(scope: Construct, id: string, { config, api, events }: UsersProps) {
+  constructor(scope: Construct, id: string, { config, api, events, identity }: UsersProps) {
     super(scope, id);
     this.table = table(this, 'Table', config, {
       timeToLiveAttribute: 'expiresAt',
@@ -46,16 +50,26 @@ export class Users extends Construct {
     });
     const environment = { [ENV.USERS_TABLE]: this.table.tableName };
 
-    const createUser = new ServiceFunction(this, 'CreateUser', {
-      entry: 'users/create-user.ts',
+    // Cognito owns sign-up, email verification and uniqueness; the users table keeps the profile.
+    const validateSignUp = new ServiceFunction(this, 'ValidateSignUp', {
+      entry: 'users/validate-sign-up.ts',
+      service: 'users',
+      config,
+      timeout: Duration.seconds(5), // Cognito waits 5 s for a trigger
+      description: 'Cognito pre sign-up: refuse attributes the profile could not store (name, phone)',
+    });
+    identity.onPreSignUp(validateSignUp);
+    const registerProfile = new ServiceFunction(this, 'RegisterProfile', {
+      entry: 'users/register-profile.ts',
       service: 'users',
       config,
       environment,
-      description: 'POST /users: register a user (UserCreated goes out from the table stream)',
+      timeout: Duration.seconds(5), // Cognito waits 5 s for a trigger, and retries up to 3 times
+      description: 'Cognito post confirmation: store the profile under the sub, once (UserCreated goes out from the table stream)',
     });
-    // TransactWriteItems of two conditional puts.
-    this.table.grant(createUser, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
-    api.route('POST', '/users', createUser);
+    // TransactWriteItems of two conditional puts (profile, email), or the profile alone.
+    this.table.grant(registerProfile, 'dynamodb:PutItem');
+    identity.onPostConfirmation(registerProfile);
 
     const publisher = new ServiceFunction(this, 'PublishUserEvents', {
       entry: 'users/publish-user-events.ts',
@@ -99,9 +113,10 @@ export class Users extends Construct {
       service: 'users',
       config,
       environment,
-      description: 'GET /users/{userId}',
+      description: 'GET /users/me, GET /users/{userId} (self or admin)',
     });
     this.table.grant(getUser, 'dynamodb:GetItem');
+    api.route('GET', '/users/me', getUser);
     api.route('GET', '/users/{userId}', getUser);
 
     const statistics = new ServiceFunction(this, 'UpdateStatistics', {

@@ -84,3 +84,27 @@ export function parseActivityRequest(
   if (problems.length > 0) throw new ValidationError(problems);
   return idempotencyKey === undefined ? validated! : { ...validated!, idempotencyKey };
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A customer's events: each event object without a `userId` gets `userId`;
+ * `foreign` when any event names another user (the request is then refused as
+ * a whole). Anything that is not an event object is left for validation to
+ * describe.
+ */
+export function attributeActivity(body: unknown, userId: string): { readonly body: unknown; readonly foreign: boolean } {
+  let foreign = false;
+  const attribute = (event: unknown): unknown => {
+    if (!isObject(event)) return event;
+    if (event.userId === undefined) return { ...event, userId };
+    if (event.userId !== userId) foreign = true;
+    return event;
+  };
+  if (isBatch(body)) {
+    const events = Array.isArray(body.events) ? body.events.map(attribute) : body.events;
+    return { body: { ...body, events }, foreign };
+  }
+  return { body: attribute(body), foreign };
+}

@@ -1,7 +1,9 @@
 import { ENV } from '#contracts/environment';
 import { randomUUID } from 'node:crypto';
 import { buildActivityEvents, keyedBatchId, keyedEventId } from '#domain/activity-batch';
-import { bodyHash, IDEMPOTENCY_HEADER } from '#domain/idempotency';
+import { bodyHash, IDEMPOTENCY_HEADER, scopedKey } from '#domain/idempotency';
+import { ForbiddenError } from '#shared/access-errors';
+import { authorize, callerScope } from '#shared/caller';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
 import { AppError, UnprocessableError } from '#shared/errors';
@@ -9,7 +11,7 @@ import { accepted, httpHandler, jsonBody } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { s3 } from '#shared/s3';
 import { AwsActivityStore } from './activity-store';
-import { parseActivityRequest } from './activity-request';
+import { attributeActivity, parseActivityRequest } from './activity-request';
 import { ingest } from './ingestion';
 
 const store = new AwsActivityStore(
@@ -33,14 +35,25 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
  * each event's id are derived from the key and the event's index, and the first
  * arrival time is kept with the key, so a resend stores and streams the same
  * events under the same ids and every consumer counts them once. The same key
- * with another body is a 422; without a key, ids are random, as before.
+ * with another body is a 422; without a key, ids are random, as before. Keys
+ * are the caller's: the same key from another caller is another key.
+ *
+ * Who: on `POST /activity` (customer) the events are the caller's — a missing
+ * `userId` is the token's `sub`, another user's id is a 403 for the request;
+ * on `POST /producers/activity` (machine clients) each event names its user.
  */
 export const handler = httpHandler(async (request) => {
-  const body = jsonBody(request, MAX_BODY_BYTES);
-  const { accepted: valid, rejected, idempotencyKey: key } = parseActivityRequest(body, request.header(IDEMPOTENCY_HEADER));
+  const caller = authorize(request.event)!;
+  const sent = jsonBody(request, MAX_BODY_BYTES);
+  const attributed = caller.kind === 'user' ? attributeActivity(sent, caller.userId) : { body: sent, foreign: false };
+  if (attributed.foreign) throw new ForbiddenError('Every event must be your own (userId your user id, or left out)');
+  const body = attributed.body;
+  const parsed = parseActivityRequest(body, request.header(IDEMPOTENCY_HEADER));
+  const { accepted: valid, rejected } = parsed;
+  const key = parsed.idempotencyKey === undefined ? undefined : scopedKey(callerScope(caller), parsed.idempotencyKey);
   let receivedAt = new Date();
   if (key !== undefined) {
-    const claim = await store.claim(key, { bodyHash: bodyHash(body), receivedAt });
+    const claim = await store.claim(key, { bodyHash: bodyHash(sent), receivedAt });
     if (claim.kind === 'key-reused') throw new UnprocessableError('This Idempotency-Key was used with a different request body');
     receivedAt = claim.receivedAt;
   }

@@ -97,3 +97,11 @@ export function derivedId(scope: string, key: string, name: string): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * The key as stored and derived from: the caller's scope (`user:<sub>`,
+ * `client:<id>`) and the client's key, joined by `|`, which no client key
+ * contains. The same key sent by another caller is another key: it never
+ * replays, blocks or reveals the first caller's result.
+ */
+export const scopedKey = (callerScope: string, key: string): string => `${callerScope}|${key}`;

@@ -18,3 +18,22 @@ export function maskRecipient(channel: 'email' | 'sms' | 'push', recipient: stri
   if (channel === 'sms') return maskPhone(recipient);
   return recipient.length <= 6 ? '*'.repeat(recipient.length) : `${recipient.slice(0, 3)}***${recipient.slice(-3)}`;
 }
+
+/** Longest provider error text kept: enough to diagnose, not a dump of the provider's payload. */
+export const MAX_PROVIDER_ERROR_LENGTH = 300;
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const PHONE = /\+?\d[\d\s().-]{6,}\d/g;
+
+/**
+ * A provider's error text as it may be logged and stored: the recipient (an
+ * address, a number, a device token) masked wherever it appears, any other email
+ * address or phone-like number masked too (providers echo what they were
+ * sent), cut to MAX_PROVIDER_ERROR_LENGTH characters.
+ */
+export function maskProviderError(text: string, channel: 'email' | 'sms' | 'push', recipient: string): string {
+  let masked = recipient ? text.split(recipient).join(maskRecipient(channel, recipient)) : text;
+  masked = masked.replace(EMAIL, (email) => (email.includes('*') ? email : maskEmail(email)));
+  masked = masked.replace(PHONE, (phone) => maskPhone(phone));
+  return masked.length > MAX_PROVIDER_ERROR_LENGTH ? `${masked.slice(0, MAX_PROVIDER_ERROR_LENGTH - 1)}…` : masked;
+}

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { OrderPlaced, Shortage } from '#contracts/events';
+import { DEFAULT_PAYMENT_METHOD, type OrderPlaced, PAYMENT_METHODS, type PaymentMethod, type Shortage } from '#contracts/events';
 import { USER_ID } from './users';
 import type { OrderStatus, StatusChange } from './order-status';
 
@@ -32,8 +32,11 @@ export const orderLineSchema = z.strictObject({
 /** What a client may send to place an order: no prices (they come from inventory), no status. */
 export const newOrderSchema = z
   .strictObject({
-    customerId: z.string().check(z.regex(USER_ID, 'must be a UUID')),
+    /** Optional: the customer is the caller; a different one is refused (403). */
+    customerId: z.optional(z.string().check(z.regex(USER_ID, 'must be a UUID'))),
     lines: z.array(orderLineSchema).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES)),
+    /** A sandbox test method (`pm_card_ok` when absent): it decides the payment's outcome. */
+    paymentMethod: z.optional(z.enum(PAYMENT_METHODS)),
   })
   .check(
     // One transaction may touch an item once: a SKU appears on one line only.
@@ -92,6 +95,7 @@ export interface Order {
   readonly lines: readonly OrderLine[];
   readonly total: number;
   readonly currency: string;
+  readonly paymentMethod: PaymentMethod;
   readonly paymentId?: string;
   readonly history: readonly StatusChange[];
   readonly createdAt: string;
@@ -120,7 +124,14 @@ export function priceOrder(order: NewOrder, prices: ReadonlyMap<string, number>)
 }
 
 /** A new order: `PENDING`, its history starting with the placement. */
-export function buildOrder(orderId: string, customerId: string, lines: OrderLine[], total: number, now: Date): Order {
+export function buildOrder(
+  orderId: string,
+  customerId: string,
+  lines: OrderLine[],
+  total: number,
+  now: Date,
+  paymentMethod: PaymentMethod = DEFAULT_PAYMENT_METHOD,
+): Order {
   const at = now.toISOString();
   return {
     orderId,
@@ -129,6 +140,7 @@ export function buildOrder(orderId: string, customerId: string, lines: OrderLine
     lines,
     total,
     currency: CURRENCY,
+    paymentMethod,
     history: [{ status: 'PENDING', at, event: 'OrderPlaced' }],
     createdAt: at,
     updatedAt: at,
@@ -149,6 +161,7 @@ export function orderPlaced(order: Order): OrderPlaced {
     lines: order.lines.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice })),
     total: order.total,
     currency: order.currency,
+    paymentMethod: order.paymentMethod ?? DEFAULT_PAYMENT_METHOD,
   };
 }
 

@@ -1,15 +1,19 @@
-import type { PaymentFailed } from '#contracts/events';
+import { DEFAULT_PAYMENT_METHOD, type PaymentFailed, type PaymentMethod } from '#contracts/events';
 
 /**
  * Payments: the sandbox provider's deterministic rules (the saga's payment
- * events are in #contracts/events). The sandbox decides from the charge alone, so every test (unit,
- * integration, e2e) can ask for an outcome by choosing the customer or amount.
+ * events are in #contracts/events). The sandbox decides from the charge alone,
+ * Stripe-style: every test (unit, integration, e2e) asks for an outcome by the
+ * order's `paymentMethod` or its amount. (Customers are Cognito subs now, so
+ * the customer id can no longer choose an outcome.)
  */
 
-/** A customer id the sandbox always declines (`...0402`, as in HTTP 402 Payment Required). */
-export const SANDBOX_DECLINED_CUSTOMER = '00000000-0000-4000-8000-000000000402';
-/** A customer id for which the sandbox never answers (`...0408`, as in HTTP 408): the caller's deadline decides. */
-export const SANDBOX_TIMEOUT_CUSTOMER = '00000000-0000-4000-8000-000000000408';
+/** The method the sandbox always approves (also what an order without one pays with). */
+export const SANDBOX_APPROVED_METHOD: PaymentMethod = DEFAULT_PAYMENT_METHOD;
+/** The method the sandbox always declines (CARD_DECLINED). */
+export const SANDBOX_DECLINED_METHOD: PaymentMethod = 'pm_card_declined';
+/** The method for which the sandbox never answers: the caller's deadline decides (PROVIDER_TIMEOUT). */
+export const SANDBOX_TIMEOUT_METHOD: PaymentMethod = 'pm_card_timeout';
 /** Default largest amount (cents) the sandbox approves: 10 000.00. The stack may configure another. */
 export const DEFAULT_SANDBOX_LIMIT = 1_000_000;
 
@@ -19,6 +23,8 @@ export interface ChargeRequest {
   readonly customerId: string;
   readonly amount: number;
   readonly currency: string;
+  /** The order's method; absent means SANDBOX_APPROVED_METHOD. */
+  readonly paymentMethod?: PaymentMethod;
 }
 
 export type SandboxOutcome =
@@ -26,10 +32,10 @@ export type SandboxOutcome =
   | { readonly kind: 'declined'; readonly code: 'CARD_DECLINED' | 'AMOUNT_OVER_LIMIT'; readonly reason: string }
   | { readonly kind: 'no-answer' };
 
-/** What the sandbox does with a charge: decline the test customer or an amount over `limit`, hang for the timeout customer. */
-export function sandboxOutcome(charge: Pick<ChargeRequest, 'customerId' | 'amount'>, limit: number): SandboxOutcome {
-  if (charge.customerId === SANDBOX_TIMEOUT_CUSTOMER) return { kind: 'no-answer' };
-  if (charge.customerId === SANDBOX_DECLINED_CUSTOMER) {
+/** What the sandbox does with a charge: decline the declined method or an amount over `limit`, hang for the timeout method. */
+export function sandboxOutcome(charge: Pick<ChargeRequest, 'paymentMethod' | 'amount'>, limit: number): SandboxOutcome {
+  if (charge.paymentMethod === SANDBOX_TIMEOUT_METHOD) return { kind: 'no-answer' };
+  if (charge.paymentMethod === SANDBOX_DECLINED_METHOD) {
     return { kind: 'declined', code: 'CARD_DECLINED', reason: 'the card was declined' };
   }
   if (charge.amount > limit) {
@@ -42,3 +48,10 @@ export function sandboxOutcome(charge: Pick<ChargeRequest, 'customerId' | 'amoun
 export function paymentFailureReason(failure: Pick<PaymentFailed, 'code' | 'reason'>): string {
   return `payment failed (${failure.code}): ${failure.reason}`;
 }
+
+/**
+ * @deprecated Customers no longer choose a sandbox outcome (their id is a
+ * Cognito sub): send `paymentMethod: SANDBOX_DECLINED_METHOD` with the order.
+ * Kept only until test/e2e (adapted by the lead) stops importing it; remove then.
+ */
+export const SANDBOX_DECLINED_CUSTOMER = '00000000-0000-4000-8000-000000000402';

@@ -21,8 +21,9 @@ export function buildUser(input: NewUser, userId: string, now: Date): User {
   return { userId, ...input, createdAt: now.toISOString() };
 }
 
-export function userCreated(user: User): UserCreated {
-  return { userId: user.userId, name: user.name, email: user.email, createdAt: user.createdAt };
+/** `UserCreated` names the user only: contact data stays in the users table (consumers read it when they send). */
+export function userCreated(user: Pick<User, 'userId' | 'createdAt'>): UserCreated {
+  return { userId: user.userId, createdAt: user.createdAt };
 }
 
 /** The UTC day an instant falls on (`2026-11-27`): the key of the daily statistics. */

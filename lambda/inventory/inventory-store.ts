@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { OrderPlaced, Shortage } from '#contracts/events';
+import type { OrderPlaced, PaymentMethod, Shortage } from '#contracts/events';
 import { CURRENCY, type InventoryItem, type StockUpdate } from '#domain/orders';
 import { conditionHeld, failedConditions, transactWrite } from '#shared/dynamo';
 import { KEY_PREFIX } from '#contracts/keys';
@@ -17,6 +17,8 @@ export interface Reservation {
   readonly lines: readonly { readonly sku: string; readonly quantity: number }[];
   readonly total: number;
   readonly currency: string;
+  /** The order's, for the charge (absent on reservations made before it existed: `pm_card_ok`). */
+  readonly paymentMethod?: PaymentMethod;
   readonly shortages?: readonly Shortage[];
   readonly createdAt: string;
 }
@@ -96,6 +98,7 @@ export class DynamoInventoryStore implements InventoryStore {
       lines: order.lines.map(({ sku, quantity }) => ({ sku, quantity })),
       total: order.total,
       currency: order.currency,
+      ...(order.paymentMethod ? { paymentMethod: order.paymentMethod } : {}),
       createdAt: now.toISOString(),
     };
     try {

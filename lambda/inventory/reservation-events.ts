@@ -17,6 +17,7 @@ export function outcomeEvent(reservation: Reservation): DomainEvent<'InventoryRe
       lines: reservation.lines,
       total: reservation.total,
       currency: reservation.currency,
+      ...(reservation.paymentMethod ? { paymentMethod: reservation.paymentMethod } : {}),
     };
     return { detailType: 'InventoryReserved', data };
   }

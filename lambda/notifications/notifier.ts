@@ -1,6 +1,6 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Channel, type NotificationRequest, render } from '#domain/notifications';
-import { maskRecipient } from '#domain/masking';
+import { maskProviderError, maskRecipient } from '#domain/masking';
 import { conditionHeld } from '#shared/dynamo';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import type { ChannelProvider } from './providers';
@@ -45,7 +45,9 @@ export class Notifier {
       await this.finish(key, 'SENT');
       return { channel: request.channel, status: 'SENT' };
     } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // Providers echo what they were sent: mask before the text is logged or stored.
+      const raw = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const message = maskProviderError(raw, request.channel, request.recipient);
       logger.warn('Notification failed', { channel: request.channel, error: message });
       await this.finish(key, 'FAILED', message);
       return { channel: request.channel, status: 'FAILED', error: message };

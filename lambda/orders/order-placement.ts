@@ -9,6 +9,8 @@ import type { PriceCatalog } from './price-catalog';
 
 export interface PlaceRequest {
   readonly input: NewOrder;
+  /** Whose order it is: the caller (the token's `sub`), never the body's say-so. */
+  readonly customerId: string;
   /** The stored Idempotency-Key (the client's, or a batch's key with the order's index). */
   readonly idempotencyKey: string;
 }
@@ -53,7 +55,14 @@ export class OrderPlacement {
       requests.map(async (request): Promise<PlaceResult> => {
         const pricing = priceOrder(request.input, prices);
         if (!pricing.ok) return { kind: 'invalid', problems: pricing.problems };
-        const order = buildOrder(this.newId(), request.input.customerId, pricing.lines, pricing.total, this.clock());
+        const order = buildOrder(
+          this.newId(),
+          request.customerId,
+          pricing.lines,
+          pricing.total,
+          this.clock(),
+          request.input.paymentMethod,
+        );
         return this.store.create(order, { key: request.idempotencyKey, bodyHash: bodyHash(request.input) });
       }),
     );

@@ -1,6 +1,8 @@
 import { ENV } from '#contracts/environment';
 import { BATCH_CHUNK_SIZE, BATCH_CONCURRENCY, newOrderSchema, orderBatchSchema } from '#domain/orders';
+import type { UserCaller } from '#domain/access';
 import { itemKey } from '#domain/idempotency';
+import { ForbiddenError } from '#shared/access-errors';
 import { env } from '#shared/aws';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
@@ -12,7 +14,7 @@ import { validate } from '#shared/validation';
 import { OrderPlacement, type PlaceRequest, type PlaceResult } from './order-placement';
 import { DynamoOrderStore } from './order-store';
 import { DynamoPriceCatalog } from './price-catalog';
-import { parseOrderRequest } from './request';
+import { customerOf, parseOrderRequest } from './request';
 
 const placement = new OrderPlacement(
   new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
@@ -35,11 +37,11 @@ export type BatchResult =
  * One order's rejection never rejects the others; the answer lists each.
  */
 export const handler = httpHandler(async (request) => {
-  const { key, body } = parseOrderRequest(request, orderBatchSchema, MAX_BATCH_BYTES);
+  const { caller, key, body } = parseOrderRequest(request, orderBatchSchema, MAX_BATCH_BYTES);
   const chunks = await mapChunks(
     body.orders.map((raw, index) => ({ raw, index })),
     { size: BATCH_CHUNK_SIZE, concurrency: BATCH_CONCURRENCY },
-    (items) => processChunk(items, key, request.correlationId),
+    (items) => processChunk(items, key, caller, request.correlationId),
   );
   const results = chunks.flat();
   const accepted = results.filter((result) => result.status === 'accepted').length;
@@ -51,13 +53,23 @@ export const handler = httpHandler(async (request) => {
   });
 });
 
-async function processChunk(items: { raw: unknown; index: number }[], key: string, correlationId: string): Promise<BatchResult[]> {
+async function processChunk(
+  items: { raw: unknown; index: number }[],
+  key: string,
+  caller: UserCaller,
+  correlationId: string,
+): Promise<BatchResult[]> {
   const rejected: BatchResult[] = [];
   const requests: (PlaceRequest & { index: number })[] = [];
   for (const { raw, index } of items) {
     try {
-      requests.push({ index, input: validate(newOrderSchema, raw), idempotencyKey: itemKey(key, index) });
+      const input = validate(newOrderSchema, raw);
+      requests.push({ index, input, customerId: customerOf(caller, input), idempotencyKey: itemKey(key, index) });
     } catch (error) {
+      if (error instanceof ForbiddenError) {
+        rejected.push(rejection(index, 'Forbidden', error.message));
+        continue;
+      }
       if (!(error instanceof ValidationError)) throw error;
       rejected.push(rejection(index, 'ValidationError', 'The order is not valid', error.problems));
     }

@@ -9,7 +9,7 @@ import { metrics, MetricUnit } from '#shared/powertools';
 import { OrderPlacement } from './order-placement';
 import { DynamoOrderStore } from './order-store';
 import { DynamoPriceCatalog } from './price-catalog';
-import { parseOrderRequest } from './request';
+import { customerOf, parseOrderRequest } from './request';
 
 const placement = new OrderPlacement(
   new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
@@ -18,14 +18,16 @@ const placement = new OrderPlacement(
 );
 
 /**
- * POST /orders (`Idempotency-Key` header) — prices the lines from the inventory,
+ * POST /orders (`Idempotency-Key` header) — the caller's order (a body
+ * `customerId` other than the caller's is a 403) — prices the lines from the inventory,
  * stores the order PENDING and publishes `OrderPlaced`: 201. The same key and
  * body again returns the same order (200, `idempotent-replayed: true`) and never
  * makes a second one; the same key with another body is a 422.
  */
 export const handler = httpHandler(async (request) => {
-  const { key, body } = parseOrderRequest(request, newOrderSchema);
-  const [result] = await placement.place([{ input: body, idempotencyKey: key }], request.correlationId);
+  const { caller, key, body } = parseOrderRequest(request, newOrderSchema);
+  const customerId = customerOf(caller, body);
+  const [result] = await placement.place([{ input: body, customerId, idempotencyKey: key }], request.correlationId);
   switch (result!.kind) {
     case 'created':
       metrics.addMetric('OrderPlaced', MetricUnit.Count, 1);

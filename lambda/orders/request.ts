@@ -1,19 +1,25 @@
 import type * as z from 'zod/mini';
-import { IDEMPOTENCY_HEADER, idempotencyKeyProblem } from '#domain/idempotency';
+import type { UserCaller } from '#domain/access';
+import { IDEMPOTENCY_HEADER, idempotencyKeyProblem, scopedKey } from '#domain/idempotency';
+import { ForbiddenError } from '#shared/access-errors';
+import { authorizeUser, callerScope } from '#shared/caller';
 import { type Problem, ValidationError } from '#shared/errors';
 import { type HttpRequest, parseBody } from '#shared/http';
 
 /**
- * The Idempotency-Key header and the validated body of an order request, with
- * the problems of both listed in one 400 (a client fixes everything at once).
- * The key is required: it is what makes a retried order safe, and what repairs
- * an order whose `OrderPlaced` could not be published (see OrderPlacement).
+ * The caller, the Idempotency-Key header and the validated body of an order
+ * request, with the problems of key and body listed in one 400 (a client fixes
+ * everything at once). The key is required: it is what makes a retried order
+ * safe, and what repairs an order whose `OrderPlaced` could not be published
+ * (see OrderPlacement). The returned `key` is scoped to the caller
+ * (`user:<sub>|<key>`): another caller's same key is another key.
  */
 export function parseOrderRequest<S extends z.ZodMiniType>(
   request: HttpRequest,
   schema: S,
   maxBytes?: number,
-): { readonly key: string; readonly body: z.infer<S> } {
+): { readonly caller: UserCaller; readonly key: string; readonly body: z.infer<S> } {
+  const caller = authorizeUser(request.event);
   const key = request.header(IDEMPOTENCY_HEADER);
   const keyProblem = idempotencyKeyProblem(key, { required: true });
   const problems: Problem[] = keyProblem ? [keyProblem] : [];
@@ -25,5 +31,13 @@ export function parseOrderRequest<S extends z.ZodMiniType>(
     problems.push(...error.problems);
   }
   if (problems.length > 0) throw new ValidationError(problems);
-  return { key: key!, body: body as z.infer<S> };
+  return { caller, key: scopedKey(callerScope(caller), key!), body: body as z.infer<S> };
+}
+
+/** The order's customer: the caller. A body naming another customer is refused (403), not silently rewritten. */
+export function customerOf(caller: UserCaller, input: { readonly customerId?: string }): string {
+  if (input.customerId !== undefined && input.customerId !== caller.userId) {
+    throw new ForbiddenError('customerId must be your own user id (or left out)');
+  }
+  return caller.userId;
 }

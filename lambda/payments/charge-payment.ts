@@ -43,7 +43,13 @@ export const handler = eventHandler('InventoryReserved', async (order, event) =>
   let outcome: PaymentOutcome;
   try {
     const receipt = await provider.charge(
-      { idempotencyKey: `order-${order.orderId}`, customerId: order.customerId, amount: order.total, currency: order.currency },
+      {
+        idempotencyKey: `order-${order.orderId}`,
+        customerId: order.customerId,
+        amount: order.total,
+        currency: order.currency,
+        ...(order.paymentMethod ? { paymentMethod: order.paymentMethod } : {}),
+      },
       AbortSignal.timeout(timeoutMs),
     );
     outcome = { status: 'COMPLETED', providerRef: receipt.providerRef };

@@ -5,6 +5,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { clientConfig, env } from '#shared/aws';
+import { authorize, callerScope } from '#shared/caller';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
 import { AppError } from '#shared/errors';
@@ -15,7 +16,7 @@ import { DynamoUserStore } from './user-store';
 
 const users = new DynamoUserStore(dynamo, env(ENV.USERS_TABLE));
 
-/** One hour of cached results, keyed by the batch's content (its ten user objects as sent). */
+/** One hour of cached results, keyed by the caller and the batch's content (its ten user objects as sent). */
 const idempotency = new IdempotencyConfig({
   expiresAfterSeconds: 3600,
   hashFunction: 'sha256',
@@ -31,7 +32,8 @@ const idempotency = new IdempotencyConfig({
  * The key prefix is fixed (not the function name) so a redeploy keeps the cache.
  */
 const registerOnce = makeIdempotent(
-  async (batch: unknown[], correlationId: string): Promise<BatchResult & { cached: boolean }> => ({
+  // `by` is part of what is hashed: one admin's cached result is never another's.
+  async ({ users: batch }: { by: string; users: unknown[] }, correlationId: string): Promise<BatchResult & { cached: boolean }> => ({
     ...(await registerBatch(batch, { users, correlationId, newId: randomUUID, now: () => new Date() })),
     cached: false,
   }),
@@ -52,11 +54,13 @@ type BatchSummary =
   | { readonly batch: number; readonly status: 'failed'; readonly from: number; readonly to: number };
 
 const route = httpHandler(async (request): Promise<HttpResponse> => {
+  const caller = authorize(request.event); // ROUTE_ACCESS=admin: the admins group
+  const by = callerScope(caller!);
   const { users: items } = parseBody(request, userBatchRequestSchema, 256 * 1024);
   const outcomes = await mapChunks(items, { size: USER_BATCH_SIZE, concurrency: 5 }, async (batch, number) => {
     const offset = number * USER_BATCH_SIZE;
     try {
-      const { results, cached } = await registerOnce(batch, request.correlationId);
+      const { results, cached } = await registerOnce({ by, users: batch }, request.correlationId);
       const summary: BatchSummary = { batch: number, status: 'processed', cached };
       return { summary, results: results.map((r) => ({ ...r, index: r.index + offset })) };
     } catch (error) {

@@ -112,10 +112,9 @@ describe('platform stack (dev)', () => {
   });
 
   it('grants each function only the actions it calls', () => {
-    // Only writes: UserCreated goes out from the table's stream.
-    expect(actionsOf(functionId('UsersCreateUser'))).toEqual(
-      ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', ...LOGS, ...XRAY].sort(),
-    );
+    // Only writes (the post-confirmation trigger): UserCreated goes out from the table's stream.
+    expect(actionsOf(functionId('UsersRegisterProfile'))).toEqual(['dynamodb:PutItem', ...LOGS, ...XRAY].sort());
+    expect(actionsOf(functionId('UsersValidateSignUp'))).toEqual([...LOGS, ...XRAY].sort());
     expect(actionsOf(functionId('UsersPublishUserEvents'))).toEqual(
       [...DYNAMODB_STREAM_READ, 'events:PutEvents', ...DESTINATION, ...LOGS, ...XRAY].sort(),
     );
@@ -123,8 +122,9 @@ describe('platform stack (dev)', () => {
     expect(actionsOf(functionId('UsersUpdateStatistics'))).toEqual(
       ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
     );
+    // UserCreated names the user only: the welcome email reads name and address (GetItem on the users table).
     expect(actionsOf(functionId('NotificationsWelcome'))).toEqual(
-      ['dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...DESTINATION, ...LOGS, ...XRAY].sort(),
     );
   });
 

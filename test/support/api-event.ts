@@ -33,3 +33,29 @@ export const lambdaContext = {
   fail: () => undefined,
   succeed: () => undefined,
 } as Context;
+
+/**
+ * The claims API Gateway's Cognito authorizer passes for a signed-in user: an
+ * ID token's (customer and admin routes take ID tokens), groups flattened into
+ * a string as REST APIs do.
+ */
+export function userClaims(sub: string, groups: readonly string[] = []): Record<string, string> {
+  return {
+    sub,
+    'cognito:username': sub,
+    token_use: 'id',
+    aud: 'storefront-client',
+    email_verified: 'true',
+    ...(groups.length > 0 ? { 'cognito:groups': `[${groups.join(', ')}]` } : {}),
+  };
+}
+
+/** The claims of a machine client's access token (`client_credentials`). */
+export function machineClaims(clientId: string, scopes: readonly string[] = ['commerce/activity.write']): Record<string, string> {
+  return { sub: clientId, client_id: clientId, token_use: 'access', scope: scopes.join(' ') };
+}
+
+/** The `requestContext` of a request whose token carried `claims`. */
+export function authorizedContext(claims: Record<string, string>): APIGatewayProxyEvent['requestContext'] {
+  return { requestId: 'req-1', stage: 'test', authorizer: { claims } } as unknown as APIGatewayProxyEvent['requestContext'];
+}

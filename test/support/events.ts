@@ -5,7 +5,7 @@ const ORDER = '00000000-0000-4000-8000-0000000000aa';
 
 /** A valid example of every event's data (#contracts/events), to complete what a test cares about. */
 const EXAMPLES: { readonly [K in DetailType]: EventData<K> } = {
-  UserCreated: { userId: CUSTOMER, name: 'Ada', email: 'ada@example.com', createdAt: '2026-11-27T10:00:00.000Z' },
+  UserCreated: { userId: CUSTOMER, createdAt: '2026-11-27T10:00:00.000Z' },
   OrderPlaced: { orderId: ORDER, customerId: CUSTOMER, lines: [{ sku: 'MUG', quantity: 1, unitPrice: 1250 }], total: 1250, currency: 'USD' },
   InventoryReserved: { orderId: ORDER, customerId: CUSTOMER, lines: [{ sku: 'MUG', quantity: 1 }], total: 1250, currency: 'USD' },
   InventoryReservationFailed: { orderId: ORDER, customerId: CUSTOMER, reason: 'insufficient stock for MUG (requested 1)', shortages: [{ sku: 'MUG', requested: 1 }] },

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PutRecordsCommandOutput, PutRecordsInput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 import type { ActivityEvent } from '../../../lambda/domain/activity';
-import { apiEvent, lambdaContext } from '../../support/api-event';
+import { apiEvent, authorizedContext, lambdaContext, machineClaims, userClaims } from '../../support/api-event';
 import { type LocalAws, handlerEnvironment, kinesisEvent, startLocalAws } from '../../support/aws';
 
 jest.setTimeout(180_000);
@@ -87,19 +87,31 @@ function injectFailures(shouldFail: (event: ActivityEvent, position: number) => 
 }
 const stopInjecting = () => kinesis.middlewareStack.remove(INJECTOR);
 
-async function post(body: unknown, idempotencyKey?: string) {
+/**
+ * Sends activity as a producer (POST /producers/activity: a machine client, events
+ * for any user), or with `as: { user }` as that customer (POST /activity).
+ */
+async function post(body: unknown, idempotencyKey?: string, as: { user?: string; client?: string } = {}) {
   const headers: Record<string, string> = { 'x-correlation-id': 'it-activity' };
   if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
+  const customer = as.user !== undefined;
+  process.env.ROUTE_ACCESS = customer ? 'customer' : 'machine';
+  const claims = customer ? userClaims(as.user!) : machineClaims(as.client ?? 'producer-client');
+  const resource = customer ? '/activity' : '/producers/activity';
   const result = await ingest(
-    apiEvent({ path: '/activity', resource: '/activity', body: JSON.stringify(body), headers }),
+    apiEvent({ path: resource, resource, body: JSON.stringify(body), headers, requestContext: authorizedContext(claims) }),
     lambdaContext,
   );
   return { status: result.statusCode, json: JSON.parse(result.body) };
 }
 
-async function engagementOf(userId: string) {
+const ADMIN = '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
+/** GET /users/{userId}/engagement, as an admin unless `as` (a user id) says otherwise. */
+async function engagementOf(userId: string, as?: string) {
+  process.env.ROUTE_ACCESS = 'customer';
+  const claims = as === undefined ? userClaims(ADMIN, ['admins']) : userClaims(as);
   const result = await getEngagement(
-    apiEvent({ httpMethod: 'GET', resource: '/users/{userId}/engagement', pathParameters: { userId } }),
+    apiEvent({ httpMethod: 'GET', resource: '/users/{userId}/engagement', pathParameters: { userId }, requestContext: authorizedContext(claims) }),
     lambdaContext,
   );
   return { status: result.statusCode, json: JSON.parse(result.body) };
@@ -443,5 +455,47 @@ describe('POST /activity resent with its Idempotency-Key', () => {
     expect(result.status).toBe(400);
     expect(result.json.problems).toEqual([{ path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' }]);
     expect(await recordsOf(userId)).toEqual([]);
+  });
+});
+
+describe('activity is the caller\'s', () => {
+  const event = (extra: object = {}) => ({ activityType: 'view', timestamp: new Date().toISOString(), duration: 5, ...extra });
+
+  it('attributes a customer\'s events to the token\'s sub, and refuses events of another user with a 403', async () => {
+    const me = randomUUID();
+    const mine = await post({ events: [event(), event({ userId: me })] }, undefined, { user: me });
+    expect(mine.status).toBe(202);
+    expect(mine.json.accepted).toBe(2);
+    const foreign = await post({ events: [event(), event({ userId: randomUUID() })] }, undefined, { user: me });
+    expect(foreign.status).toBe(403);
+    expect((await post(event({ userId: randomUUID() }), undefined, { user: me })).status).toBe(403);
+  });
+
+  it('scopes Idempotency-Keys to the caller: the same key from another caller is another batch', async () => {
+    const key = `key-${randomUUID()}`;
+    const [ada, bob] = [randomUUID(), randomUUID()];
+    const first = await post({ events: [event()] }, key, { user: ada });
+    const again = await post({ events: [event({ duration: 99 })] }, key, { user: ada });
+    const other = await post({ events: [event({ duration: 99 })] }, key, { user: bob });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(422); // this caller's key, another body
+    expect(other.status).toBe(202); // another caller: its own key
+    expect(other.json.batchId).not.toBe(first.json.batchId);
+    expect(other.json.acceptedEvents[0].eventId).not.toBe(first.json.acceptedEvents[0].eventId);
+    // Two producers with one key do not collide either.
+    const p1 = await post({ events: [event({ userId: ada })] }, key, { client: 'producer-1' });
+    const p2 = await post({ events: [event({ userId: ada })] }, key, { client: 'producer-2' });
+    expect(p1.json.batchId).not.toBe(p2.json.batchId);
+  });
+
+  it('shows engagement to its user and admins; others get the 404 of a user with none', async () => {
+    const user = users[0]!; // aggregated by the tests above
+    const asAdmin = await engagementOf(user);
+    expect(asAdmin.status).toBe(200);
+    expect(await engagementOf(user, user)).toEqual(asAdmin);
+    const refused = await engagementOf(user, randomUUID());
+    const none = await engagementOf(randomUUID());
+    expect([refused.status, none.status]).toEqual([404, 404]);
+    expect(refused.json).toEqual(none.json);
   });
 });

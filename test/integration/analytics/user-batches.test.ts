@@ -6,7 +6,7 @@
  * the cache and writes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { apiEvent, lambdaContext } from '../../support/api-event';
+import { apiEvent, authorizedContext, lambdaContext, userClaims } from '../../support/api-event';
 import { type LocalAws, dynamoDbStreamEvent, handlerEnvironment, startLocalAws } from '../../support/aws';
 
 jest.setTimeout(120_000);
@@ -22,7 +22,7 @@ beforeAll(async () => {
   cloud = await startLocalAws();
   await cloud.createTable(USERS_TABLE, { stream: 'NEW_IMAGE' });
   await cloud.createTable(IDEMPOTENCY_TABLE);
-  handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE, IDEMPOTENCY_TABLE });
+  handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE, IDEMPOTENCY_TABLE, ROUTE_ACCESS: 'admin' });
   batchHandler = (await import('../../../lambda/users/batch-create-users')).handler;
   publisher = (await import('../../../lambda/users/publish-user-events')).handler;
 });
@@ -34,9 +34,10 @@ afterAll(async () => {
 const run = randomUUID().slice(0, 8);
 const person = (n: number, tag = run) => ({ name: `User ${n}`, email: `user${n}.${tag}@example.com`, phone: '+14155550100' });
 
-async function post(body: unknown) {
+const ADMIN = '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
+async function post(body: unknown, as: string = ADMIN, groups: string[] = ['admins']) {
   const result = await batchHandler(
-    apiEvent({ path: '/users/batch', resource: '/users/batch', body: JSON.stringify(body) }),
+    apiEvent({ path: '/users/batch', resource: '/users/batch', body: JSON.stringify(body), requestContext: authorizedContext(userClaims(as, groups)) }),
     lambdaContext,
   );
   return { status: result.statusCode, json: JSON.parse(result.body) };
@@ -85,7 +86,10 @@ describe('POST /users/batch', () => {
     expect(userCreated()).toHaveLength(0); // the handler only writes
     await drainOutbox();
     const events = userCreated();
-    expect(events.map((e) => e.detail.data.email).sort()).toEqual([...users.slice(0, 23), person(999)].map((u) => u.email).sort());
+    // UserCreated names the user only; the users table says who that is.
+    const emailOf = new Map((await userItems()).map((item) => [item.userId, item.email]));
+    expect(events.every((e) => e.detail.data.email === undefined)).toBe(true);
+    expect(events.map((e) => emailOf.get(e.detail.data.userId)).sort()).toEqual([...users.slice(0, 23), person(999)].map((u) => u.email).sort());
     expect(new Set(events.map((e) => e.source))).toEqual(new Set(['commerce.users']));
   });
 
@@ -119,5 +123,26 @@ describe('POST /users/batch', () => {
     expect((await post({ users: Array.from({ length: 101 }, (_, n) => person(n)) })).json).toMatchObject({
       problems: [{ path: 'users', message: 'must have at most 100 items' }],
     });
+  });
+});
+
+describe('admins only', () => {
+  it('refuses a signed-in customer with a 403 and writes nothing', async () => {
+    const before = (await userItems()).length;
+    const refused = await post({ users: [person(900, `guard-${randomUUID().slice(0, 8)}`)] }, randomUUID(), []);
+    expect(refused.status).toBe(403);
+    expect((await userItems()).length).toBe(before);
+  });
+
+  it("keeps one admin's cached batch result from another admin", async () => {
+    const batch = { users: [person(901, `scope-${randomUUID().slice(0, 8)}`)] };
+    const first = await post(batch);
+    const again = await post(batch);
+    const otherAdmin = await post(batch, randomUUID());
+    expect(first.json.batches[0].cached).toBe(false);
+    expect(again.json.batches[0].cached).toBe(true);
+    // Not the first admin's cached answer: this admin's own run (the email is taken by now).
+    expect(otherAdmin.json.batches[0].cached).toBe(false);
+    expect(otherAdmin.json.results[0].status).toBe('conflict');
   });
 });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrderPlaced } from '../../../contracts/events';
-import { apiEvent, lambdaContext } from '../../support/api-event';
+import { apiEvent, authorizedContext, lambdaContext, userClaims } from '../../support/api-event';
 import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
 import { validData } from '../../support/events';
 
@@ -22,7 +22,8 @@ let settle: typeof import('../../../lambda/inventory/settle-reservation').handle
 beforeAll(async () => {
   cloud = await startLocalAws();
   await cloud.createTable(INVENTORY_TABLE);
-  handlerEnvironment(cloud.endpoint, 'inventory', { INVENTORY_TABLE });
+  // PUT /inventory/{sku} is an admin route (GET is any signed-in user's, with nothing to check in the handler).
+  handlerEnvironment(cloud.endpoint, 'inventory', { INVENTORY_TABLE, ROUTE_ACCESS: 'admin' });
   putStock = (await import('../../../lambda/inventory/put-stock')).handler;
   getStock = (await import('../../../lambda/inventory/get-stock')).handler;
   reserve = (await import('../../../lambda/inventory/reserve-stock')).handler;
@@ -35,9 +36,15 @@ afterAll(async () => {
 
 const sku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 
+const ADMIN = '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
 async function setStock(name: string, available: number, price = 1000) {
   const result = await putStock(
-    apiEvent({ httpMethod: 'PUT', pathParameters: { sku: name }, body: JSON.stringify({ available, price }) }),
+    apiEvent({
+      httpMethod: 'PUT',
+      pathParameters: { sku: name },
+      body: JSON.stringify({ available, price }),
+      requestContext: authorizedContext(userClaims(ADMIN, ['admins'])),
+    }),
     lambdaContext,
   );
   expect(result.statusCode).toBe(200);
@@ -189,4 +196,16 @@ describe('settlement', () => {
     await settle(orderFailed(order.orderId), lambdaContext);
     expect(await stockOf(name)).toEqual({ available: 0, reserved: 0, sold: 0 });
   });
+});
+
+it('lets only admins set stock: a signed-in customer gets a 403, an anonymous call a 401', async () => {
+  const put = (requestContext?: ReturnType<typeof authorizedContext>) =>
+    putStock(
+      apiEvent({ httpMethod: 'PUT', pathParameters: { sku: sku('GUARD') }, body: JSON.stringify({ available: 1, price: 100 }), ...(requestContext ? { requestContext } : {}) }),
+      lambdaContext,
+    );
+  const customer = await put(authorizedContext(userClaims(randomUUID())));
+  expect(customer.statusCode).toBe(403);
+  expect(JSON.parse(customer.body)).toMatchObject({ error: 'Forbidden', message: 'Only admins may call this route' });
+  expect((await put()).statusCode).toBe(401);
 });

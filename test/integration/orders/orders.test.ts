@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { apiEvent, lambdaContext } from '../../support/api-event';
+import { apiEvent, authorizedContext, lambdaContext, machineClaims, userClaims } from '../../support/api-event';
 import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
 import { validData } from '../../support/events';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   for (const [sku, price] of [['MUG', 1250], ['TEE', 1999], ['CAP', 800]] as const) {
     await cloud.dynamo.send(new PutCommand({ TableName: INVENTORY_TABLE, Item: { pk: `SKU#${sku}`, sku, price, available: 100, reserved: 0 } }));
   }
-  handlerEnvironment(cloud.endpoint, 'orders', { ORDERS_TABLE, INVENTORY_TABLE });
+  handlerEnvironment(cloud.endpoint, 'orders', { ORDERS_TABLE, INVENTORY_TABLE, ROUTE_ACCESS: 'customer' });
   placeOrder = (await import('../../../lambda/orders/place-order')).handler;
   placeBatch = (await import('../../../lambda/orders/place-order-batch')).handler;
   getOrder = (await import('../../../lambda/orders/get-order')).handler;
@@ -40,16 +40,25 @@ afterAll(async () => {
 const newKey = () => `key-${randomUUID()}`;
 const body = (lines = [{ sku: 'MUG', quantity: 2 }, { sku: 'TEE', quantity: 1 }]) => ({ customerId: CUSTOMER, lines });
 
-async function post(handler: typeof placeOrder, payload: unknown, key?: string) {
+async function post(handler: typeof placeOrder, payload: unknown, key?: string, as: string = CUSTOMER) {
   const result = await handler(
-    apiEvent({ path: '/orders', resource: '/orders', body: JSON.stringify(payload), headers: key ? { 'Idempotency-Key': key } : {} }),
+    apiEvent({
+      path: '/orders',
+      resource: '/orders',
+      body: JSON.stringify(payload),
+      headers: key ? { 'Idempotency-Key': key } : {},
+      requestContext: authorizedContext(userClaims(as)),
+    }),
     lambdaContext,
   );
   return { status: result.statusCode, json: JSON.parse(result.body), headers: result.headers ?? {} };
 }
 
-async function read(orderId: string) {
-  const result = await getOrder(apiEvent({ httpMethod: 'GET', pathParameters: { orderId } }), lambdaContext);
+async function read(orderId: string, as: string = CUSTOMER) {
+  const result = await getOrder(
+    apiEvent({ httpMethod: 'GET', pathParameters: { orderId }, requestContext: authorizedContext(userClaims(as)) }),
+    lambdaContext,
+  );
   return { status: result.statusCode, json: JSON.parse(result.body) };
 }
 
@@ -81,6 +90,7 @@ describe('POST /orders', () => {
       lines: [{ sku: 'MUG', quantity: 2, unitPrice: 1250 }, { sku: 'TEE', quantity: 1, unitPrice: 1999 }],
       total: 4499,
       currency: 'USD',
+      paymentMethod: 'pm_card_ok',
     });
     expect(await read(created.json.orderId)).toEqual({ status: 200, json: created.json });
   });
@@ -240,5 +250,77 @@ describe('order status consumer', () => {
     expect(json).toMatchObject({ status: 'FAILED' });
     expect(json.history.at(-1)).toMatchObject({ status: 'FAILED', reason: 'insufficient stock for MUG (requested 1)' });
     expect(cloud.events('OrderFailed', { orderId })[0]!.detail.data.failedFrom).toBe('PENDING');
+  });
+});
+
+describe('orders are the caller\'s', () => {
+  const OTHER = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
+
+  it('takes the customer from the token: no customerId needed, another one is a 403 and stores nothing', async () => {
+    const placed = await post(placeOrder, { lines: [{ sku: 'MUG', quantity: 1 }] }, newKey());
+    expect(placed.status).toBe(201);
+    expect(placed.json.customerId).toBe(CUSTOMER);
+    const before = await storedOrderCount();
+    const forged = await post(placeOrder, { customerId: OTHER, lines: [{ sku: 'MUG', quantity: 1 }] }, newKey());
+    expect(forged.status).toBe(403);
+    expect(await storedOrderCount()).toBe(before);
+  });
+
+  it('shows an order to its customer only: others get the 404 of a missing order', async () => {
+    const placed = await post(placeOrder, body(), newKey());
+    expect((await read(placed.json.orderId)).status).toBe(200);
+    const refused = await read(placed.json.orderId, OTHER);
+    const missing = await read(randomUUID(), OTHER);
+    expect([refused.status, missing.status]).toEqual([404, 404]);
+    expect(refused.json).toEqual(missing.json);
+  });
+
+  it('scopes Idempotency-Keys to the caller: the same key from another customer makes that customer\'s own order', async () => {
+    const key = newKey();
+    const mine = await post(placeOrder, { lines: [{ sku: 'MUG', quantity: 1 }] }, key);
+    const theirs = await post(placeOrder, { lines: [{ sku: 'MUG', quantity: 1 }] }, key, OTHER);
+    expect([mine.status, theirs.status]).toEqual([201, 201]);
+    expect(theirs.json.orderId).not.toBe(mine.json.orderId);
+    expect(theirs.json.customerId).toBe(OTHER);
+    // Another body under the same key: a 422 for its own caller, a new order for another caller.
+    const other = { lines: [{ sku: 'TEE', quantity: 3 }] };
+    expect((await post(placeOrder, other, key)).status).toBe(422);
+    expect((await post(placeOrder, other, key, randomUUID())).status).toBe(201);
+    // The same body again under the key: each caller gets back their own order.
+    expect((await post(placeOrder, { lines: [{ sku: 'MUG', quantity: 1 }] }, key, OTHER)).json.orderId).toBe(theirs.json.orderId);
+  });
+
+  it('rejects a batch order naming another customer, and only that one', async () => {
+    const result = await post(
+      placeBatch,
+      { orders: [{ lines: [{ sku: 'MUG', quantity: 1 }] }, { customerId: OTHER, lines: [{ sku: 'MUG', quantity: 1 }] }] },
+      newKey(),
+    );
+    expect(result.status).toBe(200);
+    expect(result.json.results.map((r: any) => [r.index, r.status, r.error])).toEqual([
+      [0, 'accepted', undefined],
+      [1, 'rejected', 'Forbidden'],
+    ]);
+  });
+
+  it('stores the payment method (pm_card_ok when none) and refuses an unknown one', async () => {
+    expect((await post(placeOrder, body(), newKey())).json.paymentMethod).toBe('pm_card_ok');
+    expect((await post(placeOrder, { ...body(), paymentMethod: 'pm_card_declined' }, newKey())).json.paymentMethod).toBe('pm_card_declined');
+    const bad = await post(placeOrder, { ...body(), paymentMethod: 'cash' }, newKey());
+    expect(bad.status).toBe(400);
+    expect(bad.json.problems).toEqual([{ path: 'paymentMethod', message: expect.stringContaining('pm_card_ok') }]);
+  });
+
+  it('refuses anonymous and machine callers', async () => {
+    const anonymous = await placeOrder(
+      apiEvent({ path: '/orders', resource: '/orders', body: JSON.stringify(body()), headers: { 'Idempotency-Key': newKey() } }),
+      lambdaContext,
+    );
+    expect(anonymous.statusCode).toBe(401);
+    const machine = await placeOrder(
+      apiEvent({ body: JSON.stringify(body()), headers: { 'Idempotency-Key': newKey() }, requestContext: authorizedContext(machineClaims('producer')) }),
+      lambdaContext,
+    );
+    expect(machine.statusCode).toBe(403);
   });
 });

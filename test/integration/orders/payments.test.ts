@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { InventoryReserved } from '../../../contracts/events';
-import { SANDBOX_DECLINED_CUSTOMER, SANDBOX_TIMEOUT_CUSTOMER } from '../../../lambda/domain/payments';
+import type { PaymentMethod } from '../../../contracts/events';
+import { SANDBOX_DECLINED_METHOD, SANDBOX_TIMEOUT_METHOD } from '../../../lambda/domain/payments';
 import { SandboxProvider } from '../../../lambda/payments/payment-provider';
 import { lambdaContext } from '../../support/api-event';
 import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
@@ -31,12 +32,13 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-const reserved = (customerId = CUSTOMER, total = 2500): InventoryReserved => ({
+const reserved = (paymentMethod?: PaymentMethod, total = 2500): InventoryReserved => ({
   orderId: randomUUID(),
-  customerId,
+  customerId: CUSTOMER,
   lines: [{ sku: 'MUG', quantity: 2 }],
   total,
   currency: 'USD',
+  ...(paymentMethod ? { paymentMethod } : {}),
 });
 const inventoryReserved = (data: InventoryReserved) => busEvent('InventoryReserved', 'commerce.inventory', data);
 const chargesFor = (orderId: string) =>
@@ -78,11 +80,12 @@ describe('charging', () => {
   });
 
   it.each([
-    ['the declined test customer', SANDBOX_DECLINED_CUSTOMER, 100, 'CARD_DECLINED'],
-    ['an amount over the configured limit', CUSTOMER, 50_001, 'AMOUNT_OVER_LIMIT'],
-    ['the test customer whose provider never answers', SANDBOX_TIMEOUT_CUSTOMER, 100, 'PROVIDER_TIMEOUT'],
-  ])('fails the payment for %s and publishes PaymentFailed', async (_, customerId, total, code) => {
-    const order = reserved(customerId, total);
+    ['the declined test method', SANDBOX_DECLINED_METHOD, 100, 'CARD_DECLINED'],
+    ['an amount over the configured limit', undefined, 50_001, 'AMOUNT_OVER_LIMIT'],
+    ['the test method whose provider never answers', SANDBOX_TIMEOUT_METHOD, 100, 'PROVIDER_TIMEOUT'],
+  ] as const)('fails the payment for %s and publishes PaymentFailed', async (_, paymentMethod, total, code) => {
+    const order = reserved(paymentMethod, total);
+    const customerId = CUSTOMER;
     await charge(inventoryReserved(order), lambdaContext);
     expect(await paymentOf(order.orderId)).toMatchObject({ status: 'FAILED', code });
     const [event] = cloud.events('PaymentFailed', { orderId: order.orderId });

@@ -9,8 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { SANDBOX_DECLINED_CUSTOMER } from '../../../lambda/domain/payments';
-import { apiEvent, lambdaContext } from '../../support/api-event';
+import type { PaymentMethod } from '../../../contracts/events';
+import { SANDBOX_DECLINED_METHOD } from '../../../lambda/domain/payments';
+import { apiEvent, authorizedContext, lambdaContext, userClaims } from '../../support/api-event';
 import { busEvent, handlerEnvironment, type PublishedEntry, type LocalAws, startLocalAws } from '../../support/aws';
 
 const tables = {
@@ -45,7 +46,7 @@ beforeAll(async () => {
     }),
   );
   // SMS and push go through SNS, which this endpoint does not serve: those channels fail, email does not.
-  handlerEnvironment(cloud.endpoint, 'orders', { ...tables, SNS_DELIVERY: 'true', PAYMENT_TIMEOUT_MS: '50' });
+  handlerEnvironment(cloud.endpoint, 'orders', { ...tables, SNS_DELIVERY: 'true', PAYMENT_TIMEOUT_MS: '50', ROUTE_ACCESS: 'customer' });
   placeOrder = (await import('../../../lambda/orders/place-order')).handler;
   getOrder = (await import('../../../lambda/orders/get-order')).handler;
   const consumer = async (module: Promise<{ handler: Consumer }>) => (await module).handler;
@@ -101,18 +102,30 @@ async function stockOf(sku: string) {
   const { Item } = await cloud.dynamo.send(new GetCommand({ TableName: tables.INVENTORY_TABLE, Key: { pk: `SKU#${sku}` } }));
   return { available: Item!.available, reserved: Item!.reserved, sold: Item!.sold };
 }
-async function place(customerId: string, lines: { sku: string; quantity: number }[]) {
+/** Whose each placed order is: the order's customer is the one who may read it. */
+const customerOfOrder = new Map<string, string>();
+/** Places an order signed in as `customerId` (the customer is the token's `sub`). */
+async function place(customerId: string, lines: { sku: string; quantity: number }[], paymentMethod?: PaymentMethod) {
   process.env.POWERTOOLS_SERVICE_NAME = 'orders';
   const result = await placeOrder(
-    apiEvent({ body: JSON.stringify({ customerId, lines }), headers: { 'Idempotency-Key': `key-${randomUUID()}` } }),
+    apiEvent({
+      body: JSON.stringify({ lines, ...(paymentMethod ? { paymentMethod } : {}) }),
+      headers: { 'Idempotency-Key': `key-${randomUUID()}` },
+      requestContext: authorizedContext(userClaims(customerId)),
+    }),
     lambdaContext,
   );
   expect(result.statusCode).toBe(201);
-  return JSON.parse(result.body).orderId as string;
+  const orderId = JSON.parse(result.body).orderId as string;
+  customerOfOrder.set(orderId, customerId);
+  return orderId;
 }
 async function orderView(orderId: string) {
-  return JSON.parse((await getOrder(apiEvent({ httpMethod: 'GET', pathParameters: { orderId } }), lambdaContext)).body);
+  const requestContext = authorizedContext(userClaims(customerOfOrder.get(orderId)!));
+  return JSON.parse((await getOrder(apiEvent({ httpMethod: 'GET', pathParameters: { orderId }, requestContext }), lambdaContext)).body);
 }
+
+const DECLINED_CUSTOMER = '00000000-0000-4000-8000-000000000402';
 
 describe('the order saga', () => {
   it('confirms a paid order: stock sold, payment recorded, customer notified on every channel', async () => {
@@ -149,10 +162,11 @@ describe('the order saga', () => {
     await cloud.dynamo.send(
       new PutCommand({
         TableName: tables.USERS_TABLE,
-        Item: { pk: `USER#${SANDBOX_DECLINED_CUSTOMER}`, name: 'Declined', email: 'no@example.com', phone: '+14155550199' },
+        Item: { pk: `USER#${DECLINED_CUSTOMER}`, name: 'Declined', email: 'no@example.com', phone: '+14155550199' },
       }),
     );
-    const orderId = await place(SANDBOX_DECLINED_CUSTOMER, [{ sku, quantity: 3 }]);
+    // The sandbox declines by the order's payment method (Stripe-style test methods).
+    const orderId = await place(DECLINED_CUSTOMER, [{ sku, quantity: 3 }], SANDBOX_DECLINED_METHOD);
     await runSaga();
 
     const order = await orderView(orderId);

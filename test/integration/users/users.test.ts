@@ -11,7 +11,7 @@ import { busEvent, dynamoDbStreamEvent, handlerEnvironment, startLocalAws, type 
 import { eventIdFor } from '../../../lambda/shared/events';
 
 let cloud: LocalAws;
-let createUser: typeof import('../../../lambda/users/create-user').handler;
+let registerProfile: typeof import('../../../lambda/users/register-profile').handler;
 let getUser: typeof import('../../../lambda/users/get-user').handler;
 let statistics: typeof import('../../../lambda/users/update-statistics').handler;
 let welcome: typeof import('../../../lambda/notifications/welcome').handler;
@@ -23,8 +23,8 @@ beforeAll(async () => {
   cloud = await startLocalAws();
   await cloud.createTable(USERS, { stream: 'NEW_IMAGE' });
   await cloud.createTable(NOTIFICATIONS, { sortKey: true });
-  handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE: USERS, NOTIFICATIONS_TABLE: NOTIFICATIONS });
-  ({ handler: createUser } = await import('../../../lambda/users/create-user'));
+  handlerEnvironment(cloud.endpoint, 'users', { USERS_TABLE: USERS, NOTIFICATIONS_TABLE: NOTIFICATIONS, ROUTE_ACCESS: 'customer' });
+  ({ handler: registerProfile } = await import('../../../lambda/users/register-profile'));
   ({ handler: getUser } = await import('../../../lambda/users/get-user'));
   ({ handler: statistics } = await import('../../../lambda/users/update-statistics'));
   ({ handler: welcome } = await import('../../../lambda/notifications/welcome'));
@@ -32,8 +32,46 @@ beforeAll(async () => {
 });
 afterAll(() => cloud.stop());
 
-const post = (body: unknown, headers: Record<string, string> = {}) =>
-  createUser(apiEvent({ body: JSON.stringify(body), headers }), lambdaContext);
+/**
+ * Registers a user the way the platform does now: Cognito confirms the identity
+ * and runs the post-confirmation trigger (the request id is the correlation id
+ * of UserCreated). Answers like the HTTP handler did, for the tests' convenience.
+ */
+async function post(input: { name: string; email: string; phone: string }, headers: Record<string, string> = {}, sub: string = randomUUID()) {
+  await registerProfile(
+    {
+      version: '1',
+      region: 'us-east-1',
+      userPoolId: 'us-east-1_pool',
+      userName: sub,
+      callerContext: { awsSdkVersion: 'aws-sdk-js-3', clientId: 'storefront' },
+      triggerSource: 'PostConfirmation_ConfirmSignUp',
+      request: { userAttributes: { sub, email: input.email, name: input.name, phone_number: input.phone, email_verified: 'true' } },
+      response: {},
+    },
+    { ...lambdaContext, awsRequestId: headers['x-correlation-id'] ?? randomUUID() },
+  );
+  const { Item } = await cloud.dynamo.send(new GetCommand({ TableName: USERS, Key: { pk: `USER#${sub}` } }));
+  const { userId, name, email, phone, createdAt } = Item!;
+  return { statusCode: 201, body: JSON.stringify({ userId, name, email, phone, createdAt }) };
+}
+
+/** GET /users/{userId} (or /users/me) as the API sends it, signed in as `sub` (an ID token's claims). */
+const getAs = (sub: string, userId: string | 'me', groups?: string) =>
+  getUser(
+    apiEvent({
+      httpMethod: 'GET',
+      resource: userId === 'me' ? '/users/me' : '/users/{userId}',
+      path: `/users/${userId}`,
+      pathParameters: userId === 'me' ? null : { userId },
+      requestContext: {
+        requestId: 'r',
+        stage: 'test',
+        authorizer: { claims: { sub, 'cognito:username': sub, token_use: 'id', ...(groups ? { 'cognito:groups': groups } : {}) } },
+      } as never,
+    }),
+    lambdaContext,
+  );
 
 /** The stream records written since the last call: what the event source mapping would deliver next. */
 let streamPosition: string | undefined;
@@ -66,29 +104,40 @@ it('stores the user and its email reservation; the outbox publishes UserCreated 
   expect(published[0]!.source).toBe('commerce.users');
   expect(published[0]!.detail).toEqual({
     metadata: { eventId: eventIdFor('UserCreated', user.userId), correlationId: 'corr-users-1', occurredAt: user.createdAt, version: 1 },
-    data: { userId: user.userId, name: input.name, email: input.email, createdAt: user.createdAt },
+    // The id only: contact data stays in the users table.
+    data: { userId: user.userId, createdAt: user.createdAt },
   });
 
-  const read = await getUser(apiEvent({ httpMethod: 'GET', pathParameters: { userId: user.userId } }), lambdaContext);
+  const read = await getAs(user.userId, user.userId);
   expect(JSON.parse(read.body)).toEqual(user); // no correlation id in the response
+  expect(JSON.parse((await getAs(user.userId, 'me')).body)).toEqual(user);
 });
 
-it('lets exactly one of 10 concurrent registrations of one email through', async () => {
+it('stores one profile for 10 concurrent confirmations of one identity', async () => {
   const input = newUser();
-  const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => post({ ...input, name: `Ada ${i}` })));
-  expect(responses.map((r) => r.statusCode).sort()).toEqual([201, ...Array(9).fill(409)]);
+  const sub = randomUUID();
+  const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => post({ ...input, name: `Ada ${i}` }, {}, sub)));
+  expect(new Set(responses.map((r) => r.body)).size).toBe(1);
 });
 
-it('writes nothing for a bad request', async () => {
-  const input = { ...newUser(), phone: 'not a phone' };
-  expect((await post(input)).statusCode).toBe(400);
-  const reservation = await cloud.dynamo.send(new GetCommand({ TableName: USERS, Key: { pk: `EMAIL#${input.email}` } }));
-  expect(reservation.Item).toBeUndefined();
+it('shows a user to that user and to admins; to anyone else, the 404 of a missing user', async () => {
+  const user = JSON.parse((await post(newUser())).body);
+  const other = randomUUID();
+  expect((await getAs(user.userId, user.userId)).statusCode).toBe(200);
+  expect((await getAs(other, user.userId, '[admins]')).statusCode).toBe(200);
+  const refused = await getAs(other, user.userId);
+  const missing = await getAs(other, other);
+  expect([refused.statusCode, missing.statusCode]).toEqual([404, 404]);
+  expect(JSON.parse(refused.body)).toEqual(JSON.parse(missing.body));
+  expect((await getAs(other, 'me')).statusCode).toBe(404); // signed in, never confirmed: no profile
+  expect((await getAs(other, 'not-a-uuid', 'admins')).statusCode).toBe(400);
+  const anonymous = await getUser(apiEvent({ httpMethod: 'GET', resource: '/users/{userId}', pathParameters: { userId: user.userId } }), lambdaContext);
+  expect(anonymous.statusCode).toBe(401);
 });
 
 it('counts a redelivered UserCreated once', async () => {
   const day = '2031-01-02';
-  const event = busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), name: 'A', email: 'a@example.com', createdAt: `${day}T10:00:00.000Z` });
+  const event = busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), createdAt: `${day}T10:00:00.000Z` });
   await statistics(event, lambdaContext);
   await statistics(event, lambdaContext);
   await Promise.all([statistics(event, lambdaContext), statistics(event, lambdaContext)]);
@@ -96,9 +145,9 @@ it('counts a redelivered UserCreated once', async () => {
   expect(stats.Item?.usersCreated).toBe(1);
 });
 
-it('records the welcome email once, masked, even when the event is redelivered', async () => {
-  const userId = randomUUID();
-  const event = busEvent('UserCreated', 'commerce.users', { userId, name: 'Ada', email: 'ada.l@example.com', createdAt: new Date().toISOString() });
+it('records the welcome email once, masked, even when the event is redelivered; the address comes from the users table', async () => {
+  const { userId } = JSON.parse((await post({ name: 'Ada', email: 'ada.l@example.com', phone: '+14155550100' })).body);
+  const event = busEvent('UserCreated', 'commerce.users', { userId, createdAt: new Date().toISOString() });
   await welcome(event, lambdaContext);
   await welcome(event, lambdaContext);
   const { Items } = await cloud.dynamo.send(
@@ -106,6 +155,16 @@ it('records the welcome email once, masked, even when the event is redelivered',
   );
   expect(Items).toHaveLength(1);
   expect(Items![0]).toMatchObject({ channel: 'email', template: 'welcome', status: 'SENT', recipient: 'ad***@example.com', provider: 'record-only' });
+});
+
+it('fails the welcome email of a user the users table does not know, so Lambda retries it (and the DLQ keeps it)', async () => {
+  const userId = randomUUID();
+  const event = busEvent('UserCreated', 'commerce.users', { userId, createdAt: new Date().toISOString() });
+  await expect(welcome(event, lambdaContext)).rejects.toThrow(`no user ${userId}`);
+  const { Items } = await cloud.dynamo.send(
+    new QueryCommand({ TableName: NOTIFICATIONS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${userId}` } }),
+  );
+  expect(Items).toEqual([]);
 });
 
 describe('the UserCreated outbox (publish-user-events)', () => {
@@ -125,8 +184,8 @@ describe('the UserCreated outbox (publish-user-events)', () => {
     await newStreamRecords();
     const before = cloud.published.length;
     const day = '2031-02-03';
-    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), name: 'A', email: 'a@example.com', createdAt: `${day}T10:00:00.000Z` }), lambdaContext);
-    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), name: 'B', email: 'b@example.com', createdAt: `${day}T11:00:00.000Z` }), lambdaContext);
+    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), createdAt: `${day}T10:00:00.000Z` }), lambdaContext);
+    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), createdAt: `${day}T11:00:00.000Z` }), lambdaContext);
     const records = await newStreamRecords();
     expect(records.map((r) => r.eventName)).toEqual(expect.arrayContaining(['INSERT', 'MODIFY']));
     expect(await publisher(dynamoDbStreamEvent(records), lambdaContext)).toEqual({ batchItemFailures: [] });

@@ -56,8 +56,8 @@ describe('OrderPlacement', () => {
     const { store, published, placement } = setup();
     const results = await placement.place(
       [
-        { input: order(2), idempotencyKey: 'k1' },
-        { input: order(1, 'TEE'), idempotencyKey: 'k2' },
+        { input: order(2), customerId: CUSTOMER, idempotencyKey: 'k1' },
+        { input: order(1, 'TEE'), customerId: CUSTOMER, idempotencyKey: 'k2' },
       ],
       'corr-1',
     );
@@ -72,7 +72,7 @@ describe('OrderPlacement', () => {
 
   it('stores nothing for an order with an unknown SKU and says which', async () => {
     const { store, published, placement } = setup();
-    const [result] = await placement.place([{ input: order(1, 'NOPE'), idempotencyKey: 'k1' }], 'c');
+    const [result] = await placement.place([{ input: order(1, 'NOPE'), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
     expect(result).toEqual({ kind: 'invalid', problems: [{ path: 'lines.0.sku', message: 'is not a known SKU (NOPE)' }] });
     expect(store.orders.size).toBe(0);
     expect(published).toHaveLength(0);
@@ -80,9 +80,9 @@ describe('OrderPlacement', () => {
 
   it('returns the same order for the same key and body, and refuses the key with another body', async () => {
     const { store, placement } = setup();
-    const [first] = await placement.place([{ input: order(1), idempotencyKey: 'k1' }], 'c');
-    const [again] = await placement.place([{ input: order(1), idempotencyKey: 'k1' }], 'c');
-    const [other] = await placement.place([{ input: order(3), idempotencyKey: 'k1' }], 'c');
+    const [first] = await placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
+    const [again] = await placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
+    const [other] = await placement.place([{ input: order(3), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
     expect(first).toMatchObject({ kind: 'created', order: { orderId: 'order-1' } });
     expect(again).toMatchObject({ kind: 'replayed', order: { orderId: 'order-1' } });
     expect(other).toEqual({ kind: 'key-reused' });
@@ -91,22 +91,22 @@ describe('OrderPlacement', () => {
 
   it('reports a stored order whose event could not be published, and publishes it when the key is resent', async () => {
     const failing = setup(true);
-    const [result] = await failing.placement.place([{ input: order(1), idempotencyKey: 'k1' }], 'c');
+    const [result] = await failing.placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
     expect(result).toMatchObject({ kind: 'unpublished', order: { orderId: 'order-1', status: 'PENDING' } });
 
     // The client's retry (same key, same body) reaches a healthy bus: OrderPlaced goes out for the same order.
     const healthy = new OrderPlacement(failing.store, catalog, async (events) => void healthyEvents.push(...events));
     const healthyEvents: DomainEvent[] = [];
-    const [retry] = await healthy.place([{ input: order(1), idempotencyKey: 'k1' }], 'c');
+    const [retry] = await healthy.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
     expect(retry).toMatchObject({ kind: 'replayed', order: { orderId: 'order-1' } });
     expect(healthyEvents.map((e) => (e.data as { orderId: string }).orderId)).toEqual(['order-1']);
   });
 
   it('does not publish again for a replayed order that has moved on', async () => {
     const { store, published, placement } = setup();
-    await placement.place([{ input: order(1), idempotencyKey: 'k1' }], 'c');
+    await placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
     store.orders.set('order-1', { ...store.orders.get('order-1')!, status: 'RESERVED' });
-    await placement.place([{ input: order(1), idempotencyKey: 'k1' }], 'c');
+    await placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
     expect(published).toHaveLength(1);
   });
 });

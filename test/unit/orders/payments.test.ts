@@ -1,11 +1,12 @@
 import {
   DEFAULT_SANDBOX_LIMIT,
   paymentFailureReason,
-  SANDBOX_DECLINED_CUSTOMER,
-  SANDBOX_TIMEOUT_CUSTOMER,
+  SANDBOX_APPROVED_METHOD,
+  SANDBOX_DECLINED_METHOD,
+  SANDBOX_TIMEOUT_METHOD,
   sandboxOutcome,
 } from '../../../lambda/domain/payments';
-import { USER_ID } from '../../../lambda/domain/users';
+import { PAYMENT_METHODS, type PaymentMethod } from '../../../contracts/events';
 import { PaymentDeclinedError, providerFromEnvironment, SandboxProvider } from '../../../lambda/payments/payment-provider';
 import { paymentEvent } from '../../../lambda/payments/payment-events';
 import type { Payment } from '../../../lambda/payments/payment-store';
@@ -13,24 +14,30 @@ import { outcomeEvent } from '../../../lambda/inventory/reservation-events';
 import type { Reservation } from '../../../lambda/inventory/inventory-store';
 
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
-const charge = (customerId = CUSTOMER, amount = 1000) => ({ idempotencyKey: `order-${customerId}-${amount}`, customerId, amount, currency: 'USD' });
+const charge = (paymentMethod: PaymentMethod | undefined = undefined, amount = 1000) => ({
+  idempotencyKey: `order-${paymentMethod}-${amount}`,
+  customerId: CUSTOMER,
+  amount,
+  currency: 'USD',
+  ...(paymentMethod ? { paymentMethod } : {}),
+});
 
 describe('sandbox rules', () => {
   it('uses test customer ids that pass the API validation (UUIDs)', () => {
-    expect(USER_ID.test(SANDBOX_DECLINED_CUSTOMER)).toBe(true);
-    expect(USER_ID.test(SANDBOX_TIMEOUT_CUSTOMER)).toBe(true);
+    expect(PAYMENT_METHODS).toEqual(expect.arrayContaining([SANDBOX_APPROVED_METHOD, SANDBOX_DECLINED_METHOD, SANDBOX_TIMEOUT_METHOD]));
+    expect(SANDBOX_APPROVED_METHOD).toBe('pm_card_ok');
   });
 
   it('approves, declines the test customer and amounts over the limit, and never answers for the timeout customer', () => {
     expect(sandboxOutcome(charge(), 5000)).toEqual({ kind: 'approved' });
-    expect(sandboxOutcome(charge(CUSTOMER, 5000), 5000)).toEqual({ kind: 'approved' });
-    expect(sandboxOutcome(charge(CUSTOMER, 5001), 5000)).toEqual({
+    expect(sandboxOutcome(charge(undefined, 5000), 5000)).toEqual({ kind: 'approved' });
+    expect(sandboxOutcome(charge(undefined, 5001), 5000)).toEqual({
       kind: 'declined',
       code: 'AMOUNT_OVER_LIMIT',
       reason: 'the amount 5001 is over the limit 5000',
     });
-    expect(sandboxOutcome(charge(SANDBOX_DECLINED_CUSTOMER), 5000)).toMatchObject({ kind: 'declined', code: 'CARD_DECLINED' });
-    expect(sandboxOutcome(charge(SANDBOX_TIMEOUT_CUSTOMER), 5000)).toEqual({ kind: 'no-answer' });
+    expect(sandboxOutcome(charge(SANDBOX_DECLINED_METHOD), 5000)).toMatchObject({ kind: 'declined', code: 'CARD_DECLINED' });
+    expect(sandboxOutcome(charge(SANDBOX_TIMEOUT_METHOD), 5000)).toEqual({ kind: 'no-answer' });
   });
 
   it('describes a failure for the order history', () => {
@@ -51,27 +58,27 @@ describe('SandboxProvider', () => {
 
   it('throws PaymentDeclinedError with the code', async () => {
     const provider = new SandboxProvider(5000);
-    await expect(provider.charge(charge(CUSTOMER, 9999), new AbortController().signal)).rejects.toMatchObject({
+    await expect(provider.charge(charge(undefined, 9999), new AbortController().signal)).rejects.toMatchObject({
       name: 'PaymentDeclinedError',
       code: 'AMOUNT_OVER_LIMIT',
     });
-    await expect(provider.charge(charge(SANDBOX_DECLINED_CUSTOMER), new AbortController().signal)).rejects.toBeInstanceOf(
+    await expect(provider.charge(charge(SANDBOX_DECLINED_METHOD), new AbortController().signal)).rejects.toBeInstanceOf(
       PaymentDeclinedError,
     );
   });
 
   it('hangs for the timeout customer until the caller aborts', async () => {
     const controller = new AbortController();
-    const pending = new SandboxProvider().charge(charge(SANDBOX_TIMEOUT_CUSTOMER), controller.signal);
+    const pending = new SandboxProvider().charge(charge(SANDBOX_TIMEOUT_METHOD), controller.signal);
     controller.abort(new DOMException('deadline', 'TimeoutError'));
     await expect(pending).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 
   it('takes its limit from the environment, with a safe default', async () => {
     const strict = providerFromEnvironment({ PAYMENT_SANDBOX_LIMIT: '100' });
-    await expect(strict.charge(charge(CUSTOMER, 101), new AbortController().signal)).rejects.toMatchObject({ code: 'AMOUNT_OVER_LIMIT' });
+    await expect(strict.charge(charge(undefined, 101), new AbortController().signal)).rejects.toMatchObject({ code: 'AMOUNT_OVER_LIMIT' });
     const fallback = providerFromEnvironment({ PAYMENT_SANDBOX_LIMIT: 'lots' });
-    await expect(fallback.charge(charge(CUSTOMER, DEFAULT_SANDBOX_LIMIT), new AbortController().signal)).resolves.toBeDefined();
+    await expect(fallback.charge(charge(undefined, DEFAULT_SANDBOX_LIMIT), new AbortController().signal)).resolves.toBeDefined();
   });
 });
 

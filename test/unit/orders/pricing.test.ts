@@ -59,6 +59,7 @@ describe('pricing', () => {
       lines: [{ sku: 'MUG', quantity: 2, unitPrice: 1250 }],
       total: 2500,
       currency: 'USD',
+      paymentMethod: 'pm_card_ok', // the sandbox's approved method when the order names none
     });
   });
 

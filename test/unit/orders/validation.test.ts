@@ -1,7 +1,7 @@
 import { newOrderSchema, orderBatchSchema, stockUpdateSchema } from '../../../lambda/domain/orders';
 import { ValidationError } from '../../../lambda/shared/errors';
 import { validate } from '../../../lambda/shared/validation';
-import { apiEvent, lambdaContext } from '../../support/api-event';
+import { apiEvent, authorizedContext, lambdaContext, userClaims } from '../../support/api-event';
 
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
 const line = (sku = 'MUG', quantity = 1) => ({ sku, quantity });
@@ -83,6 +83,7 @@ describe('order handlers answer 400 for bad input before touching AWS', () => {
     process.env.EVENT_BUS_NAME = 'bus';
     process.env.POWERTOOLS_SERVICE_NAME = 'orders';
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    process.env.ROUTE_ACCESS = 'customer';
     placeOrder = (await import('../../../lambda/orders/place-order')).handler;
     placeBatch = (await import('../../../lambda/orders/place-order-batch')).handler;
     putStock = (await import('../../../lambda/inventory/put-stock')).handler;
@@ -93,7 +94,8 @@ describe('order handlers answer 400 for bad input before touching AWS', () => {
   });
 
   const call = async (handler: typeof placeOrder, overrides: Parameters<typeof apiEvent>[0]) => {
-    const result = await handler(apiEvent(overrides), lambdaContext);
+    // Signed in as the customer: validation comes after the caller is known.
+    const result = await handler(apiEvent({ requestContext: authorizedContext(userClaims(CUSTOMER)), ...overrides }), lambdaContext);
     return { status: result.statusCode, json: JSON.parse(result.body) };
   };
 

@@ -57,9 +57,8 @@ describe('users domain', () => {
     });
   });
 
-  it('leaves the phone number out of UserCreated', () => {
-    expect(userCreated(user)).not.toHaveProperty('phone');
-    expect(userCreated(user)).toMatchObject({ userId: 'id-1', email: 'ada@example.com' });
+  it('names the user only in UserCreated: no contact data in (archived) events', () => {
+    expect(userCreated(user)).toEqual({ userId: 'id-1', createdAt: '2026-11-27T23:59:59.999Z' });
   });
 
   it('keys statistics by UTC day', () => {
