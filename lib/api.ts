@@ -73,22 +73,6 @@ export class Api extends Construct {
       amplifying,
       userPool: identity.userPool,
     });
-    // Refusals by the gateway itself answer in the handlers' error shape `{ error, message }`.
-    const refusals: [string, apigateway.ResponseType, string, string][] = [
-      ['Unauthorized', apigateway.ResponseType.UNAUTHORIZED, '401', 'Unauthorized'],
-      ['AccessDenied', apigateway.ResponseType.ACCESS_DENIED, '403', 'Forbidden'],
-      ['MissingToken', apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN, '403', 'Forbidden'],
-      ['InvalidApiKey', apigateway.ResponseType.INVALID_API_KEY, '403', 'Forbidden'],
-      ['Throttled', apigateway.ResponseType.THROTTLED, '429', 'TooManyRequests'],
-      ['QuotaExceeded', apigateway.ResponseType.QUOTA_EXCEEDED, '429', 'TooManyRequests'],
-    ];
-    for (const [gid, type, statusCode, code] of refusals) {
-      this.restApi.addGatewayResponse(gid, {
-        type,
-        statusCode,
-        templates: { 'application/json': `{"error":"${code}","message":$context.error.messageString}` },
-      });
-    }
 
     for (const { config: machine } of identity.machineClients) {
       const plan = this.restApi.addUsagePlan(`${machine.name}Plan`, {

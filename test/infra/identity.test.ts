@@ -318,26 +318,6 @@ describe.each(['dev', 'prod'] as const)('%s: abuse limits', (stage) => {
   });
 });
 
-describe('dev: gateway refusals', () => {
-  it('answer in the error shape of the handlers', () => {
-    const responses = ofType(resourcesOf('dev'), 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
-    const byType = Object.fromEntries(responses.map((r) => [r.ResponseType, r]));
-    for (const [type, status, code] of [
-      ['UNAUTHORIZED', '401', 'Unauthorized'],
-      ['ACCESS_DENIED', '403', 'Forbidden'],
-      ['MISSING_AUTHENTICATION_TOKEN', '403', 'Forbidden'],
-      ['INVALID_API_KEY', '403', 'Forbidden'],
-      ['THROTTLED', '429', 'TooManyRequests'],
-      ['QUOTA_EXCEEDED', '429', 'TooManyRequests'],
-    ]) {
-      expect(byType[type!]).toMatchObject({
-        StatusCode: status,
-        ResponseTemplates: { 'application/json': `{"error":"${code}","message":$context.error.messageString}` },
-      });
-    }
-  });
-});
-
 describe('dev: orders by customer', () => {
   it('indexes orders by customerId and createdAt, and lets GET /orders query that index only', () => {
     const resources = resourcesOf('dev');
