@@ -48,10 +48,3 @@ export function sandboxOutcome(charge: Pick<ChargeRequest, 'paymentMethod' | 'am
 export function paymentFailureReason(failure: Pick<PaymentFailed, 'code' | 'reason'>): string {
   return `payment failed (${failure.code}): ${failure.reason}`;
 }
-
-/**
- * @deprecated Customers no longer choose a sandbox outcome (their id is a
- * Cognito sub): send `paymentMethod: SANDBOX_DECLINED_METHOD` with the order.
- * Kept only until test/e2e (adapted by the lead) stops importing it; remove then.
- */
-export const SANDBOX_DECLINED_CUSTOMER = '00000000-0000-4000-8000-000000000402';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SANDBOX_DECLINED_METHOD } from '../../lambda/domain/payments';
 import { newCaller, type Caller } from './identity';
 import { api, eventually, output, target, type Target } from './target';
 
@@ -126,7 +127,7 @@ describe('the order saga over HTTP and the real rules', () => {
     const sku = newSku('CAP');
     await stock(sku, 4, 800);
     const placed = await api('POST', '/orders', {
-      body: { paymentMethod: 'pm_card_declined', lines: [{ sku, quantity: 3 }] },
+      body: { paymentMethod: SANDBOX_DECLINED_METHOD, lines: [{ sku, quantity: 3 }] },
       headers: idempotency(),
       as: shopper,
     });

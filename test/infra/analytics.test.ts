@@ -1,19 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { synthesisePlatform, type Synthesised } from '../support/synth';
+import { devStage, synthesisePlatform, type Synthesised } from '../support/synth';
 
-type Resources = Record<string, { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string }>;
-
-let dev: Synthesised;
-let resources: Resources;
-
-beforeAll(() => {
-  // cdk-nag runs in the synth: an unacknowledged finding on any of these resources throws here.
-  dev = synthesisePlatform('dev');
-  resources = dev.template.toJSON().Resources;
-});
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const stage = devStage();
+const { ofType } = stage;
 const only = (type: string, prefix: string) => {
   const found = ofType(type).filter(([id]) => id.startsWith(prefix));
   if (found.length !== 1) throw new Error(`expected one ${type} ${prefix}*, found ${found.length}`);
@@ -23,7 +13,7 @@ const functionId = (prefix: string) => only('AWS::Lambda::Function', prefix)[0];
 
 /** The actions the function's role may perform, from every policy attached to that role. */
 function actionsOf(fnLogicalId: string): string[] {
-  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  const roleRef = stage.resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
   return ofType('AWS::IAM::Policy')
     .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleRef))
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
@@ -31,7 +21,7 @@ function actionsOf(fnLogicalId: string): string[] {
 }
 /** The statements granting `action` to the function's role. */
 function resourcesFor(fnLogicalId: string, action: string): unknown[] {
-  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  const roleRef = stage.resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
   return ofType('AWS::IAM::Policy')
     .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleRef))
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement)
@@ -100,7 +90,7 @@ describe('analytics: raw logs bucket', () => {
         { StorageClass: 'GLACIER', TransitionInDays: 90 },
       ],
     };
-    expect(rules(dev.template)).toEqual(
+    expect(rules(stage.dev.template)).toEqual(
       expect.arrayContaining([
         { ...tiers, ExpirationInDays: 180 },
         expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
@@ -148,7 +138,7 @@ describe('analytics: stream and consumer', () => {
   });
 
   it('passes the stage threshold to the consumer, and alarms on iterator age and on its DLQ', () => {
-    expect(resources[functionId('AnalyticsAggregateEngagement')]!.Properties.Environment.Variables).toMatchObject({
+    expect(stage.resources[functionId('AnalyticsAggregateEngagement')]!.Properties.Environment.Variables).toMatchObject({
       HIGH_ENGAGEMENT_THRESHOLD: '100',
       ENGAGEMENT_TABLE: { Ref: expect.stringMatching(/^AnalyticsEngagementTable/) },
       EVENT_BUS_NAME: expect.anything(),
@@ -218,13 +208,13 @@ describe('analytics: the HighEngagementDetected consumer', () => {
     const tableArn = (prefix: string) => [{ 'Fn::GetAtt': [only('AWS::DynamoDB::Table', prefix)[0], 'Arn'] }];
     expect(resourcesFor(thanks(), 'dynamodb:GetItem')).toEqual([tableArn('UsersTable')]);
     expect(resourcesFor(thanks(), 'dynamodb:PutItem')).toEqual([tableArn('NotificationsTable')]);
-    expect(resources[thanks()]!.Properties.Environment.Variables).toMatchObject({
+    expect(stage.resources[thanks()]!.Properties.Environment.Variables).toMatchObject({
       USERS_TABLE: { Ref: only('AWS::DynamoDB::Table', 'UsersTable')[0] },
       NOTIFICATIONS_TABLE: { Ref: only('AWS::DynamoDB::Table', 'NotificationsTable')[0] },
       SNS_DELIVERY: 'false',
       POWERTOOLS_SERVICE_NAME: 'notifications',
     });
-    expect(resources[thanks()]!.Properties.Environment.Variables.SES_SENDER).toBeUndefined();
+    expect(stage.resources[thanks()]!.Properties.Environment.Variables.SES_SENDER).toBeUndefined();
   });
 });
 
@@ -239,7 +229,7 @@ describe('analytics and user batches: routes and tables', () => {
   });
 
   it('keeps stats, engagement and cached batch results in tables with a TTL', () => {
-    dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
+    stage.dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -302,7 +292,7 @@ describe('analytics and user batches: least privilege', () => {
     expect(resourcesFor(fn, 'dynamodb:DeleteItem')).toEqual([
       [{ 'Fn::GetAtt': [only('AWS::DynamoDB::Table', 'UserBatchesIdempotencyTable')[0], 'Arn'] }],
     ]);
-    expect(resources[fn]!.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'users' });
+    expect(stage.resources[fn]!.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'users' });
   });
 });
 
@@ -316,8 +306,8 @@ describe('analytics and user batches: bundles', () => {
     };
     const handlers = ['AnalyticsIngestActivity', 'AnalyticsAggregateEngagement', 'AnalyticsGetEngagement', 'UserBatchesCreateUsers', 'NotificationsLoyaltyThanks'];
     for (const prefix of handlers) {
-      const fn = resources[functionId(prefix)]!;
-      const bundle = path.join(dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
+      const fn = stage.resources[functionId(prefix)]!;
+      const bundle = path.join(stage.dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
       const exported = fn.Properties.Handler.split('.').pop();
       const script = `import(${JSON.stringify(bundle)}).then(m => process.stdout.write(typeof m[${JSON.stringify(exported)}]))`;
       expect(`${prefix}: ${execFileSync(process.execPath, ['-e', script], { env }).toString()}`).toBe(`${prefix}: function`);

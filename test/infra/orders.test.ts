@@ -1,19 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { synthesisePlatform, type Synthesised } from '../support/synth';
+import { devStage } from '../support/synth';
 
-type Resource = { Type: string; Properties: any; Metadata?: any };
-type Resources = Record<string, Resource>;
-
-let dev: Synthesised;
-let resources: Resources;
-
-beforeAll(() => {
-  dev = synthesisePlatform('dev'); // throws if cdk-nag reports an unacknowledged finding
-  resources = dev.template.toJSON().Resources;
-});
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const stage = devStage();
+const { ofType } = stage;
 const functionId = (prefix: string) => {
   const found = ofType('AWS::Lambda::Function').filter(([id]) => new RegExp(`^${prefix}[A-F0-9]{8}$`).test(id));
   if (found.length !== 1) throw new Error(`expected one function ${prefix}, found ${found.length}`);
@@ -24,7 +14,7 @@ const refOf = (value: any): string => value?.Ref ?? value?.['Fn::GetAtt']?.[0];
 /** `PUT /inventory/{sku}`-style names of every API method, with whether it needs the API key. */
 function routes(): Map<string, { apiKeyRequired: boolean; target: string }> {
   const pathOf = (resourceId: string | undefined): string => {
-    const resource = resourceId ? resources[resourceId] : undefined;
+    const resource = resourceId ? stage.resources[resourceId] : undefined;
     if (!resource || resource.Type !== 'AWS::ApiGateway::Resource') return '';
     return `${pathOf(refOf(resource.Properties.ParentId))}/${resource.Properties.PathPart}`;
   };
@@ -42,7 +32,7 @@ function routes(): Map<string, { apiKeyRequired: boolean; target: string }> {
 
 /** The actions the function's role may perform, from every policy attached to that role. */
 function actionsOf(fnLogicalId: string): string[] {
-  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  const roleRef = stage.resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
   return ofType('AWS::IAM::Policy')
     .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleRef))
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
@@ -51,7 +41,7 @@ function actionsOf(fnLogicalId: string): string[] {
 
 /** For each DynamoDB statement of the function's role: the table (logical id) and its actions. */
 function tableGrantsOf(fnLogicalId: string): Record<string, string[]> {
-  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  const roleRef = stage.resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
   const grants: Record<string, string[]> = {};
   for (const [, policy] of ofType('AWS::IAM::Policy')) {
     if (!policy.Properties.Roles.some((role: any) => role.Ref === roleRef)) continue;
@@ -90,7 +80,7 @@ describe('order saga: API', () => {
   });
 
   it('gives the batch endpoint time for 200 orders within API Gateway\'s 29 s', () => {
-    expect(resources[functionId('OrderSagaOrdersPlaceOrderBatch')]!.Properties.Timeout).toBe(29);
+    expect(stage.resources[functionId('OrderSagaOrdersPlaceOrderBatch')]!.Properties.Timeout).toBe(29);
   });
 });
 
@@ -126,19 +116,19 @@ describe('order saga: event rules', () => {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
     });
-    expect(resources[dlq]!.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    expect(stage.resources[dlq]!.Properties).toMatchObject({ SqsManagedSseEnabled: true });
   });
 });
 
 describe('order saga: tables and least privilege', () => {
   it('has inventory, orders and payments tables; idempotency keys in the orders table expire', () => {
     for (const prefix of ['OrderSagaInventoryTable', 'OrderSagaOrdersTable', 'OrderSagaPaymentsTable']) {
-      expect(resources[tableId(prefix)]!.Properties).toMatchObject({
+      expect(stage.resources[tableId(prefix)]!.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       });
     }
-    expect(resources[tableId('OrderSagaOrdersTable')]!.Properties.TimeToLiveSpecification).toEqual({
+    expect(stage.resources[tableId('OrderSagaOrdersTable')]!.Properties.TimeToLiveSpecification).toEqual({
       AttributeName: 'expiresAt',
       Enabled: true,
     });
@@ -170,7 +160,7 @@ describe('order saga: tables and least privilege', () => {
   });
 
   it('configures the payment sandbox through the environment', () => {
-    expect(resources[functionId('OrderSagaPaymentsChargePayment')]!.Properties.Environment.Variables).toMatchObject({
+    expect(stage.resources[functionId('OrderSagaPaymentsChargePayment')]!.Properties.Environment.Variables).toMatchObject({
       PAYMENTS_TABLE: { Ref: tableId('OrderSagaPaymentsTable') },
       PAYMENT_SANDBOX_LIMIT: '1000000',
       PAYMENT_TIMEOUT_MS: '3000',
@@ -192,7 +182,7 @@ describe('order saga: bundles', () => {
     );
     expect(saga).toHaveLength(11);
     for (const [id, fn] of saga) {
-      const bundle = path.join(dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
+      const bundle = path.join(stage.dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
       const exported = fn.Properties.Handler.split('.').pop();
       const script = `import(${JSON.stringify(bundle)}).then(m => process.stdout.write(typeof m[${JSON.stringify(exported)}]))`;
       const kind = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...ENV } }).toString();

@@ -4,19 +4,10 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { synthesisePlatform, type Synthesised } from '../support/synth';
+import { devStage, synthesisePlatform } from '../support/synth';
 
-type Resources = Record<string, { Type: string; Properties: any; Metadata?: any }>;
-
-let dev: Synthesised;
-let resources: Resources;
-
-beforeAll(() => {
-  dev = synthesisePlatform('dev'); // throws if cdk-nag reports an unacknowledged error
-  resources = dev.template.toJSON().Resources;
-});
-
-const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const stage = devStage();
+const { ofType } = stage;
 const functionId = (prefix: string) => {
   const found = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith(prefix));
   if (!found) throw new Error(`no function ${prefix}`);
@@ -25,7 +16,7 @@ const functionId = (prefix: string) => {
 
 /** The actions the function's role may perform, from every policy attached to that role. */
 function actionsOf(fnLogicalId: string): string[] {
-  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  const roleRef = stage.resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
   return ofType('AWS::IAM::Policy')
     .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleRef))
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
@@ -41,7 +32,7 @@ const DYNAMODB_STREAM_READ = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 
 
 /** Every statement of the policies attached to the function's role. */
 function statementsOf(fnLogicalId: string): { Action: string | string[]; Resource: unknown }[] {
-  const roleRef = resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
+  const roleRef = stage.resources[fnLogicalId]!.Properties.Role['Fn::GetAtt'][0];
   return ofType('AWS::IAM::Policy')
     .filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleRef))
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
@@ -53,7 +44,7 @@ describe('platform stack (dev)', () => {
     expect(paths).toEqual(expect.arrayContaining(['users', '{userId}']));
     const methods = ofType('AWS::ApiGateway::Method').map(([, r]) => `${r.Properties.HttpMethod} ${r.Properties.Integration.Type}`);
     expect(methods).toEqual(expect.arrayContaining(['POST AWS_PROXY', 'GET AWS_PROXY']));
-    dev.template.hasResourceProperties('AWS::ApiGateway::Stage', {
+    stage.dev.template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'dev',
       TracingEnabled: true,
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
@@ -163,11 +154,11 @@ describe('platform stack (dev)', () => {
     expect(statements.filter((s) => [s.Action].flat().includes('dynamodb:GetRecords')).map((s) => s.Resource)).toEqual([
       { 'Fn::GetAtt': [tableId, 'StreamArn'] },
     ]);
-    expect(resources[publisher]!.Properties.Environment.Variables).toMatchObject({
+    expect(stage.resources[publisher]!.Properties.Environment.Variables).toMatchObject({
       EVENT_BUS_NAME: { Ref: busId },
       POWERTOOLS_SERVICE_NAME: 'users',
     });
-    expect(resources[publisher]!.Properties.Environment.Variables.USERS_TABLE).toBeUndefined();
+    expect(stage.resources[publisher]!.Properties.Environment.Variables.USERS_TABLE).toBeUndefined();
   });
 
   it('alarms on the outbox publisher\'s DLQ and iterator age', () => {
@@ -180,7 +171,7 @@ describe('platform stack (dev)', () => {
 
   it('uses no AWS managed policy on function roles', () => {
     for (const [id] of ofType('AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['aws:asset:path'])) {
-      const role = resources[resources[id]!.Properties.Role['Fn::GetAtt'][0]]!;
+      const role = stage.resources[stage.resources[id]!.Properties.Role['Fn::GetAtt'][0]]!;
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
@@ -195,7 +186,7 @@ describe('platform stack (dev)', () => {
 
   it('bundles each handler so that the name in the template is a function the bundle exports', () => {
     for (const [id, fn] of ofType('AWS::Lambda::Function').filter(([, r]) => r.Metadata?.['aws:asset:path'])) {
-      const bundle = path.join(dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
+      const bundle = path.join(stage.dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
       const exported = fn.Properties.Handler.split('.').pop();
       const script = `import(${JSON.stringify(bundle)}).then(m => process.stdout.write(typeof m[${JSON.stringify(exported)}]))`;
       const kind = execFileSync(process.execPath, ['-e', script], {
@@ -226,7 +217,7 @@ describe('prod stage', () => {
 
 describe('cdk-nag', () => {
   it('fails the synth on an unacknowledged finding (so a clean synth means something)', () => {
-    const app = new App({ outdir: path.join(dev.outdir, 'nag-negative') });
+    const app = new App({ outdir: path.join(stage.dev.outdir, 'nag-negative') });
     const stack = new Stack(app, 'Bad');
     new sqs.Queue(stack, 'Unencrypted', { encryption: sqs.QueueEncryption.UNENCRYPTED });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -36,3 +36,35 @@ export function synthesisePlatform(stage = 'dev', { bundle = true }: SynthOption
   app.synth();
   return { stack, template: Template.fromStack(stack), outdir };
 }
+
+/** A template resource as the infra tests read it. */
+export type TemplateResource = { Type: string; Properties: any; Metadata?: any; DeletionPolicy?: string };
+export type Resources = Record<string, TemplateResource>;
+
+/** The resources of a synthesised stage, and the `[logicalId, resource]` pairs of one type. */
+export function resourcesOf(synthesised: Synthesised): { resources: Resources; ofType: (type: string) => [string, TemplateResource][] } {
+  const resources = synthesised.template.toJSON().Resources as Resources;
+  return { resources, ofType: (type) => Object.entries(resources).filter(([, r]) => r.Type === type) };
+}
+
+/**
+ * The dev stage of this test file, synthesised once before its tests (cdk-nag
+ * runs in the synth: an unacknowledged finding fails them all).
+ */
+export function devStage(): { readonly dev: Synthesised; readonly resources: Resources; ofType(type: string): [string, TemplateResource][] } {
+  let parts: (ReturnType<typeof resourcesOf> & { dev: Synthesised }) | undefined;
+  beforeAll(() => {
+    const dev = synthesisePlatform('dev');
+    parts = { dev, ...resourcesOf(dev) };
+  });
+  const ready = () => parts ?? (() => { throw new Error('devStage() is read before its beforeAll ran'); })();
+  return {
+    get dev() {
+      return ready().dev;
+    },
+    get resources() {
+      return ready().resources;
+    },
+    ofType: (type) => ready().ofType(type),
+  };
+}
