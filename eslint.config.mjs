@@ -20,7 +20,9 @@ export default tseslint.config(
     files: ['**/*.{ts,mts,cts,js,mjs,cjs}'],
     plugins: { 'import-x': importX },
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: ['tsconfig.json', 'packages/*/tsconfig.json'], noWarnOnMultipleProjects: true })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({ project: ['tsconfig.json', 'packages/*/tsconfig.json'], noWarnOnMultipleProjects: true }),
+      ],
     },
     languageOptions: {
       ecmaVersion: 2023,
@@ -52,7 +54,19 @@ export default tseslint.config(
             zone('./packages/local-cloud', './test', 'The local cloud imports nothing of the platform.'),
             zone('./packages/local-cloud', './bin', 'The local cloud imports nothing of the platform.'),
             zone('./lambda/domain', './lambda/shared', 'Domain code is pure: no SDK clients, no Powertools.'),
-            zone('./lambda/domain', ['./lambda/analytics', './lambda/inventory', './lambda/notifications', './lambda/orders', './lambda/payments', './lambda/users', './lambda/cost-optimizer'], 'Domain code depends on no handler.'),
+            zone(
+              './lambda/domain',
+              [
+                './lambda/analytics',
+                './lambda/inventory',
+                './lambda/notifications',
+                './lambda/orders',
+                './lambda/payments',
+                './lambda/users',
+                './lambda/cost-optimizer',
+              ],
+              'Domain code depends on no handler.',
+            ),
           ],
         },
       ],

@@ -18,9 +18,20 @@ import { importTimeMs, printTable, progress, runBench } from './support';
 const ROOT = path.join(__dirname, '..');
 const OUT = mkdtempSync(path.join(tmpdir(), 'bench-bundle-'));
 const ENV = {
-  USERS_TABLE: 't', NOTIFICATIONS_TABLE: 't', ORDERS_TABLE: 't', INVENTORY_TABLE: 't', PAYMENTS_TABLE: 't',
-  EVENT_BUS_NAME: 'b', RAW_BUCKET: 'b', ANALYTICS_STREAM: 's', STATS_TABLE: 't', ENGAGEMENT_TABLE: 't',
-  IDEMPOTENCY_TABLE: 't', REPORTS_BUCKET: 'b', AWS_REGION: 'us-east-1', POWERTOOLS_SERVICE_NAME: 'bench',
+  USERS_TABLE: 't',
+  NOTIFICATIONS_TABLE: 't',
+  ORDERS_TABLE: 't',
+  INVENTORY_TABLE: 't',
+  PAYMENTS_TABLE: 't',
+  EVENT_BUS_NAME: 'b',
+  RAW_BUCKET: 'b',
+  ANALYTICS_STREAM: 's',
+  STATS_TABLE: 't',
+  ENGAGEMENT_TABLE: 't',
+  IDEMPOTENCY_TABLE: 't',
+  REPORTS_BUCKET: 'b',
+  AWS_REGION: 'us-east-1',
+  POWERTOOLS_SERVICE_NAME: 'bench',
   HIGH_ENGAGEMENT_THRESHOLD: '100',
 };
 
@@ -121,7 +132,9 @@ async function main() {
     ],
     rows,
   );
-  console.log(`\nImport time: median of 7 fresh \`node\` processes, ${process.version}, ${process.arch}. Budget: ≤ 500 KB and ≤ 1.5x the SDK-only import.`);
+  console.log(
+    `\nImport time: median of 7 fresh \`node\` processes, ${process.version}, ${process.arch}. Budget: ≤ 500 KB and ≤ 1.5x the SDK-only import.`,
+  );
 }
 
 runBench(main);

@@ -23,7 +23,11 @@ export async function benchCaller(
   outputs: Readonly<Record<string, string>>,
   options: { readonly admin?: boolean } = {},
 ): Promise<BenchCaller> {
-  const cognito = new CognitoIdentityProviderClient({ endpoint: edgeUrl, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: edgeUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   const [poolId, clientId] = [outputs.UserPoolId!, outputs.UserPoolClientId!];
   const email = `bench-${randomUUID()}@example.com`;
   const password = `Aa1!${randomBytes(12).toString('base64url')}`;
@@ -43,7 +47,11 @@ export async function benchCaller(
     await cognito.send(new AdminConfirmSignUpCommand({ UserPoolId: poolId, Username: email }));
     if (options.admin) await cognito.send(new AdminAddUserToGroupCommand({ UserPoolId: poolId, Username: email, GroupName: 'admins' }));
     const { AuthenticationResult } = await cognito.send(
-      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
     );
     return { userId: UserSub!, idToken: AuthenticationResult!.IdToken! };
   } finally {

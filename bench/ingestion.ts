@@ -93,7 +93,8 @@ async function post(subject: Subject, event: APIGatewayProxyEvent, measured: boo
   const ms = performance.now() - started;
   counting = undefined;
   const body = JSON.parse(result.body);
-  if (result.statusCode !== 202 || body.rejected !== 0) throw new Error(`POST /activity answered ${result.statusCode}: ${result.body.slice(0, 300)}`);
+  if (result.statusCode !== 202 || body.rejected !== 0)
+    throw new Error(`POST /activity answered ${result.statusCode}: ${result.body.slice(0, 300)}`);
   subject.accepted.push(...body.acceptedEvents.map((e: { eventId: string }) => e.eventId));
   if (measured) {
     subject.ms += ms;
@@ -112,7 +113,12 @@ async function rawLogEventIds(s3: S3Client, bucket: string): Promise<string[]> {
     const page = await s3.send(new ListObjectsCommand({ Bucket: bucket, Marker: marker }));
     for (const { Key } of page.Contents ?? []) {
       const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body!.transformToString();
-      ids.push(...body.split('\n').filter(Boolean).map((line) => JSON.parse(line).eventId));
+      ids.push(
+        ...body
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line).eventId),
+      );
       marker = Key;
     }
     if (!page.IsTruncated) return ids;
@@ -133,7 +139,11 @@ async function verify(cloud: LocalAws, names: ActivityNames, accepted: readonly 
 }
 
 /** The stream, bucket and table of one implementation. */
-const namesOf = (prefix: string): ActivityNames => ({ streamName: `${prefix}-activity`, bucket: `${prefix}-raw`, statsTable: `${prefix}-stats` });
+const namesOf = (prefix: string): ActivityNames => ({
+  streamName: `${prefix}-activity`,
+  bucket: `${prefix}-raw`,
+  statsTable: `${prefix}-stats`,
+});
 
 async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -158,7 +168,14 @@ async function main() {
     const { handler } = await import('../lambda/analytics/ingest-activity');
     const { naiveIngestHandler } = await import('./naive-ingestion');
     await countCalls();
-    const subject = (handler: Handler, names: ActivityNames): Subject => ({ handler, names, accepted: [], calls: new Map(), events: 0, ms: 0 });
+    const subject = (handler: Handler, names: ActivityNames): Subject => ({
+      handler,
+      names,
+      accepted: [],
+      calls: new Map(),
+      events: 0,
+      ms: 0,
+    });
     const ours = subject(handler, oursNames);
     const naive = subject(naiveIngestHandler(naiveNames), naiveNames);
 
@@ -177,7 +194,7 @@ async function main() {
     const subjects = [naive, ours];
     const eventsPerSecond = (s: Subject) => s.events / (s.ms / 1000);
     const per1000 = (s: Subject, operation?: string) =>
-      (operation ? s.calls.get(operation) ?? 0 : [...s.calls.values()].reduce((a, b) => a + b, 0)) * (1000 / s.events);
+      (operation ? (s.calls.get(operation) ?? 0) : [...s.calls.values()].reduce((a, b) => a + b, 0)) * (1000 / s.events);
     const operations = [...new Set(subjects.flatMap((s) => [...s.calls.keys()]))].sort();
     const round = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
     printTable(

@@ -74,7 +74,9 @@ async function main() {
   async function load(url: string, connections: number, args: readonly string[]): Promise<Run> {
     const workers = workerPids();
     const before = { cloud: cpuMs(process.pid), workers: sum(workers.map(cpuMs)) };
-    const child = spawn(process.execPath, [AUTOCANNON, '-c', String(connections), '-j', ...args, url], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [AUTOCANNON, '-c', String(connections), '-j', ...args, url], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let output = '';
     let loadGenerator = 0;
     const sampler = setInterval(() => (loadGenerator = cpuMs(child.pid!) || loadGenerator), 250);
@@ -103,7 +105,10 @@ async function main() {
 /** The function workers of this process. */
 function workerPids(): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'worker.mjs'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'worker.mjs'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
   } catch {
     return [];
   }

@@ -34,7 +34,11 @@ export function naiveIngestHandler(names: ActivityNames) {
   return httpHandler(async (request) => {
     const { accepted: valid, rejected } = validateActivityRequest(jsonBody(request, MAX_BODY_BYTES));
     const batch = { batchId: randomUUID(), receivedAt: new Date(), correlationId: request.correlationId };
-    const events = buildActivityEvents(valid.map((v) => v.input), batch, () => randomUUID());
+    const events = buildActivityEvents(
+      valid.map((v) => v.input),
+      batch,
+      () => randomUUID(),
+    );
     for (const event of events) {
       const record = { StreamName: names.streamName, PartitionKey: event.userId, Data: Buffer.from(JSON.stringify(event)) };
       await kinesis.send(new PutRecordCommand(record));

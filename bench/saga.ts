@@ -152,10 +152,21 @@ async function main() {
         [`${ORDERS} warm orders, ${IN_FLIGHT} in flight: saga p50`, ms(percentile(times, 50))],
         [`${ORDERS} warm orders, ${IN_FLIGHT} in flight: saga p99`, ms(percentile(times, 99))],
         [`${ORDERS} warm orders, ${IN_FLIGHT} in flight: saga max`, ms(Math.max(...times))],
-        [`${ORDERS} warm orders, ${IN_FLIGHT} in flight: confirmed orders/s`, (times.length / ((lastConfirmed - firstSent) / 1000)).toFixed(1)],
+        [
+          `${ORDERS} warm orders, ${IN_FLIGHT} in flight: confirmed orders/s`,
+          (times.length / ((lastConfirmed - firstSent) / 1000)).toFixed(1),
+        ],
         [`batch of ${BATCH_SIZE}: accepted orders/s, median of ${BATCH_RUNS}`, median(accepted).toFixed(0)],
         [`batch of ${BATCH_SIZE}: accepted orders/s, best of ${BATCH_RUNS}`, Math.max(...accepted).toFixed(0)],
-        [`batch of ${BATCH_SIZE}: request latency p50`, ms(percentile(batches.map((batch) => batch.requestMs), 50))],
+        [
+          `batch of ${BATCH_SIZE}: request latency p50`,
+          ms(
+            percentile(
+              batches.map((batch) => batch.requestMs),
+              50,
+            ),
+          ),
+        ],
         [`batch of ${BATCH_SIZE}: saga drain to CONFIRMED, orders/s, median of ${BATCH_RUNS}`, median(drained).toFixed(1)],
         ['orders FAILED, rejected or never confirmed', failures.length],
       ],

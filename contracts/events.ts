@@ -132,7 +132,11 @@ export type DetailType = keyof typeof EVENTS;
 /** A platform source (`commerce.<context>`). */
 export type Source = (typeof EVENTS)[DetailType]['source'];
 /** Read-only all the way down: event data is a fact, not a value to change. */
-type Immutable<T> = T extends readonly (infer E)[] ? readonly Immutable<E>[] : T extends object ? { readonly [P in keyof T]: Immutable<T[P]> } : T;
+type Immutable<T> = T extends readonly (infer E)[]
+  ? readonly Immutable<E>[]
+  : T extends object
+    ? { readonly [P in keyof T]: Immutable<T[P]> }
+    : T;
 
 /** The data of the event named `K`, as its schema parses it. */
 export type EventData<K extends DetailType> = Immutable<z.infer<(typeof EVENTS)[K]['data']>>;

@@ -67,7 +67,8 @@ export class Analytics extends Construct {
     });
     acknowledge(this.stream, {
       id: 'AwsSolutions::AwsSolutions-KDS3',
-      reason: 'Encrypted with the AWS managed key (alias/aws/kinesis): no key policy to keep and no KMS grants per function. Use a customer managed key where key control is required.',
+      reason:
+        'Encrypted with the AWS managed key (alias/aws/kinesis): no key policy to keep and no KMS grants per function. Use a customer managed key where key control is required.',
     });
     this.statsTable = table(this, 'StatsTable', config, { sortKey: 'sk', timeToLiveAttribute: 'expiresAt' });
     this.engagementTable = table(this, 'EngagementTable', config, { timeToLiveAttribute: 'expiresAt' });
@@ -100,7 +101,7 @@ export class Analytics extends Construct {
       });
       return fn;
     };
-    this.ingest = ingestion('IngestActivity', 'POST /activity: the caller\'s events; validate and score; Kinesis, raw log in S3, stats');
+    this.ingest = ingestion('IngestActivity', "POST /activity: the caller's events; validate and score; Kinesis, raw log in S3, stats");
     api.route('POST', '/activity', this.ingest);
     this.ingestFromProducers = ingestion(
       'IngestProducerActivity',

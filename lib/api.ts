@@ -127,10 +127,7 @@ export class Api extends Construct {
     const resource = path
       .split('/')
       .filter(Boolean)
-      .reduce<apigateway.IResource>(
-        (parent, part) => parent.getResource(part) ?? parent.addResource(part),
-        this.restApi.root,
-      );
+      .reduce<apigateway.IResource>((parent, part) => parent.getResource(part) ?? parent.addResource(part), this.restApi.root);
     return resource.addMethod(method, new apigateway.LambdaIntegration(handler), this.methodOptions(route));
   }
 

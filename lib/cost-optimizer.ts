@@ -67,12 +67,8 @@ export class CostOptimizer extends Construct {
       resourceName: '*',
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-    );
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'ListFunctions', actions: ['lambda:ListFunctions'], resources: ['*'] }),
-    );
+    this.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    this.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'ListFunctions', actions: ['lambda:ListFunctions'], resources: ['*'] }));
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadFunctions',
@@ -81,9 +77,7 @@ export class CostOptimizer extends Construct {
       }),
     );
     const reportObjects = reportsBucket.arnForObjects(`${REPORT_PREFIX}*`);
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'WriteReports', actions: ['s3:PutObject'], resources: [reportObjects] }),
-    );
+    this.function.addToRolePolicy(new iam.PolicyStatement({ sid: 'WriteReports', actions: ['s3:PutObject'], resources: [reportObjects] }));
     reportsBucket.encryptionKey?.grant(this.function, 'kms:GenerateDataKey');
 
     this.rule = new events.Rule(this, 'Schedule', {
@@ -118,7 +112,7 @@ export class CostOptimizer extends Construct {
       ...wildcardResources.map((resource) => ({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::${flattenReference(stack.resolve(resource))}]`,
         reason:
-          'Reads configuration and tags of any function in this account and region to find the stack\'s own ' +
+          "Reads configuration and tags of any function in this account and region to find the stack's own " +
           '(names are generated, so they are not known here); writes only under the reports/cost/ prefix, one key a day.',
       })),
     );

@@ -32,7 +32,11 @@ export interface ConsumerOptions {
 export class Notifications extends Construct {
   readonly table: dynamodb.Table;
 
-  constructor(scope: Construct, id: string, private readonly props: NotificationsProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: NotificationsProps,
+  ) {
     super(scope, id);
     this.table = table(this, 'Table', props.config, { sortKey: 'sk' });
     // UserCreated names the user only: the welcome email reads name and address from the users table.
@@ -44,11 +48,7 @@ export class Notifications extends Construct {
       'On HighEngagementDetected: thank-you email, SMS and push, once per user',
       { readsContacts: true },
     );
-    props.events.subscribe(
-      'LoyaltyThanksNotification',
-      subscriptionTo('HighEngagementDetected'),
-      thanks,
-    );
+    props.events.subscribe('LoyaltyThanksNotification', subscriptionTo('HighEngagementDetected'), thanks);
     new CfnOutput(this, 'TableName', { key: 'NotificationsTableName', value: this.table.tableName });
   }
 

@@ -53,11 +53,7 @@ export class Inventory extends Construct {
 
     const settle = fn('SettleReservation', 'settle-reservation.ts', 'On PaymentCompleted: commit; on PaymentFailed/OrderFailed: release');
     this.table.grant(settle, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    events.subscribe(
-      'InventorySettlement',
-      subscriptionTo('PaymentCompleted', 'PaymentFailed', 'OrderFailed'),
-      settle,
-    );
+    events.subscribe('InventorySettlement', subscriptionTo('PaymentCompleted', 'PaymentFailed', 'OrderFailed'), settle);
 
     new CfnOutput(this, 'TableName', { key: 'InventoryTableName', value: this.table.tableName });
   }
@@ -164,7 +160,7 @@ export class Orders extends Construct {
       service: 'orders',
       config,
       environment: { [ENV.ORDERS_TABLE]: this.table.tableName, [ENV.ORDERS_BY_CUSTOMER_INDEX]: ORDERS_BY_CUSTOMER_INDEX },
-      description: 'GET /orders: the caller\'s orders, newest first, paginated',
+      description: "GET /orders: the caller's orders, newest first, paginated",
     });
     // Query on the byCustomer index only, not on the table.
     listOrders.addToRolePolicy(
@@ -230,10 +226,6 @@ export class OrderSaga extends Construct {
       { readsContacts: true },
     );
     events.allowPublishing(notify);
-    events.subscribe(
-      'OrderNotifications',
-      subscriptionTo('PaymentCompleted', 'OrderFailed'),
-      notify,
-    );
+    events.subscribe('OrderNotifications', subscriptionTo('PaymentCompleted', 'OrderFailed'), notify);
   }
 }

@@ -75,13 +75,10 @@ export class ServiceFunction extends NodejsFunction {
         ...bundling,
       },
     });
-    acknowledge(
-      this,
-      {
-        id: 'AwsSolutions::AwsSolutions-L1',
-        reason: 'Pinned to Node.js 22, the runtime this project targets and tests; upgrade deliberately.',
-      },
-    );
+    acknowledge(this, {
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'Pinned to Node.js 22, the runtime this project targets and tests; upgrade deliberately.',
+    });
     acknowledge(role, {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',

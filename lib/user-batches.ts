@@ -37,13 +37,7 @@ export class UserBatches extends Construct {
     // As POST /users: TransactWriteItems of two conditional puts (UserCreated goes out from the table stream).
     usersTable.grant(this.function, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem');
     // Powertools' DynamoDB persistence: conditional put (in progress), get, update (result), delete (failure).
-    this.idempotencyTable.grant(
-      this.function,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    );
+    this.idempotencyTable.grant(this.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     api.route('POST', '/users/batch', this.function);
     new CfnOutput(this, 'IdempotencyTableName', { key: 'IdempotencyTableName', value: this.idempotencyTable.tableName });
   }

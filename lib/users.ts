@@ -97,7 +97,8 @@ export class Users extends Construct {
     );
     acknowledge(publisher.role!, {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'dynamodb:ListStreams (granted with the stream read) and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; stream records are read from this table\'s stream only.',
+      reason:
+        "dynamodb:ListStreams (granted with the stream read) and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; stream records are read from this table's stream only.",
     });
     new CfnOutput(this, 'PublisherDlqUrl', { key: 'UserEventsPublisherDlqUrl', value: failures.queueUrl });
     this.alarms = [

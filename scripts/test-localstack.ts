@@ -21,12 +21,15 @@ const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 async function main(): Promise<void> {
   const health = await fetch(`${LOCALSTACK}/_localstack/health`).catch(() => undefined);
   if (!health?.ok) {
-    console.error(`test:localstack: no LocalStack answers at ${LOCALSTACK}/_localstack/health — start it first (docker run -p 4566:4566 localstack/localstack:4.14)`);
+    console.error(
+      `test:localstack: no LocalStack answers at ${LOCALSTACK}/_localstack/health — start it first (docker run -p 4566:4566 localstack/localstack:4.14)`,
+    );
     process.exit(2);
   }
   const services = ((await health.json()) as { services?: Record<string, string> }).services ?? {};
   // Cognito is a paid LocalStack feature: without it the identity tests cannot pass there.
-  if (!services['cognito-idp']) console.warn('test:localstack: this LocalStack has no cognito-idp (a paid feature): identity tests will fail');
+  if (!services['cognito-idp'])
+    console.warn('test:localstack: this LocalStack has no cognito-idp (a paid feature): identity tests will fail');
 
   const env = {
     ...process.env,

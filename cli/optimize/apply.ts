@@ -46,10 +46,16 @@ export function changesOf(recommendations: readonly Recommendation[]): Recommend
  * Whether to go ahead with `changes`: yes with --yes; otherwise a person on a
  * terminal is asked; without one it refuses, and nothing changes.
  */
-export async function confirmed(changes: readonly Recommendation[], yes: boolean, deps: Pick<CliDeps, 'interactive' | 'confirm'>): Promise<boolean> {
+export async function confirmed(
+  changes: readonly Recommendation[],
+  yes: boolean,
+  deps: Pick<CliDeps, 'interactive' | 'confirm'>,
+): Promise<boolean> {
   if (yes) return true;
   if (!deps.interactive) {
-    throw new Error(`--apply would change ${changes.length} function(s) and needs confirmation: run it on a terminal or add --yes. Nothing changed.`);
+    throw new Error(
+      `--apply would change ${changes.length} function(s) and needs confirmation: run it on a terminal or add --yes. Nothing changed.`,
+    );
   }
   const list = changes.map((c) => `${c.functionName} ${c.currentMemoryMb} -> ${c.proposedMemoryMb} MB`).join(', ');
   return deps.confirm(`Apply ${changes.length} change(s): ${list}? [y/N] `);

@@ -143,7 +143,9 @@ export async function parseCommand(argv: readonly string[], env: Readonly<Record
   const tune: TuneRequest | undefined = values.tune
     ? {
         functionNames: values.function ?? [],
-        memorySizes: values['tune-memory'] ? values['tune-memory'].split(',').map((s) => integer(s.trim(), '--tune-memory', 128)) : DEFAULT_TUNING_SIZES,
+        memorySizes: values['tune-memory']
+          ? values['tune-memory'].split(',').map((s) => integer(s.trim(), '--tune-memory', 128))
+          : DEFAULT_TUNING_SIZES,
         invocations: values['tune-invocations'] ? integer(values['tune-invocations'], '--tune-invocations', 1) : 10,
         payload: values.payload ? await readPayload(values.payload) : '{}',
       }
@@ -152,14 +154,17 @@ export async function parseCommand(argv: readonly string[], env: Readonly<Record
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
 }
 
 function number(text: string, flag: string, min = 0, max = Number.POSITIVE_INFINITY): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UsageError(`${flag} must be a number${max < Number.POSITIVE_INFINITY ? ` from ${min} to ${max}` : ` of at least ${min}`} (got "${text}")`);
+    throw new UsageError(
+      `${flag} must be a number${max < Number.POSITIVE_INFINITY ? ` from ${min} to ${max}` : ` of at least ${min}`} (got "${text}")`,
+    );
   }
   return value;
 }

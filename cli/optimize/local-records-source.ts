@@ -151,16 +151,21 @@ export class LocalRecordsSource implements UsageSource {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(`No invocation records at ${this.file}: start the local cloud (npm start) and invoke some functions, or pass --records <file>`, {
-          cause: error,
-        });
+        throw new Error(
+          `No invocation records at ${this.file}: start the local cloud (npm start) and invoke some functions, or pass --records <file>`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }
     const { records, skippedLines } = parseRecords(text);
     progress(`Read ${records.length} invocation records from ${this.file}`);
     if (skippedLines.length) {
-      progress(`Skipped ${skippedLines.length} lines that are not invocation records (line ${skippedLines.slice(0, 5).join(', ')}${skippedLines.length > 5 ? ', ...' : ''})`);
+      progress(
+        `Skipped ${skippedLines.length} lines that are not invocation records (line ${skippedLines.slice(0, 5).join(', ')}${skippedLines.length > 5 ? ', ...' : ''})`,
+      );
     }
     const profiles = profilesFromRecords(records, this.options.architecture ?? 'arm64', this.options.windowHours);
     this.resolvedWindowHours ??= profiles[0]?.windowHours ?? 0;

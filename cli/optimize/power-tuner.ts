@@ -86,7 +86,8 @@ export class PowerTuner {
     const { functionName } = request;
     const sizes = normaliseMemorySizes(request.memorySizes ?? DEFAULT_TUNING_SIZES);
     const invocations = request.invocations ?? 10;
-    if (!Number.isInteger(invocations) || invocations < 1) throw new RangeError(`Invocations per size must be a whole number, at least 1 (got ${invocations})`);
+    if (!Number.isInteger(invocations) || invocations < 1)
+      throw new RangeError(`Invocations per size must be a whole number, at least 1 (got ${invocations})`);
     const payload = new TextEncoder().encode(request.payload ?? '{}');
 
     const original = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
@@ -188,7 +189,9 @@ export class PowerTuner {
     for (;;) {
       const config = await this.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: qualifier }));
       if (config.LastUpdateStatus === 'Failed' || config.State === 'Failed') {
-        throw new Error(`update of ${functionName}${qualifier ? `:${qualifier}` : ''} failed: ${config.LastUpdateStatusReason ?? config.StateReason ?? 'no reason given'}`);
+        throw new Error(
+          `update of ${functionName}${qualifier ? `:${qualifier}` : ''} failed: ${config.LastUpdateStatusReason ?? config.StateReason ?? 'no reason given'}`,
+        );
       }
       if (config.LastUpdateStatus !== 'InProgress' && config.State !== 'Pending') return;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${functionName} to finish updating`);

@@ -19,7 +19,10 @@ export function renderTable(report: CostReport, strategy: StrategyName): string 
   const numeric = new Set([2, 3, 5]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), ''];
   out.push(`Why (${strategy}):`);
   for (const r of recs) out.push(`  ${r.functionName}: ${r.reason}`);

@@ -40,4 +40,3 @@ export function defaultDeps(signal?: AbortSignal): CliDeps {
     signal,
   };
 }
-

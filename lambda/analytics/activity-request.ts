@@ -52,9 +52,7 @@ export function validateActivityRequest(body: unknown): ValidatedActivity {
     throw new ValidationError(
       rejected.flatMap(({ index, reasons }) =>
         reasons.map((problem) => ({
-          path: single
-            ? problem.path.replace(EVENT, '(body)')
-            : `events.${index}${problem.path === EVENT ? '' : `.${problem.path}`}`,
+          path: single ? problem.path.replace(EVENT, '(body)') : `events.${index}${problem.path === EVENT ? '' : `.${problem.path}`}`,
           message: problem.message,
         })),
       ),
@@ -85,8 +83,7 @@ export function parseActivityRequest(
   return idempotencyKey === undefined ? validated! : { ...validated!, idempotencyKey };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A customer's events: each event object without a `userId` gets `userId`;

@@ -153,7 +153,11 @@ export class AwsActivityStore implements ActivityStore, ActivityKeys {
         );
         return (UnprocessedItems?.[this.options.statsTable] ?? []) as { PutRequest: { Item: Record<string, unknown> } }[];
       },
-      { attempts, onRetry: (unprocessed, attempt) => logger.warn('BatchWriteItem left unprocessed items; retrying them', { unprocessed: unprocessed.length, attempt }) },
+      {
+        attempts,
+        onRetry: (unprocessed, attempt) =>
+          logger.warn('BatchWriteItem left unprocessed items; retrying them', { unprocessed: unprocessed.length, attempt }),
+      },
     );
     if (left.length > 0) throw new Error(`BatchWriteItem left ${left.length} items unprocessed after ${attempts} attempts`);
   }

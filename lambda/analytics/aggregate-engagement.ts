@@ -35,8 +35,7 @@ export const handler = async (event: KinesisStreamEvent, context: Context) => {
   try {
     return await processPartialResponse(
       event,
-      (record: KinesisStreamRecord) =>
-        inOrder(record.kinesis.partitionKey, () => consumeActivity(decodeRecord(record.kinesis.data), deps)),
+      (record: KinesisStreamRecord) => inOrder(record.kinesis.partitionKey, () => consumeActivity(decodeRecord(record.kinesis.data), deps)),
       processor,
       { context },
     );

@@ -87,7 +87,10 @@ export function serialisedPerKey() {
   return <T>(key: string, task: () => Promise<T>): Promise<T> => {
     const previous = tails.get(key) ?? Promise.resolve();
     const next = previous.then(task, task);
-    tails.set(key, next.catch(() => undefined));
+    tails.set(
+      key,
+      next.catch(() => undefined),
+    );
     return next;
   };
 }

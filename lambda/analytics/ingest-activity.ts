@@ -64,7 +64,11 @@ export const handler = httpHandler(async (request) => {
     resendable: key !== undefined,
   };
   const newId = key === undefined ? () => randomUUID() : (position: number) => keyedEventId(key, valid[position]!.index);
-  const events = buildActivityEvents(valid.map((v) => v.input), batch, newId);
+  const events = buildActivityEvents(
+    valid.map((v) => v.input),
+    batch,
+    newId,
+  );
   const { delivered, undelivered } = await ingest(events, batch, store);
   if (delivered.length === 0) {
     throw new AppError(503, 'ServiceUnavailable', 'The events could not be delivered now; send them again');

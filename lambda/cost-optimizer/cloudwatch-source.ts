@@ -82,8 +82,7 @@ export class CloudWatchUsageSource implements UsageSource {
         invocations,
         errors: s.errors ?? 0,
         throttles: s.throttles ?? 0,
-        duration:
-          invocations > 0 ? { averageMs: s.avg, p50Ms: s.p50, p90Ms: s.p90, maxMs: s.max } : {},
+        duration: invocations > 0 ? { averageMs: s.avg, p50Ms: s.p50, p90Ms: s.p90, maxMs: s.max } : {},
         measurements: [],
       };
     });

@@ -29,9 +29,9 @@ export const activitySchema = z.strictObject({
   }),
   duration: z.number().check(z.minimum(0), z.maximum(MAX_DURATION_SECONDS)),
   metadata: z.optional(
-    z.record(z.string(), z.unknown()).check(
-      z.refine((value) => metadataBytes(value) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes as JSON`),
-    ),
+    z
+      .record(z.string(), z.unknown())
+      .check(z.refine((value) => metadataBytes(value) <= MAX_METADATA_BYTES, `must be at most ${MAX_METADATA_BYTES} bytes as JSON`)),
   ),
 });
 
@@ -77,7 +77,10 @@ export function rawLogKey(receivedAt: Date, batchId: string, part?: string): str
  * the raw log. An event may then be in two objects of one batch, with one id.
  */
 export function rawLogPart(events: readonly ActivityEvent[]): string {
-  return createHash('sha256').update(events.map((event) => event.eventId).join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(events.map((event) => event.eventId).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Newline-delimited JSON: one event a line, each line a complete JSON document, a final newline. */

@@ -44,7 +44,12 @@ export const newOrderSchema = z
       const seen = new Set<string>();
       order.lines.forEach((line, index) => {
         if (seen.has(line.sku)) {
-          ctx.addIssue({ code: 'custom', path: ['lines', index, 'sku'], message: `repeats ${line.sku}; put its quantity on one line`, input: line.sku });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['lines', index, 'sku'],
+            message: `repeats ${line.sku}; put its quantity on one line`,
+            input: line.sku,
+          });
         }
         seen.add(line.sku);
       });

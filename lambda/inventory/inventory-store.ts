@@ -184,9 +184,7 @@ export class DynamoInventoryStore implements InventoryStore {
               TableName: this.tableName,
               Key: skuKey(line.sku),
               UpdateExpression:
-                how === 'commit'
-                  ? 'ADD reserved :minus, sold :quantity'
-                  : 'SET available = available + :quantity ADD reserved :minus',
+                how === 'commit' ? 'ADD reserved :minus, sold :quantity' : 'SET available = available + :quantity ADD reserved :minus',
               ExpressionAttributeValues: { ':quantity': line.quantity, ':minus': -line.quantity },
             },
           })),

@@ -25,7 +25,10 @@ const usersTable = env(ENV.USERS_TABLE);
  */
 export const handler = eventHandler({
   PaymentCompleted: ({ orderId, customerId, amount, currency, paymentId }, event) =>
-    notifyCustomer({ orderId, customerId, template: 'order-confirmed', values: { orderId, total: formatMoney(amount, currency) }, paymentId }, event),
+    notifyCustomer(
+      { orderId, customerId, template: 'order-confirmed', values: { orderId, total: formatMoney(amount, currency) }, paymentId },
+      event,
+    ),
   OrderFailed: ({ orderId, customerId, reason }, event) =>
     notifyCustomer({ orderId, customerId, template: 'order-failed', values: { orderId, reason } }, event),
 });

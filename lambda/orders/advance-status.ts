@@ -58,7 +58,12 @@ async function advance(orderId: string, signal: OrderSignal, event: DeliveredEve
     if (!order) throw new Error(`${detailType} for an unknown order ${orderId}`);
     const decision = transition(order.status, target.status);
     if (decision.kind === 'ignore') {
-      logger.info('Order status unchanged', { orderId: order.orderId, status: order.status, asked: target.status, because: decision.because });
+      logger.info('Order status unchanged', {
+        orderId: order.orderId,
+        status: order.status,
+        asked: target.status,
+        because: decision.because,
+      });
       metrics.addMetric(`OrderEventIgnored_${decision.because}`, MetricUnit.Count, 1);
       if (order.status === 'FAILED' && decision.because === 'duplicate' && alreadyApplied(order.history, eventId)) {
         await publishFailed(order.customerId, order.orderId, order.history, correlationId);
@@ -78,12 +83,7 @@ async function advance(orderId: string, signal: OrderSignal, event: DeliveredEve
   throw new Error(`Order ${orderId} kept changing; retrying later`);
 }
 
-async function publishFailed(
-  customerId: string,
-  orderId: string,
-  history: readonly StatusChange[],
-  correlationId: string,
-): Promise<void> {
+async function publishFailed(customerId: string, orderId: string, history: readonly StatusChange[], correlationId: string): Promise<void> {
   const failedAt = history.findIndex((change) => change.status === 'FAILED');
   const failed: OrderFailed = {
     orderId,

@@ -55,14 +55,7 @@ export class OrderPlacement {
       requests.map(async (request): Promise<PlaceResult> => {
         const pricing = priceOrder(request.input, prices);
         if (!pricing.ok) return { kind: 'invalid', problems: pricing.problems };
-        const order = buildOrder(
-          this.newId(),
-          request.customerId,
-          pricing.lines,
-          pricing.total,
-          this.clock(),
-          request.input.paymentMethod,
-        );
+        const order = buildOrder(this.newId(), request.customerId, pricing.lines, pricing.total, this.clock(), request.input.paymentMethod);
         return this.store.create(order, { key: request.idempotencyKey, bodyHash: bodyHash(request.input) });
       }),
     );

@@ -69,9 +69,7 @@ export class DynamoOrderStore implements OrderStore {
     );
     if (created) return { kind: 'created', order };
     // The key is taken (by a committed transaction): read what it made.
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: claimKey(claim.key), ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: claimKey(claim.key), ConsistentRead: true }));
     const stored = compareClaim(Item, claim.bodyHash);
     if (stored.kind === 'key-reused') return stored;
     const existing = await this.get(String(stored.claim.orderId));
@@ -80,9 +78,7 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   async get(orderId: string): Promise<Order | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: true }));
     if (!Item) return undefined;
     const { pk: _pk, type: _type, ...order } = Item;
     return order as Order;

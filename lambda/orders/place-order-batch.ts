@@ -27,7 +27,13 @@ const MAX_BATCH_BYTES = 1024 * 1024;
 
 export type BatchResult =
   | { readonly index: number; readonly status: 'accepted'; readonly orderId: string; readonly total: number; readonly replayed: boolean }
-  | { readonly index: number; readonly status: 'rejected'; readonly error: string; readonly message: string; readonly problems?: readonly Problem[] };
+  | {
+      readonly index: number;
+      readonly status: 'rejected';
+      readonly error: string;
+      readonly message: string;
+      readonly problems?: readonly Problem[];
+    };
 
 /**
  * POST /orders/batch (`Idempotency-Key` header) — up to 200 orders, in chunks of

@@ -85,10 +85,7 @@ export class DynamoPaymentStore implements PaymentStore {
   }
 
   async finish(payment: Payment, outcome: PaymentOutcome, now: Date): Promise<Payment> {
-    const fields =
-      outcome.status === 'COMPLETED'
-        ? { providerRef: outcome.providerRef }
-        : { code: outcome.code, reason: outcome.reason };
+    const fields = outcome.status === 'COMPLETED' ? { providerRef: outcome.providerRef } : { code: outcome.code, reason: outcome.reason };
     const names = Object.keys(fields);
     const write = this.client.send(
       new UpdateCommand({
@@ -113,9 +110,7 @@ export class DynamoPaymentStore implements PaymentStore {
   }
 
   async get(orderId: string): Promise<Payment | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: paymentKey(orderId), ConsistentRead: true }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: paymentKey(orderId), ConsistentRead: true }));
     return Item ? toPayment(Item) : undefined;
   }
 }

@@ -21,11 +21,7 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight; the results in the items' order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
+export async function mapLimit<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer (got ${concurrency})`);
   }

@@ -118,11 +118,16 @@ async function putWithRetries(chunk: readonly { entry: PutEventsRequestEntry; in
     },
     {
       attempts: PUT_EVENTS_ATTEMPTS,
-      onRetry: (entries, attempt) => logger.warn('PutEvents partially failed; retrying', { failed: entries.length, codes: codesOf(entries), attempt }),
+      onRetry: (entries, attempt) =>
+        logger.warn('PutEvents partially failed; retrying', { failed: entries.length, codes: codesOf(entries), attempt }),
     },
   );
   if (failed.length > 0) {
-    logger.error('PutEvents: entries still failing after the last attempt', { failed: failed.length, codes: codesOf(failed), attempt: PUT_EVENTS_ATTEMPTS });
+    logger.error('PutEvents: entries still failing after the last attempt', {
+      failed: failed.length,
+      codes: codesOf(failed),
+      attempt: PUT_EVENTS_ATTEMPTS,
+    });
   }
   return failed.map(({ index }) => index);
 }
@@ -160,9 +165,9 @@ export function eventHandler<K extends DetailType>(
   consumers: Consumers<K>,
 ): (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<void>;
 export function eventHandler<K extends DetailType>(detailTypeOrConsumers: K | Consumers<K>, consume?: Consumer<K>) {
-  const consumers = (typeof detailTypeOrConsumers === 'string'
-    ? { [detailTypeOrConsumers]: consume! }
-    : detailTypeOrConsumers) as Partial<Record<string, Consumer<DetailType>>>;
+  const consumers = (typeof detailTypeOrConsumers === 'string' ? { [detailTypeOrConsumers]: consume! } : detailTypeOrConsumers) as Partial<
+    Record<string, Consumer<DetailType>>
+  >;
   return async (event: EventBridgeEvent<string, unknown>, context: Context): Promise<void> => {
     const detail = event.detail as Partial<EventEnvelope<unknown>> | undefined;
     const detailType = event['detail-type'];

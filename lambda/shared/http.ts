@@ -36,8 +36,7 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpRespons
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const headers = lowerCaseKeys(event.headers);
     const offered = headers[CORRELATION_HEADER];
-    const correlationId =
-      offered && CORRELATION_ID.test(offered) ? offered : event.requestContext?.requestId ?? context.awsRequestId;
+    const correlationId = offered && CORRELATION_ID.test(offered) ? offered : (event.requestContext?.requestId ?? context.awsRequestId);
     logger.resetKeys();
     logger.addContext(context);
     logger.appendKeys({ correlationId, route: `${event.httpMethod} ${event.resource}` });

@@ -39,19 +39,31 @@ export async function putAllRecords(
 ): Promise<UndeliveredRecord[]> {
   const undelivered: UndeliveredRecord[] = [];
   for (let start = 0; start < records.length; start += PUT_RECORDS_MAX_ENTRIES) {
-    const chunk = records.slice(start, start + PUT_RECORDS_MAX_ENTRIES).map((entry, offset): Pending => ({ entry, index: start + offset, errorCode: '' }));
+    const chunk = records
+      .slice(start, start + PUT_RECORDS_MAX_ENTRIES)
+      .map((entry, offset): Pending => ({ entry, index: start + offset, errorCode: '' }));
     const failed = await retryFailed(chunk, (pending) => putRecords(streamName, pending), {
       attempts,
       onRetry: (left, attempt) =>
-        logger.warn('PutRecords partially failed; retrying the failed records', { failed: left.length, codes: [...new Set(left.map((f) => f.errorCode))], attempt }),
+        logger.warn('PutRecords partially failed; retrying the failed records', {
+          failed: left.length,
+          codes: [...new Set(left.map((f) => f.errorCode))],
+          attempt,
+        }),
     });
-    if (failed.length > 0) logger.error('PutRecords: records still failing after the last attempt', { failed: failed.length, attempt: attempts });
+    if (failed.length > 0)
+      logger.error('PutRecords: records still failing after the last attempt', { failed: failed.length, attempt: attempts });
     undelivered.push(...failed.map(({ index, errorCode, errorMessage }) => ({ index, errorCode, errorMessage })));
   }
   return undelivered;
 }
 
-type Pending = { readonly entry: PutRecordsRequestEntry; readonly index: number; readonly errorCode: string; readonly errorMessage?: string };
+type Pending = {
+  readonly entry: PutRecordsRequestEntry;
+  readonly index: number;
+  readonly errorCode: string;
+  readonly errorMessage?: string;
+};
 
 /** One PutRecords call; the records it did not write, with why. */
 async function putRecords(streamName: string, pending: readonly Pending[]): Promise<Pending[]> {

@@ -51,9 +51,7 @@ export async function registerBatch(batch: readonly unknown[], deps: BatchDeps):
   });
 
   const attempts = await Promise.allSettled(toCreate.map(({ user }) => deps.users.create(user, deps.correlationId)));
-  const failure = attempts.find(
-    (a): a is PromiseRejectedResult => a.status === 'rejected' && !(a.reason instanceof ConflictError),
-  );
+  const failure = attempts.find((a): a is PromiseRejectedResult => a.status === 'rejected' && !(a.reason instanceof ConflictError));
   if (failure) throw failure.reason;
   attempts.forEach((attempt, i) => {
     const { index, user } = toCreate[i]!;

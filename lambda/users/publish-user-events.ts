@@ -65,7 +65,9 @@ export const handler = async (event: DynamoDBStreamEvent, context: Context) => {
       toPublish.forEach(({ record, event: published }, i) => {
         outcomes.set(
           record,
-          undelivered.has(i) ? { error: new Error(`UserCreated ${published.metadata.eventId} not accepted by PutEvents`) } : { event: published },
+          undelivered.has(i)
+            ? { error: new Error(`UserCreated ${published.metadata.eventId} not accepted by PutEvents`) }
+            : { event: published },
         );
       });
       metrics.addMetric('UserCreatedPublished', MetricUnit.Count, toPublish.length - undelivered.size);

@@ -128,7 +128,15 @@ describe('activity analytics over HTTP and the real stream', () => {
     });
     expect(answers[0].batchId).not.toBe(answers[1].batchId);
 
-    const expected = new Map(users.map((userId) => [userId, expectedEngagement(userId, events.filter((e) => e.userId === userId))]));
+    const expected = new Map(
+      users.map((userId) => [
+        userId,
+        expectedEngagement(
+          userId,
+          events.filter((e) => e.userId === userId),
+        ),
+      ]),
+    );
     // Sanity of the fixture: the totals differ between users, so a mixed-up aggregate would show.
     expect(new Set([...expected.values()].map((e) => e.totalScore)).size).toBeGreaterThan(1);
 
@@ -140,7 +148,7 @@ describe('activity analytics over HTTP and the real stream', () => {
       for (const userId of users) {
         const { status, json } = await engagementOf(userId);
         // The consumer counts the events first and sets the high-engagement flag in a later write.
-        const flagSettled = (json?.highEngagementAt !== undefined) === (json?.totalScore >= THRESHOLD);
+        const flagSettled = (json?.highEngagementAt !== undefined) === json?.totalScore >= THRESHOLD;
         const lastSettled = json?.lastActivityAt === expected.get(userId)!.lastActivityAt;
         if (status !== 200 || json.eventCount !== 50 || !flagSettled || !lastSettled) return undefined;
         found.push(json);
@@ -150,14 +158,22 @@ describe('activity analytics over HTTP and the real stream', () => {
     expect(all).toEqual(users.map((userId) => expect.objectContaining(expected.get(userId)!)));
     // Flagged exactly when the total reached the threshold (a flag that never settles times out above).
     for (const engagement of all) {
-      expect([engagement.userId, engagement.highEngagementAt !== undefined]).toEqual([engagement.userId, engagement.totalScore >= THRESHOLD]);
+      expect([engagement.userId, engagement.highEngagementAt !== undefined]).toEqual([
+        engagement.userId,
+        engagement.totalScore >= THRESHOLD,
+      ]);
     }
   });
 
   it('rejects a bad event of a batch alone, by its index and with every reason, and counts the good ones', async () => {
     const userId = randomUUID();
     const stranger = randomUUID(); // only the bad event names this user: it must never be counted
-    const good = [activity(userId, 'view', 90), activity(userId, 'purchase', 10), activity(userId, 'click', 2), activity(userId, 'purchase', 61)];
+    const good = [
+      activity(userId, 'view', 90),
+      activity(userId, 'purchase', 10),
+      activity(userId, 'click', 2),
+      activity(userId, 'purchase', 61),
+    ];
     const bad = activity(stranger, 'teleport', -5);
     const sent = [good[0], good[1], bad, good[2], good[3]];
 
@@ -181,7 +197,11 @@ describe('activity analytics over HTTP and the real stream', () => {
 
     // Counting and advancing the last activity are two writes: wait for both.
     const expected = expectedEngagement(userId, good as SentEvent[]);
-    const engagement = await engagementWhen(userId, 'the good events to be counted', (e) => e.eventCount >= 4 && e.lastActivityAt === expected.lastActivityAt);
+    const engagement = await engagementWhen(
+      userId,
+      'the good events to be counted',
+      (e) => e.eventCount >= 4 && e.lastActivityAt === expected.lastActivityAt,
+    );
     expect(engagement).toMatchObject(expected);
     expect(engagement.totalScore).toBe(60);
     expect(engagement.totalScore).toBeLessThan(THRESHOLD);
@@ -246,7 +266,7 @@ describe('activity analytics over HTTP and the real stream', () => {
 
     // ...and the user is never thanked again: the same single set, checked repeatedly for a few seconds
     // (a second HighEngagementDetected would be delivered and recorded within them).
-    for (const until = Date.now() + 3_000; Date.now() < until; ) {
+    for (const until = Date.now() + 3_000; Date.now() < until;) {
       expect(await thanksOf(userId)).toEqual(thanks);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -323,8 +343,14 @@ describe('POST /users/batch with cached results', () => {
       { batch: 0, status: 'processed', cached: false },
       { batch: 1, status: 'processed', cached: false },
     ]);
-    expect(first.json.results[4]).toMatchObject({ index: 4, status: 'invalid', problems: [{ path: 'phone', message: expect.any(String) }] });
-    const created = (first.json.results as { status: string; user?: { userId: string; email: string } }[]).filter((r) => r.status === 'created');
+    expect(first.json.results[4]).toMatchObject({
+      index: 4,
+      status: 'invalid',
+      problems: [{ path: 'phone', message: expect.any(String) }],
+    });
+    const created = (first.json.results as { status: string; user?: { userId: string; email: string } }[]).filter(
+      (r) => r.status === 'created',
+    );
     const storedBefore = await storedUsers(emails);
     expect(storedBefore.map((item) => item.userId).sort()).toEqual(created.map((r) => r.user!.userId).sort());
 
@@ -341,7 +367,8 @@ describe('POST /users/batch with cached results', () => {
     const storedAfter = await storedUsers(emails);
     expect(storedAfter).toHaveLength(11);
     expect(storedAfter).toEqual(expect.arrayContaining(storedBefore));
-    for (const { user } of created.slice(0, 3)) expect((await api('GET', `/users/${user!.userId}`, { as: admin })).json).toMatchObject(user!);
+    for (const { user } of created.slice(0, 3))
+      expect((await api('GET', `/users/${user!.userId}`, { as: admin })).json).toMatchObject(user!);
 
     // Caching is per batch content: change the second batch only, and only it is processed again.
     const changed = [...users.slice(0, 10), person(12), person(13)];

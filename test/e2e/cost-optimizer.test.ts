@@ -42,7 +42,11 @@ maybe('recommends memory sizes from the local cloud invocation records', async (
   });
   expect(code).toBe(0);
   const report = JSON.parse(out);
-  const recommendations = report.strategies[0].recommendations as { functionName: string; currentMemoryMb: number; proposedMemoryMb: number }[];
+  const recommendations = report.strategies[0].recommendations as {
+    functionName: string;
+    currentMemoryMb: number;
+    proposedMemoryMb: number;
+  }[];
   const getUser = recommendations.find((r) => r.functionName.includes('UsersGetUser'));
   expect(getUser).toMatchObject({ currentMemoryMb: 512, proposedMemoryMb: expect.any(Number) });
 });

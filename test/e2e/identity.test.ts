@@ -17,7 +17,11 @@ let ada: Caller;
 let bob: Caller;
 let admin: Caller;
 beforeAll(async () => {
-  [ada, bob, admin] = await Promise.all([newCaller({ name: 'Ada Lovelace' }), newCaller({ name: 'Bob Stranger' }), newCaller({ admin: true })]);
+  [ada, bob, admin] = await Promise.all([
+    newCaller({ name: 'Ada Lovelace' }),
+    newCaller({ name: 'Bob Stranger' }),
+    newCaller({ admin: true }),
+  ]);
 }, 60_000);
 
 /** A SKU with stock, set by the admin. */
@@ -38,7 +42,9 @@ describe('signing up and in', () => {
   });
 
   it('lets a user read their own profile by id, an admin anyone, and nobody else', async () => {
-    await eventually('ada profile', async () => ((await api('GET', `/users/${ada.userId}`, { as: ada })).status === 200 ? true : undefined));
+    await eventually('ada profile', async () =>
+      (await api('GET', `/users/${ada.userId}`, { as: ada })).status === 200 ? true : undefined,
+    );
     expect((await api('GET', `/users/${ada.userId}`, { as: admin })).status).toBe(200);
     const stranger = await api('GET', `/users/${ada.userId}`, { as: bob });
     expect([stranger.status, stranger.json?.email]).toEqual([404, undefined]);

@@ -95,7 +95,12 @@ describe('the order saga over HTTP and the real rules', () => {
 
     const placed = await api('POST', '/orders', { body, headers, as: buyer });
     expect(placed.status).toBe(201);
-    expect(placed.json).toMatchObject({ status: 'PENDING', customerId: buyer.userId, total: 3998, lines: [{ sku, quantity: 2, unitPrice: 1999 }] });
+    expect(placed.json).toMatchObject({
+      status: 'PENDING',
+      customerId: buyer.userId,
+      total: 3998,
+      lines: [{ sku, quantity: 2, unitPrice: 1999 }],
+    });
     const again = await api('POST', '/orders', { body, headers, as: buyer });
     expect(again.status).toBe(200);
     expect(again.json.orderId).toBe(placed.json.orderId);
@@ -120,7 +125,8 @@ describe('the order saga over HTTP and the real rules', () => {
       }),
     );
     expect((Items ?? []).map((item) => item.channel).sort()).toEqual(['email', 'push', 'sms']);
-    for (const item of Items ?? []) expect(item).toMatchObject({ template: 'order-confirmed', status: expect.stringMatching(/^(SENT|FAILED)$/) });
+    for (const item of Items ?? [])
+      expect(item).toMatchObject({ template: 'order-confirmed', status: expect.stringMatching(/^(SENT|FAILED)$/) });
   });
 
   it('fails a declined payment with its reason and releases the stock', async () => {
@@ -148,7 +154,12 @@ describe('the order saga over HTTP and the real rules', () => {
     await stock(plenty, 5, 500);
     await stock(short, 1, 900);
     const placed = await api('POST', '/orders', {
-      body: { lines: [{ sku: plenty, quantity: 2 }, { sku: short, quantity: 2 }] },
+      body: {
+        lines: [
+          { sku: plenty, quantity: 2 },
+          { sku: short, quantity: 2 },
+        ],
+      },
       headers: idempotency(),
       as: shopper,
     });
@@ -256,7 +267,14 @@ describe('a bad order over HTTP', () => {
   it.each([
     [
       'an unknown SKU',
-      () => ({ body: { lines: [{ sku, quantity: 1 }, { sku: unknown, quantity: 2 }] } }),
+      () => ({
+        body: {
+          lines: [
+            { sku, quantity: 1 },
+            { sku: unknown, quantity: 2 },
+          ],
+        },
+      }),
       () => [{ path: 'lines.1.sku', message: `is not a known SKU (${unknown})` }],
     ],
     [

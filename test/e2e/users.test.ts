@@ -59,8 +59,7 @@ describe('UserCreated consumers (through the real EventBridge rules)', () => {
     const day = new Date().toISOString().slice(0, 10);
     const countNow = async () =>
       ((await dynamo.send(new GetCommand({ TableName: statsTable, Key: { pk: `STATS#${day}` } }))).Item?.usersCreated as
-        | number
-        | undefined) ?? 0;
+        number | undefined) ?? 0;
     const before = await countNow();
 
     const created = await profileOf(await newCaller({ name: 'Grace Hopper' }));
@@ -108,9 +107,7 @@ describe('UserCreated consumers (through the real EventBridge rules)', () => {
     const letter = await eventually(
       'the poison event in the DLQ',
       async () => {
-        const { Messages } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-        );
+        const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
         const found = Messages?.find((message) => message.Body?.includes(marker));
         if (found) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: found.ReceiptHandle }));
         return found;

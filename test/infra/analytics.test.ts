@@ -79,8 +79,8 @@ describe('analytics: raw logs bucket', () => {
 
   it('moves raw/ to infrequent access at 30 days, to archive at 90, and expires it per stage', () => {
     const rules = (template: Synthesised['template']) =>
-      Object.entries(template.findResources('AWS::S3::Bucket'))
-        .find(([id]) => id.startsWith('AnalyticsRawLogs'))![1].Properties.LifecycleConfiguration.Rules;
+      Object.entries(template.findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('AnalyticsRawLogs'))![1].Properties
+        .LifecycleConfiguration.Rules;
     const tiers = {
       Id: 'RawActivityTiers',
       Prefix: 'raw/',
@@ -254,9 +254,7 @@ describe('analytics and user batches: least privilege', () => {
       ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'kinesis:PutRecords', 's3:PutObject', ...LOGS, ...XRAY].sort(),
     );
     const [rawId] = only('AWS::S3::Bucket', 'AnalyticsRawLogs');
-    expect(resourcesFor(ingest, 's3:PutObject')).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [rawId, 'Arn'] }, '/raw/*']] },
-    ]);
+    expect(resourcesFor(ingest, 's3:PutObject')).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [rawId, 'Arn'] }, '/raw/*']] }]);
   });
 
   it('lets the consumer read the stream, write its table, publish, and dead-letter', () => {
@@ -301,10 +299,23 @@ describe('analytics and user batches: bundles', () => {
     const env = {
       ...process.env,
       AWS_REGION: 'us-east-1',
-      USERS_TABLE: 't', IDEMPOTENCY_TABLE: 't', ENGAGEMENT_TABLE: 't', STATS_TABLE: 't',
-      RAW_BUCKET: 'b', ANALYTICS_STREAM: 's', EVENT_BUS_NAME: 'b', HIGH_ENGAGEMENT_THRESHOLD: '100', NOTIFICATIONS_TABLE: 't',
+      USERS_TABLE: 't',
+      IDEMPOTENCY_TABLE: 't',
+      ENGAGEMENT_TABLE: 't',
+      STATS_TABLE: 't',
+      RAW_BUCKET: 'b',
+      ANALYTICS_STREAM: 's',
+      EVENT_BUS_NAME: 'b',
+      HIGH_ENGAGEMENT_THRESHOLD: '100',
+      NOTIFICATIONS_TABLE: 't',
     };
-    const handlers = ['AnalyticsIngestActivity', 'AnalyticsAggregateEngagement', 'AnalyticsGetEngagement', 'UserBatchesCreateUsers', 'NotificationsLoyaltyThanks'];
+    const handlers = [
+      'AnalyticsIngestActivity',
+      'AnalyticsAggregateEngagement',
+      'AnalyticsGetEngagement',
+      'UserBatchesCreateUsers',
+      'NotificationsLoyaltyThanks',
+    ];
     for (const prefix of handlers) {
       const fn = stage.resources[functionId(prefix)]!;
       const bundle = path.join(stage.dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');

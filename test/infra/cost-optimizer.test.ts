@@ -17,7 +17,7 @@ function synth(bucketProps: s3.BucketProps = {}) {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'CostOptimizerTest');
   const bucket = new s3.Bucket(stack, 'Reports', { enforceSSL: true, ...bucketProps });
-  acknowledge(bucket, { id: 'AwsSolutions::AwsSolutions-S1', reason: 'Test fixture: the real reports bucket is the platform stack\'s.' });
+  acknowledge(bucket, { id: 'AwsSolutions::AwsSolutions-S1', reason: "Test fixture: the real reports bucket is the platform stack's." });
   const optimizer = new CostOptimizer(stack, 'CostOptimizer', { config: stageConfig('dev'), reportsBucket: bucket });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth(); // throws on an unacknowledged cdk-nag error
@@ -93,7 +93,7 @@ describe('CostOptimizer', () => {
     });
   });
 
-  it('grants only reads of metrics and functions, the report write, and the function\'s own plumbing', () => {
+  it("grants only reads of metrics and functions, the report write, and the function's own plumbing", () => {
     const statements = roleStatements(template, roleId);
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     expect(new Set(actionsOf(statements))).toEqual(

@@ -79,7 +79,7 @@ describe('order saga: API', () => {
     expect(routes().get(route)).toEqual({ apiKeyRequired, target: functionId(fn) });
   });
 
-  it('gives the batch endpoint time for 200 orders within API Gateway\'s 29 s', () => {
+  it("gives the batch endpoint time for 200 orders within API Gateway's 29 s", () => {
     expect(stage.resources[functionId('OrderSagaOrdersPlaceOrderBatch')]!.Properties.Timeout).toBe(29);
   });
 });
@@ -87,7 +87,12 @@ describe('order saga: API', () => {
 describe('order saga: event rules', () => {
   const SUBSCRIPTIONS: [string, string, string[], string[]][] = [
     ['InventoryReservation', 'OrderSagaInventoryReserveStock', ['commerce.orders'], ['OrderPlaced']],
-    ['InventorySettlement', 'OrderSagaInventorySettleReservation', ['commerce.payments', 'commerce.orders'], ['PaymentCompleted', 'PaymentFailed', 'OrderFailed']],
+    [
+      'InventorySettlement',
+      'OrderSagaInventorySettleReservation',
+      ['commerce.payments', 'commerce.orders'],
+      ['PaymentCompleted', 'PaymentFailed', 'OrderFailed'],
+    ],
     ['PaymentCharge', 'OrderSagaPaymentsChargePayment', ['commerce.inventory'], ['InventoryReserved']],
     [
       'OrderStatus',
@@ -95,7 +100,12 @@ describe('order saga: event rules', () => {
       ['commerce.inventory', 'commerce.payments', 'commerce.notifications'],
       ['InventoryReserved', 'InventoryReservationFailed', 'PaymentCompleted', 'PaymentFailed', 'OrderNotificationsAttempted'],
     ],
-    ['OrderNotifications', 'NotificationsOrderNotifications', ['commerce.payments', 'commerce.orders'], ['PaymentCompleted', 'OrderFailed']],
+    [
+      'OrderNotifications',
+      'NotificationsOrderNotifications',
+      ['commerce.payments', 'commerce.orders'],
+      ['PaymentCompleted', 'OrderFailed'],
+    ],
   ];
 
   it.each(SUBSCRIPTIONS)('%s: a rule with retries and a DLQ, and the same DLQ for async failures', (name, fn, sources, detailTypes) => {
@@ -137,15 +147,35 @@ describe('order saga: tables and least privilege', () => {
   it.each([
     ['OrderSagaInventoryPutStock', { OrderSagaInventoryTable: ['dynamodb:UpdateItem'] }, []],
     ['OrderSagaInventoryGetStock', { OrderSagaInventoryTable: ['dynamodb:GetItem'] }, []],
-    ['OrderSagaInventoryReserveStock', { OrderSagaInventoryTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] }, ['events:PutEvents', ...DESTINATION]],
+    [
+      'OrderSagaInventoryReserveStock',
+      { OrderSagaInventoryTable: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] },
+      ['events:PutEvents', ...DESTINATION],
+    ],
     ['OrderSagaInventorySettleReservation', { OrderSagaInventoryTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, DESTINATION],
-    ['OrderSagaOrdersPlaceOrder', { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], OrderSagaInventoryTable: ['dynamodb:BatchGetItem'] }, ['events:PutEvents']],
-    ['OrderSagaOrdersPlaceOrderBatch', { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], OrderSagaInventoryTable: ['dynamodb:BatchGetItem'] }, ['events:PutEvents']],
+    [
+      'OrderSagaOrdersPlaceOrder',
+      { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], OrderSagaInventoryTable: ['dynamodb:BatchGetItem'] },
+      ['events:PutEvents'],
+    ],
+    [
+      'OrderSagaOrdersPlaceOrderBatch',
+      { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], OrderSagaInventoryTable: ['dynamodb:BatchGetItem'] },
+      ['events:PutEvents'],
+    ],
     ['OrderSagaOrdersGetOrder', { OrderSagaOrdersTable: ['dynamodb:GetItem'] }, []],
     // Query on the byCustomer index only (identity.test.ts checks the resource), nothing on the table's items.
     ['OrderSagaOrdersListOrders', {}, ['dynamodb:Query']],
-    ['OrderSagaOrdersAdvanceStatus', { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, ['events:PutEvents', ...DESTINATION]],
-    ['OrderSagaPaymentsChargePayment', { OrderSagaPaymentsTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, ['events:PutEvents', ...DESTINATION]],
+    [
+      'OrderSagaOrdersAdvanceStatus',
+      { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+      ['events:PutEvents', ...DESTINATION],
+    ],
+    [
+      'OrderSagaPaymentsChargePayment',
+      { OrderSagaPaymentsTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+      ['events:PutEvents', ...DESTINATION],
+    ],
     [
       'NotificationsOrderNotifications',
       { NotificationsTable: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], UsersTable: ['dynamodb:GetItem'] },
@@ -172,8 +202,14 @@ describe('order saga: tables and least privilege', () => {
 
 describe('order saga: bundles', () => {
   const ENV = {
-    ORDERS_TABLE: 't', INVENTORY_TABLE: 't', PAYMENTS_TABLE: 't', USERS_TABLE: 't', NOTIFICATIONS_TABLE: 't',
-    EVENT_BUS_NAME: 'b', AWS_REGION: 'us-east-1', ORDERS_BY_CUSTOMER_INDEX: 'byCustomer',
+    ORDERS_TABLE: 't',
+    INVENTORY_TABLE: 't',
+    PAYMENTS_TABLE: 't',
+    USERS_TABLE: 't',
+    NOTIFICATIONS_TABLE: 't',
+    EVENT_BUS_NAME: 'b',
+    AWS_REGION: 'us-east-1',
+    ORDERS_BY_CUSTOMER_INDEX: 'byCustomer',
   };
 
   it('bundles each saga handler so that the name in the template is a function the bundle exports', () => {

@@ -67,9 +67,7 @@ describe('platform stack (dev)', () => {
 
   it('has the bus and two UserCreated rules, each target with retries and a DLQ', () => {
     expect(ofType('AWS::Events::EventBus')).toHaveLength(1);
-    const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
-      JSON.stringify(r.Properties.EventPattern ?? {}).includes('UserCreated'),
-    );
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.EventPattern ?? {}).includes('UserCreated'));
     expect(rules).toHaveLength(2);
     for (const [, rule] of rules) {
       expect(rule.Properties.Targets).toEqual([
@@ -81,9 +79,7 @@ describe('platform stack (dev)', () => {
     }
     // The consumers' own async failures go to the same DLQs.
     const consumers = rules.map(([, rule]) => rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]);
-    const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) =>
-      consumers.includes(c.Properties.FunctionName.Ref),
-    );
+    const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => consumers.includes(c.Properties.FunctionName.Ref));
     expect(invokeConfigs).toHaveLength(2);
     for (const [, config] of invokeConfigs) {
       expect(config.Properties).toMatchObject({
@@ -161,10 +157,12 @@ describe('platform stack (dev)', () => {
     expect(stage.resources[publisher]!.Properties.Environment.Variables.USERS_TABLE).toBeUndefined();
   });
 
-  it('alarms on the outbox publisher\'s DLQ and iterator age', () => {
+  it("alarms on the outbox publisher's DLQ and iterator age", () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     const dlqId = ofType('AWS::SQS::Queue').find(([id]) => id.startsWith('UsersPublisherDlq'))![0];
-    expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(dlqId))).toBe(true);
+    expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(dlqId))).toBe(
+      true,
+    );
     const publisher = functionId('UsersPublishUserEvents');
     expect(alarms.some((a) => a.MetricName === 'IteratorAge' && JSON.stringify(a.Dimensions).includes(publisher))).toBe(true);
   });
@@ -179,9 +177,7 @@ describe('platform stack (dev)', () => {
   it('has a dashboard and alarms on errors, throttles, DLQ depth and the API', () => {
     expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
     const metrics = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.MetricName);
-    expect(metrics).toEqual(
-      expect.arrayContaining(['Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible', '5XXError', 'Latency']),
-    );
+    expect(metrics).toEqual(expect.arrayContaining(['Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible', '5XXError', 'Latency']));
   });
 
   it('bundles each handler so that the name in the template is a function the bundle exports', () => {

@@ -67,7 +67,10 @@ export interface LocalAws {
    * A table keyed like the stacks key theirs: string `pk`, and string `sk` when
    * asked; with a DynamoDB stream of that view type when `stream` is given.
    */
-  createTable(name: string, options?: { sortKey?: boolean; stream?: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' }): Promise<void>;
+  createTable(
+    name: string,
+    options?: { sortKey?: boolean; stream?: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' },
+  ): Promise<void>;
   /**
    * The DynamoDB stream records of a streamed table after `after` (a sequence
    * number; from the oldest when omitted), oldest first, as an event source
@@ -276,7 +279,12 @@ export function handlerEnvironment(endpoint: string, service: string, variables:
 
 /** An event as an EventBridge rule delivers it to a Lambda target, with the platform envelope. */
 // `any` data: tests also send partial or malformed data on purpose, as a bus could.
-export function busEvent(detailType: string, source: string, data: object, eventId: string = randomUUID()): EventBridgeEvent<string, EventEnvelope<any>> {
+export function busEvent(
+  detailType: string,
+  source: string,
+  data: object,
+  eventId: string = randomUUID(),
+): EventBridgeEvent<string, EventEnvelope<any>> {
   return {
     version: '0',
     id: randomUUID(),

@@ -51,13 +51,21 @@ export function resourcesOf(synthesised: Synthesised): { resources: Resources; o
  * The dev stage of this test file, synthesised once before its tests (cdk-nag
  * runs in the synth: an unacknowledged finding fails them all).
  */
-export function devStage(): { readonly dev: Synthesised; readonly resources: Resources; ofType(type: string): [string, TemplateResource][] } {
+export function devStage(): {
+  readonly dev: Synthesised;
+  readonly resources: Resources;
+  ofType(type: string): [string, TemplateResource][];
+} {
   let parts: (ReturnType<typeof resourcesOf> & { dev: Synthesised }) | undefined;
   beforeAll(() => {
     const dev = synthesisePlatform('dev');
     parts = { dev, ...resourcesOf(dev) };
   });
-  const ready = () => parts ?? (() => { throw new Error('devStage() is read before its beforeAll ran'); })();
+  const ready = () =>
+    parts ??
+    (() => {
+      throw new Error('devStage() is read before its beforeAll ran');
+    })();
   return {
     get dev() {
       return ready().dev;

@@ -3,7 +3,15 @@
  * the memory sizes a function was measured at; plus the checks of a tuning
  * run's memory sizes.
  */
-import { type Architecture, billedDurationMs, costPerMillion, isValidMemory, MAX_MEMORY_MB, MIN_MEMORY_MB, US_EAST_1_PRICES } from './pricing';
+import {
+  type Architecture,
+  billedDurationMs,
+  costPerMillion,
+  isValidMemory,
+  MAX_MEMORY_MB,
+  MIN_MEMORY_MB,
+  US_EAST_1_PRICES,
+} from './pricing';
 import {
   type Candidate,
   type FunctionProfile,
@@ -65,8 +73,7 @@ export function pickCandidate(
   if (!(weight >= 0 && weight <= 1)) throw new RangeError(`Balanced weight must be in [0, 1] (got ${weight})`);
   const cheapest = Math.min(...usable.map((c) => c.costPerMillion));
   const fastest = Math.min(...usable.map((c) => c.speedMs));
-  const score = (c: Candidate) =>
-    weight * ratio(c.costPerMillion, cheapest) + (1 - weight) * ratio(c.speedMs, fastest);
+  const score = (c: Candidate) => weight * ratio(c.costPerMillion, cheapest) + (1 - weight) * ratio(c.speedMs, fastest);
   const keys: ((c: Candidate) => number)[] =
     strategy === 'cost'
       ? [(c) => c.costPerMillion, (c) => c.speedMs]
@@ -108,16 +115,17 @@ export function powerTuning(
   const candidates = candidatesOf(profile.measurements, profile.architecture, options);
   const usable = candidates.filter((c) => c.errors === 0);
   const failed = candidates.filter((c) => c.errors > 0);
-  const excluded = failed.length
-    ? ` Excluded for failures: ${failed.map((c) => `${c.memoryMb} MB (${c.errors} errors)`).join(', ')}.`
-    : '';
+  const excluded = failed.length ? ` Excluded for failures: ${failed.map((c) => `${c.memoryMb} MB (${c.errors} errors)`).join(', ')}.` : '';
   const atCurrent = candidates.find((c) => c.memoryMb === profile.memoryMb);
   const observed = profile.duration.averageMs;
   const currentDurationMs = atCurrent?.durationMs ?? observed;
   const costPerMillionNow =
     atCurrent?.costPerMillion ??
     (observed !== undefined
-      ? costPerMillion({ memoryMb: profile.memoryMb, billedDurationMs: billedDurationMs(observed), architecture: profile.architecture }, prices)
+      ? costPerMillion(
+          { memoryMb: profile.memoryMb, billedDurationMs: billedDurationMs(observed), architecture: profile.architecture },
+          prices,
+        )
       : undefined);
 
   const chosen = usable.length >= 2 ? pickCandidate(usable, strategy, options) : undefined;
@@ -140,7 +148,8 @@ export function powerTuning(
     chosen.memoryMb === profile.memoryMb
       ? `${profile.memoryMb} MB is already the ${GOAL[strategy]} of ${sizes} MB`
       : `${chosen.memoryMb} MB is the ${GOAL[strategy]} of ${sizes} MB`;
-  const detail = `: ${roundMs(chosen.durationMs)} ms, $${chosen.costPerMillion.toFixed(4)} per 1M` +
+  const detail =
+    `: ${roundMs(chosen.durationMs)} ms, $${chosen.costPerMillion.toFixed(4)} per 1M` +
     (strategy === 'balanced' ? ` (cost weight ${options.balancedWeight ?? 0.5})` : '');
   return recommendation(profile, strategy, chosen.memoryMb, withThrottles(profile, `${verdict}${detail}.${excluded}`), {
     currentDurationMs,

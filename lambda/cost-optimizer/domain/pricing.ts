@@ -129,9 +129,7 @@ export function monthlyCharges(usage: MonthlyUsage, prices: PriceTable = US_EAST
   assertValidMemory(usage.memoryMb);
   const total = usage.invocations * gbSeconds(usage.memoryMb, billedDurationMs(usage.durationMs));
   const billableGbSeconds = usage.applyFreeTier ? Math.max(0, total - prices.freeTier.gbSeconds) : total;
-  const billableRequests = usage.applyFreeTier
-    ? Math.max(0, usage.invocations - prices.freeTier.requests)
-    : usage.invocations;
+  const billableRequests = usage.applyFreeTier ? Math.max(0, usage.invocations - prices.freeTier.requests) : usage.invocations;
   const computeCharge = billableGbSeconds * prices.perGbSecond[usage.architecture];
   const requestCharge = billableRequests * prices.perRequest;
   return {

@@ -48,38 +48,79 @@ export function thresholdRule(profile: FunctionProfile, options: StrategyOptions
   if (profile.invocations === 0 || average === undefined) {
     return keep(withThrottles(profile, 'No invocations in the window: nothing to judge.'));
   }
-  const now = costPerMillion({ memoryMb: profile.memoryMb, billedDurationMs: billedDurationMs(average), architecture: profile.architecture }, prices);
+  const now = costPerMillion(
+    { memoryMb: profile.memoryMb, billedDurationMs: billedDurationMs(average), architecture: profile.architecture },
+    prices,
+  );
   const current = { currentDurationMs: average, expectedDurationMs: average, costPerMillionNow: now, costPerMillionAfter: now };
   const avg = `Average ${roundMs(average)} ms`;
 
   if (average > rule.upAboveMs) {
     const next = rule.ladder.find((size) => size > profile.memoryMb && isValidMemory(size));
-    if (next === undefined) return keep(withThrottles(profile, `${avg} is over ${rule.upAboveMs} ms, but ${profile.memoryMb} MB is the top of the ladder.`), current);
+    if (next === undefined)
+      return keep(
+        withThrottles(profile, `${avg} is over ${rule.upAboveMs} ms, but ${profile.memoryMb} MB is the top of the ladder.`),
+        current,
+      );
     const measured = measuredDuration(profile, next, options.trim);
     const expected = measured ?? (average * cpuShare(profile.memoryMb)) / cpuShare(next);
-    const basis = measured !== undefined
-      ? `measured ${roundMs(expected)} ms at ${next} MB`
-      : `expected ~${roundMs(expected)} ms if the work is CPU-bound (estimate; power-tune to confirm)`;
-    return stepTo(profile, next, expected, measured === undefined, prices, now, average,
-      `${avg} is over ${rule.upAboveMs} ms: more memory brings more CPU; ${basis}.`);
+    const basis =
+      measured !== undefined
+        ? `measured ${roundMs(expected)} ms at ${next} MB`
+        : `expected ~${roundMs(expected)} ms if the work is CPU-bound (estimate; power-tune to confirm)`;
+    return stepTo(
+      profile,
+      next,
+      expected,
+      measured === undefined,
+      prices,
+      now,
+      average,
+      `${avg} is over ${rule.upAboveMs} ms: more memory brings more CPU; ${basis}.`,
+    );
   }
 
   if (average < rule.downBelowMs) {
     if (profile.errors > 0) {
-      return keep(withThrottles(profile, `${avg} is under ${rule.downBelowMs} ms, but ${profile.errors} invocation(s) failed: memory of a failing function is not reduced.`), current);
+      return keep(
+        withThrottles(
+          profile,
+          `${avg} is under ${rule.downBelowMs} ms, but ${profile.errors} invocation(s) failed: memory of a failing function is not reduced.`,
+        ),
+        current,
+      );
     }
     const next = [...rule.ladder].reverse().find((size) => size < profile.memoryMb && isValidMemory(size));
-    if (next === undefined) return keep(withThrottles(profile, `${avg} is under ${rule.downBelowMs} ms, but ${profile.memoryMb} MB is already the minimum.`), current);
+    if (next === undefined)
+      return keep(
+        withThrottles(profile, `${avg} is under ${rule.downBelowMs} ms, but ${profile.memoryMb} MB is already the minimum.`),
+        current,
+      );
     if (profile.maxMemoryUsedMb !== undefined && profile.maxMemoryUsedMb * (1 + rule.memoryHeadroom) > next) {
-      return keep(withThrottles(profile, `${avg} is under ${rule.downBelowMs} ms, but up to ${profile.maxMemoryUsedMb} MB is used: ${next} MB would leave under ${rule.memoryHeadroom * 100}% headroom.`), current);
+      return keep(
+        withThrottles(
+          profile,
+          `${avg} is under ${rule.downBelowMs} ms, but up to ${profile.maxMemoryUsedMb} MB is used: ${next} MB would leave under ${rule.memoryHeadroom * 100}% headroom.`,
+        ),
+        current,
+      );
     }
     const measured = measuredDuration(profile, next, options.trim);
     const expected = measured ?? average;
-    const basis = measured !== undefined
-      ? `measured ${roundMs(expected)} ms at ${next} MB`
-      : 'short work is taken as I/O-bound, so its duration should not change (estimate)';
-    return stepTo(profile, next, expected, measured === undefined, prices, now, average,
-      `${avg} is under ${rule.downBelowMs} ms: less memory costs less; ${basis}.`);
+    const basis =
+      measured !== undefined
+        ? `measured ${roundMs(expected)} ms at ${next} MB`
+        : 'short work is taken as I/O-bound, so its duration should not change (estimate)';
+    return stepTo(
+      profile,
+      next,
+      expected,
+      measured === undefined,
+      prices,
+      now,
+      average,
+      `${avg} is under ${rule.downBelowMs} ms: less memory costs less; ${basis}.`,
+    );
   }
 
   return keep(withThrottles(profile, `${avg} is between ${rule.downBelowMs} and ${rule.upAboveMs} ms: no change.`), current);
@@ -95,7 +136,10 @@ function stepTo(
   currentMs: number,
   reason: string,
 ): Recommendation {
-  const after = costPerMillion({ memoryMb: proposed, billedDurationMs: billedDurationMs(expectedMs), architecture: profile.architecture }, prices);
+  const after = costPerMillion(
+    { memoryMb: proposed, billedDurationMs: billedDurationMs(expectedMs), architecture: profile.architecture },
+    prices,
+  );
   return recommendation(profile, 'threshold', proposed, withThrottles(profile, reason), {
     currentDurationMs: currentMs,
     expectedDurationMs: expectedMs,

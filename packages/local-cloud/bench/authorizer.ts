@@ -42,9 +42,20 @@ async function time(name: string, engine: Authorizers, auth: MethodAuth, req: Au
 async function main(): Promise<void> {
   const pools = await startUserPools();
   try {
-    const cognitoAuthorizer = authorizerResource('Pool', { Type: 'COGNITO_USER_POOLS', ProviderARNs: [poolArn(POOL_ID)], IdentitySource: 'method.request.header.Authorization' });
-    const tokenAuthorizer = authorizerResource('Token', { Type: 'TOKEN', IdentitySource: 'method.request.header.Authorization', AuthorizerUri: authorizerUri('fn') });
-    const cognitoMethod = methodResource('Cognito', { AuthorizationType: 'COGNITO_USER_POOLS', AuthorizerId: cognitoAuthorizer.physicalId });
+    const cognitoAuthorizer = authorizerResource('Pool', {
+      Type: 'COGNITO_USER_POOLS',
+      ProviderARNs: [poolArn(POOL_ID)],
+      IdentitySource: 'method.request.header.Authorization',
+    });
+    const tokenAuthorizer = authorizerResource('Token', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerUri: authorizerUri('fn'),
+    });
+    const cognitoMethod = methodResource('Cognito', {
+      AuthorizationType: 'COGNITO_USER_POOLS',
+      AuthorizerId: cognitoAuthorizer.physicalId,
+    });
     const tokenMethod = methodResource('Lambda', { AuthorizationType: 'CUSTOM', AuthorizerId: tokenAuthorizer.physicalId });
     const stack = localStack([cognitoAuthorizer, tokenAuthorizer, cognitoMethod, tokenMethod]);
     const invoker = fakeInvoker(() => policy('Allow', arnFor('GET', '/users/*')));
@@ -52,10 +63,27 @@ async function main(): Promise<void> {
     const everyTime = new Authorizers({ invoker, issuerBase: pools.base, stack, verifiedTokens: 0 });
 
     const now = Math.floor(Date.now() / 1000);
-    const token = await signToken({ issuer: `${pools.base}/${POOL_ID}`, claims: idClaims(), iat: now, expiresIn: 3600, key: pools.privateKey, kid: pools.kid });
+    const token = await signToken({
+      issuer: `${pools.base}/${POOL_ID}`,
+      claims: idClaims(),
+      iat: now,
+      expiresIn: 3600,
+      key: pools.privateKey,
+      kid: pools.kid,
+    });
     const rows = [
-      await time('Cognito id token, RS256 checked (JWKS cached)', everyTime, readMethodAuth(stack, cognitoMethod), request({ headers: { Authorization: token } })),
-      await time('Cognito id token, token seen before', engine, readMethodAuth(stack, cognitoMethod), request({ headers: { Authorization: token } })),
+      await time(
+        'Cognito id token, RS256 checked (JWKS cached)',
+        everyTime,
+        readMethodAuth(stack, cognitoMethod),
+        request({ headers: { Authorization: token } }),
+      ),
+      await time(
+        'Cognito id token, token seen before',
+        engine,
+        readMethodAuth(stack, cognitoMethod),
+        request({ headers: { Authorization: token } }),
+      ),
       await time('Lambda TOKEN, result cached', engine, readMethodAuth(stack, tokenMethod), request({ headers: { Authorization: 'tok' } })),
       await time('NONE', engine, readMethodAuth(stack, methodResource('Open', { AuthorizationType: 'NONE' })), request()),
     ];
@@ -66,7 +94,9 @@ async function main(): Promise<void> {
     console.log(line(header));
     console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
     for (const row of rows) console.log(line(row));
-    console.log(`\nJWKS requests served: ${pools.fetches.length}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (p99 and max measure the sharing)`);
+    console.log(
+      `\nJWKS requests served: ${pools.fetches.length}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (p99 and max measure the sharing)`,
+    );
   } finally {
     await pools.close();
   }

@@ -84,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== 'up') {
     const edgePort = port(values['edge-port']!, '--edge-port');
-    if (edgePort === 0) throw new Error('--edge-port must be the port of the running local cloud\'s edge, not 0');
+    if (edgePort === 0) throw new Error("--edge-port must be the port of the running local cloud's edge, not 0");
     const client = { edgeUrl: edgeUrlFor(values.host!, edgePort) };
     if (command === 'schedules') {
       console.log(formatSchedules(await listSchedules(client), client.edgeUrl).join('\n'));
@@ -140,7 +140,12 @@ export function describe(cloud: LocalCloud, startMs: number): string {
   const table = (rows: string[][]) => {
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const [index, row] of rows.entries()) {
-      lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+      lines.push(
+        `  ${row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}`,
+      );
       if (index === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
     }
   };
@@ -183,7 +188,7 @@ export function describe(cloud: LocalCloud, startMs: number): string {
   lines.push(
     '',
     `Invocation records: ${cloud.recordsFile}`,
-    'Function logs follow, prefixed with each function\'s name. Ctrl-C stops everything.',
+    "Function logs follow, prefixed with each function's name. Ctrl-C stops everything.",
     '',
   );
   return lines.join('\n');

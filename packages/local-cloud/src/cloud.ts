@@ -204,7 +204,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     // Cognito user pools: unsigned calls (SignUp, InitiateAuth...), the pools' .well-known documents,
     // CORS preflights and the domains' token endpoints reach it by the edge's unsigned-route rule.
-    const cognito = new CognitoService({ stack, invoker: lambda, issuerBase: edge.url, dataDir: options.dataDir && path.resolve(options.dataDir), log });
+    const cognito = new CognitoService({
+      stack,
+      invoker: lambda,
+      issuerBase: edge.url,
+      dataDir: options.dataDir && path.resolve(options.dataDir),
+      log,
+    });
     edge.use('cognito-idp', cognito.handler);
     edge.useUnsignedRoute((request) => (cognito.routes(request) ? 'cognito-idp' : undefined));
     let apiUrl: string | undefined = undefined;
@@ -259,10 +265,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       mappings,
       api,
       cognito,
-      notEmulated: [
-        ...notEmulated,
-        ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] })),
-      ],
+      notEmulated: [...notEmulated, ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] }))],
       featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack)],
       recordsFile,
       idle,
@@ -283,7 +286,6 @@ function pickStack(stacks: LocalStack[], name?: string): LocalStack {
   }
   return found;
 }
-
 
 /** The stack of a local cloud that serves no app: the services alone. */
 function noApp(): LocalStack {

@@ -27,7 +27,8 @@ export interface ControlClientOptions {
 /** `GET /_local/schedules`. */
 export async function listSchedules(options: ControlClientOptions): Promise<ScheduleView[]> {
   const { status, body } = await call(options, 'GET', '/_local/schedules');
-  if (status === 200 && Array.isArray((body as { schedules?: unknown }).schedules)) return (body as { schedules: ScheduleView[] }).schedules;
+  if (status === 200 && Array.isArray((body as { schedules?: unknown }).schedules))
+    return (body as { schedules: ScheduleView[] }).schedules;
   throw notTheLocalCloud(options, status, body);
 }
 
@@ -138,7 +139,8 @@ function describeOutcome(target: FiredAnswer['targets'][number]): string {
   const service = target.arn.split(':')[2];
   switch (target.outcome) {
     case 'delivered':
-      if (service === 'lambda') return "invocation accepted (asynchronous: the function's logs and REPORT line show in the local cloud's terminal)";
+      if (service === 'lambda')
+        return "invocation accepted (asynchronous: the function's logs and REPORT line show in the local cloud's terminal)";
       if (service === 'sqs') return 'message sent';
       return 'event delivered';
     case 'not-emulated':
@@ -150,7 +152,12 @@ function describeOutcome(target: FiredAnswer['targets'][number]): string {
   }
 }
 
-async function call(options: ControlClientOptions, method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
+async function call(
+  options: ControlClientOptions,
+  method: string,
+  path: string,
+  json?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const url = `${options.edgeUrl.replace(/\/+$/, '')}${path}`;
   let response: Response;
   try {
@@ -192,7 +199,12 @@ function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines: string[] = [];
   for (const [index, row] of rows.entries()) {
-    lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}`);
+    lines.push(
+      `  ${row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}`,
+    );
     if (index === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   }
   return lines;

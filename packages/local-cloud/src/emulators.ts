@@ -104,7 +104,8 @@ const heldDataDirs = new Set<string>();
  * by a process that died is taken over. Returns the release function.
  */
 function claimDataDir(dataDir: string): () => Promise<void> {
-  const busy = () => new Error(`Cannot open the data in ${dataDir}: another local cloud is using this --data-dir; stop it or choose another folder`);
+  const busy = () =>
+    new Error(`Cannot open the data in ${dataDir}: another local cloud is using this --data-dir; stop it or choose another folder`);
   if (heldDataDirs.has(dataDir)) throw busy();
   ensureDir(dataDir);
   const pidFile = path.join(dataDir, 'local-cloud.pid');

@@ -6,12 +6,4 @@
  */
 export { startLocalCloud } from './cloud';
 export type { LocalCloud, LocalCloudOptions, NotEmulated } from './cloud';
-export type {
-  EdgeHandler,
-  EdgeRequest,
-  EdgeResponse,
-  InvocationRecord,
-  InvokeResult,
-  LocalStack,
-  StackResource,
-} from './types';
+export type { EdgeHandler, EdgeRequest, EdgeResponse, InvocationRecord, InvokeResult, LocalStack, StackResource } from './types';

@@ -45,13 +45,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * @param what   what the port is for, as the user knows it ("API Gateway", "edge")
  * @param option the CLI option that chooses this port, named in the advice
  */
-export function listenOrExplain(
-  server: Listenable,
-  port: number,
-  host: string,
-  what: string,
-  option?: string,
-): Promise<number> {
+export function listenOrExplain(server: Listenable, port: number, host: string, what: string, option?: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);

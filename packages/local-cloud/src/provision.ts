@@ -45,12 +45,7 @@ export interface ProvisionResult {
 }
 
 /** Resource types `provision` creates. */
-export const PROVISIONED_TYPES = [
-  'AWS::DynamoDB::Table',
-  'AWS::DynamoDB::GlobalTable',
-  'AWS::S3::Bucket',
-  'AWS::Kinesis::Stream',
-] as const;
+export const PROVISIONED_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket', 'AWS::Kinesis::Stream'] as const;
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -106,9 +101,12 @@ export async function provision(stack: LocalStack, endpoints: ProvisionEndpoints
       try {
         outcome = await run();
       } catch (error) {
-        throw new Error(`Could not create ${resource.type} ${resource.logicalId} (${resource.physicalId}) locally: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new Error(
+          `Could not create ${resource.type} ${resource.logicalId} (${resource.physicalId}) locally: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
       if (outcome) created.push({ logicalId: resource.logicalId, type: resource.type, physicalId: resource.physicalId, outcome });
     }

@@ -72,7 +72,7 @@ function injectFailures(shouldFail: (event: ActivityEvent, position: number) => 
       const kept = records.filter((_, i) => !fail[i]);
       records.forEach((r, i) => fail[i] && failedIds.push(JSON.parse(Buffer.from(r.Data!).toString('utf8')).eventId));
       const sent: PutRecordsResultEntry[] = kept.length
-        ? ((await next({ ...args, input: { ...input, Records: kept } })).output as PutRecordsCommandOutput).Records ?? []
+        ? (((await next({ ...args, input: { ...input, Records: kept } })).output as PutRecordsCommandOutput).Records ?? [])
         : [];
       let k = 0;
       const entries = records.map((_, i) =>
@@ -111,7 +111,12 @@ async function engagementOf(userId: string, as?: string) {
   process.env.ROUTE_ACCESS = 'customer';
   const claims = as === undefined ? userClaims(ADMIN, ['admins']) : userClaims(as);
   const result = await getEngagement(
-    apiEvent({ httpMethod: 'GET', resource: '/users/{userId}/engagement', pathParameters: { userId }, requestContext: authorizedContext(claims) }),
+    apiEvent({
+      httpMethod: 'GET',
+      resource: '/users/{userId}/engagement',
+      pathParameters: { userId },
+      requestContext: authorizedContext(claims),
+    }),
     lambdaContext,
   );
   return { status: result.statusCode, json: JSON.parse(result.body) };
@@ -150,9 +155,14 @@ describe('1,200 events in one request sequence', () => {
         // The last request also carries three bad events and the quiet user's two.
         const body =
           r === 2
-            ? [...events, { ...activity(0), duration: -1 }, { nope: true }, { ...activity(1), activityType: 'scroll' },
-               { ...activity(2), userId: quietUser, activityType: 'view', duration: 5 },
-               { ...activity(3), userId: quietUser, activityType: 'click', duration: 70 }]
+            ? [
+                ...events,
+                { ...activity(0), duration: -1 },
+                { nope: true },
+                { ...activity(1), activityType: 'scroll' },
+                { ...activity(2), userId: quietUser, activityType: 'view', duration: 5 },
+                { ...activity(3), userId: quietUser, activityType: 'click', duration: 70 },
+              ]
             : events;
         const { status, json } = await post({ events: body });
         expect(status).toBe(202);
@@ -194,14 +204,22 @@ describe('1,200 events in one request sequence', () => {
     const objects = await cloud.objects(BUCKET, 'raw/');
     const layout = /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/([0-9a-f-]{36})\.ndjson$/;
     expect(objects.map((o) => layout.exec(o.key)?.[1]).sort()).toEqual([...batchIds].sort());
-    const lines = objects.flatMap((o) => o.body.split('\n').filter(Boolean).map((line) => JSON.parse(line) as ActivityEvent));
+    const lines = objects.flatMap((o) =>
+      o.body
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as ActivityEvent),
+    );
     expect(lines.map((e) => e.eventId).sort()).toEqual([...accepted.keys()].sort());
     for (const line of lines) expect(line).toMatchObject(accepted.get(line.eventId)!);
   });
 
   it('has every accepted event in Kinesis exactly once, partitioned by user', async () => {
     const records = await cloud.records(STREAM);
-    const events = records.map((r) => ({ key: r.kinesis.partitionKey, event: JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) as ActivityEvent }));
+    const events = records.map((r) => ({
+      key: r.kinesis.partitionKey,
+      event: JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) as ActivityEvent,
+    }));
     expect(events.map((e) => e.event.eventId).sort()).toEqual([...accepted.keys()].sort());
     for (const { key, event } of events) expect(key).toBe(event.userId);
     expect(events.every((e) => e.event.correlationId === 'it-activity')).toBe(true);
@@ -271,9 +289,17 @@ describe('1,200 events in one request sequence', () => {
 
     it('reports only a malformed record as failed, and still counts the others', async () => {
       const userId = randomUUID();
-      const { json } = await post({ events: [{ ...activity(0), userId }, { ...activity(1), userId }] });
+      const { json } = await post({
+        events: [
+          { ...activity(0), userId },
+          { ...activity(1), userId },
+        ],
+      });
       const records = (await cloud.records(STREAM)).filter((r) => r.kinesis.partitionKey === userId);
-      const poison = { ...records[0]!, kinesis: { ...records[0]!.kinesis, sequenceNumber: '1', data: Buffer.from('{"not":"activity"}').toString('base64') } };
+      const poison = {
+        ...records[0]!,
+        kinesis: { ...records[0]!.kinesis, sequenceNumber: '1', data: Buffer.from('{"not":"activity"}').toString('base64') },
+      };
       const response = await consume(kinesisEvent([poison, ...records]), lambdaContext);
       expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '1' }] });
       expect((await engagementOf(userId)).json.eventCount).toBe(json.accepted);
@@ -285,7 +311,13 @@ describe('POST /activity failures and GET /users/{userId}/engagement', () => {
   it('reports records that PutRecords keeps failing, and stores them nowhere', async () => {
     const unlucky = randomUUID();
     const lucky = randomUUID();
-    const body = { events: [{ ...activity(0), userId: lucky }, { ...activity(1), userId: unlucky }, { ...activity(2), userId: lucky }] };
+    const body = {
+      events: [
+        { ...activity(0), userId: lucky },
+        { ...activity(1), userId: unlucky },
+        { ...activity(2), userId: lucky },
+      ],
+    };
     injectFailures((event) => event.userId === unlucky);
     let result;
     try {
@@ -299,7 +331,12 @@ describe('POST /activity failures and GET /users/{userId}/engagement', () => {
       { index: 1, reasons: [{ path: '(stream)', message: 'was not delivered (ProvisionedThroughputExceededException); send it again' }] },
     ]);
     const object = (await cloud.objects(BUCKET, 'raw/')).find((o) => o.key.endsWith(`${result.json.batchId}.ndjson`))!;
-    expect(object.body.split('\n').filter(Boolean).map((l) => JSON.parse(l).userId)).toEqual([lucky, lucky]);
+    expect(
+      object.body
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).userId),
+    ).toEqual([lucky, lucky]);
     const stats = await cloud.scan(STATS_TABLE);
     expect(stats.filter((s) => s.pk === `USER#${unlucky}`)).toEqual([]);
     expect(stats.filter((s) => s.pk === `USER#${lucky}`)).toHaveLength(2);
@@ -339,7 +376,12 @@ describe('POST /activity resent with its Idempotency-Key', () => {
   const statsOf = async (userId: string) => (await cloud.scan(STATS_TABLE)).filter((item) => item.pk === `USER#${userId}`);
   const objectsOf = async (batchId: string) => (await cloud.objects(BUCKET, 'raw/')).filter((o) => o.key.includes(`/${batchId}.`));
   const eventIdsIn = (objects: { body: string }[]) =>
-    objects.flatMap((o) => o.body.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as ActivityEvent).eventId));
+    objects.flatMap((o) =>
+      o.body
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as ActivityEvent).eventId),
+    );
   const idsOf = (json: { acceptedEvents: { eventId: string }[] }) => json.acceptedEvents.map((e) => e.eventId);
 
   /** Delivers every record of the user's to the consumer (as the mapping would, duplicates included); returns the aggregate. */
@@ -458,10 +500,10 @@ describe('POST /activity resent with its Idempotency-Key', () => {
   });
 });
 
-describe('activity is the caller\'s', () => {
+describe("activity is the caller's", () => {
   const event = (extra: object = {}) => ({ activityType: 'view', timestamp: new Date().toISOString(), duration: 5, ...extra });
 
-  it('attributes a customer\'s events to the token\'s sub, and refuses events of another user with a 403', async () => {
+  it("attributes a customer's events to the token's sub, and refuses events of another user with a 403", async () => {
     const me = randomUUID();
     const mine = await post({ events: [event(), event({ userId: me })] }, undefined, { user: me });
     expect(mine.status).toBe(202);

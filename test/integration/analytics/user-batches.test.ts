@@ -37,7 +37,12 @@ const person = (n: number, tag = run) => ({ name: `User ${n}`, email: `user${n}.
 const ADMIN = '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
 async function post(body: unknown, as: string = ADMIN, groups: string[] = ['admins']) {
   const result = await batchHandler(
-    apiEvent({ path: '/users/batch', resource: '/users/batch', body: JSON.stringify(body), requestContext: authorizedContext(userClaims(as, groups)) }),
+    apiEvent({
+      path: '/users/batch',
+      resource: '/users/batch',
+      body: JSON.stringify(body),
+      requestContext: authorizedContext(userClaims(as, groups)),
+    }),
     lambdaContext,
   );
   return { status: result.statusCode, json: JSON.parse(result.body) };
@@ -77,7 +82,10 @@ describe('POST /users/batch', () => {
     const results = first.json.results as { index: number; status: string; user?: { email: string } }[];
     expect(results.map((r) => r.index)).toEqual(users.map((_, i) => i));
     expect(results[0]).toMatchObject({ status: 'created', user: { email: users[0]!.email, userId: expect.any(String) } });
-    expect(results[23]).toMatchObject({ status: 'invalid', problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]) });
+    expect(results[23]).toMatchObject({
+      status: 'invalid',
+      problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]),
+    });
     expect(results[24]).toMatchObject({ status: 'conflict', message: 'A user with this email already exists' });
     expect(await userItems()).toHaveLength(24);
   });
@@ -89,7 +97,9 @@ describe('POST /users/batch', () => {
     // UserCreated names the user only; the users table says who that is.
     const emailOf = new Map((await userItems()).map((item) => [item.userId, item.email]));
     expect(events.every((e) => e.detail.data.email === undefined)).toBe(true);
-    expect(events.map((e) => emailOf.get(e.detail.data.userId)).sort()).toEqual([...users.slice(0, 23), person(999)].map((u) => u.email).sort());
+    expect(events.map((e) => emailOf.get(e.detail.data.userId)).sort()).toEqual(
+      [...users.slice(0, 23), person(999)].map((u) => u.email).sort(),
+    );
     expect(new Set(events.map((e) => e.source))).toEqual(new Set(['commerce.users']));
   });
 

@@ -52,7 +52,9 @@ async function setStock(name: string, available: number, price = 1000) {
 }
 
 async function stockOf(name: string) {
-  const { Item } = await cloud.dynamo.send(new GetCommand({ TableName: INVENTORY_TABLE, Key: { pk: `SKU#${name}` }, ConsistentRead: true }));
+  const { Item } = await cloud.dynamo.send(
+    new GetCommand({ TableName: INVENTORY_TABLE, Key: { pk: `SKU#${name}` }, ConsistentRead: true }),
+  );
   return { available: Item!.available as number, reserved: Item!.reserved as number, sold: Item!.sold as number };
 }
 
@@ -84,7 +86,10 @@ describe('reservation', () => {
     const [a, b] = [sku('A'), sku('B')];
     await setStock(a, 5);
     await setStock(b, 5);
-    const order = placed([{ sku: a, quantity: 2 }, { sku: b, quantity: 5 }]);
+    const order = placed([
+      { sku: a, quantity: 2 },
+      { sku: b, quantity: 5 },
+    ]);
     await reserve(orderPlaced(order), lambdaContext);
     expect(await stockOf(a)).toEqual({ available: 3, reserved: 2, sold: 0 });
     expect(await stockOf(b)).toEqual({ available: 0, reserved: 5, sold: 0 });
@@ -92,7 +97,10 @@ describe('reservation', () => {
     expect(event?.detail.data).toEqual({
       orderId: order.orderId,
       customerId: CUSTOMER,
-      lines: [{ sku: a, quantity: 2 }, { sku: b, quantity: 5 }],
+      lines: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 5 },
+      ],
       total: 7000,
       currency: 'USD',
     });
@@ -102,7 +110,11 @@ describe('reservation', () => {
     const [ok, short, missing] = [sku('OK'), sku('SHORT'), sku('MISSING')];
     await setStock(ok, 10);
     await setStock(short, 1);
-    const order = placed([{ sku: ok, quantity: 3 }, { sku: short, quantity: 2 }, { sku: missing, quantity: 1 }]);
+    const order = placed([
+      { sku: ok, quantity: 3 },
+      { sku: short, quantity: 2 },
+      { sku: missing, quantity: 1 },
+    ]);
     await reserve(orderPlaced(order), lambdaContext);
     expect(await stockOf(ok)).toEqual({ available: 10, reserved: 0, sold: 0 });
     expect(await stockOf(short)).toEqual({ available: 1, reserved: 0, sold: 0 });
@@ -110,7 +122,10 @@ describe('reservation', () => {
     expect(event?.detail.data).toEqual({
       orderId: order.orderId,
       customerId: CUSTOMER,
-      shortages: [{ sku: short, requested: 2 }, { sku: missing, requested: 1 }],
+      shortages: [
+        { sku: short, requested: 2 },
+        { sku: missing, requested: 1 },
+      ],
       reason: `insufficient stock for ${short} (requested 2), ${missing} (requested 1)`,
     });
     expect(cloud.events('InventoryReserved', { orderId: order.orderId })).toEqual([]);
@@ -163,8 +178,10 @@ describe('settlement', () => {
     await reserve(orderPlaced(order), lambdaContext);
     return { name, order };
   }
-  const paymentFailed = (orderId: string) => busEvent('PaymentFailed', 'commerce.payments', validData('PaymentFailed', { orderId, customerId: CUSTOMER }));
-  const orderFailed = (orderId: string) => busEvent('OrderFailed', 'commerce.orders', validData('OrderFailed', { orderId, customerId: CUSTOMER }));
+  const paymentFailed = (orderId: string) =>
+    busEvent('PaymentFailed', 'commerce.payments', validData('PaymentFailed', { orderId, customerId: CUSTOMER }));
+  const orderFailed = (orderId: string) =>
+    busEvent('OrderFailed', 'commerce.orders', validData('OrderFailed', { orderId, customerId: CUSTOMER }));
   const paymentCompleted = (orderId: string) =>
     busEvent('PaymentCompleted', 'commerce.payments', validData('PaymentCompleted', { orderId, customerId: CUSTOMER }));
 
@@ -201,7 +218,12 @@ describe('settlement', () => {
 it('lets only admins set stock: a signed-in customer gets a 403, an anonymous call a 401', async () => {
   const put = (requestContext?: ReturnType<typeof authorizedContext>) =>
     putStock(
-      apiEvent({ httpMethod: 'PUT', pathParameters: { sku: sku('GUARD') }, body: JSON.stringify({ available: 1, price: 100 }), ...(requestContext ? { requestContext } : {}) }),
+      apiEvent({
+        httpMethod: 'PUT',
+        pathParameters: { sku: sku('GUARD') },
+        body: JSON.stringify({ available: 1, price: 100 }),
+        ...(requestContext ? { requestContext } : {}),
+      }),
       lambdaContext,
     );
   const customer = await put(authorizedContext(userClaims(randomUUID())));

@@ -23,8 +23,14 @@ beforeAll(async () => {
   cloud = await startLocalAws();
   await cloud.createTable(ORDERS_TABLE);
   await cloud.createTable(INVENTORY_TABLE);
-  for (const [sku, price] of [['MUG', 1250], ['TEE', 1999], ['CAP', 800]] as const) {
-    await cloud.dynamo.send(new PutCommand({ TableName: INVENTORY_TABLE, Item: { pk: `SKU#${sku}`, sku, price, available: 100, reserved: 0 } }));
+  for (const [sku, price] of [
+    ['MUG', 1250],
+    ['TEE', 1999],
+    ['CAP', 800],
+  ] as const) {
+    await cloud.dynamo.send(
+      new PutCommand({ TableName: INVENTORY_TABLE, Item: { pk: `SKU#${sku}`, sku, price, available: 100, reserved: 0 } }),
+    );
   }
   handlerEnvironment(cloud.endpoint, 'orders', { ORDERS_TABLE, INVENTORY_TABLE, ROUTE_ACCESS: 'customer' });
   placeOrder = (await import('../../../lambda/orders/place-order')).handler;
@@ -38,7 +44,12 @@ afterAll(async () => {
 });
 
 const newKey = () => `key-${randomUUID()}`;
-const body = (lines = [{ sku: 'MUG', quantity: 2 }, { sku: 'TEE', quantity: 1 }]) => ({ customerId: CUSTOMER, lines });
+const body = (
+  lines = [
+    { sku: 'MUG', quantity: 2 },
+    { sku: 'TEE', quantity: 1 },
+  ],
+) => ({ customerId: CUSTOMER, lines });
 
 async function post(handler: typeof placeOrder, payload: unknown, key?: string, as: string = CUSTOMER) {
   const result = await handler(
@@ -87,7 +98,10 @@ describe('POST /orders', () => {
     expect(event!.detail.data).toEqual({
       orderId: created.json.orderId,
       customerId: CUSTOMER,
-      lines: [{ sku: 'MUG', quantity: 2, unitPrice: 1250 }, { sku: 'TEE', quantity: 1, unitPrice: 1999 }],
+      lines: [
+        { sku: 'MUG', quantity: 2, unitPrice: 1250 },
+        { sku: 'TEE', quantity: 1, unitPrice: 1999 },
+      ],
       total: 4499,
       currency: 'USD',
       paymentMethod: 'pm_card_ok',
@@ -100,7 +114,11 @@ describe('POST /orders', () => {
     const before = await storedOrderCount();
     const first = await post(placeOrder, body(), key);
     // Same order, laid out differently: the same body.
-    const again = await post(placeOrder, { lines: body().lines.map(({ quantity, sku }) => ({ quantity, sku })), customerId: CUSTOMER }, key);
+    const again = await post(
+      placeOrder,
+      { lines: body().lines.map(({ quantity, sku }) => ({ quantity, sku })), customerId: CUSTOMER },
+      key,
+    );
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
@@ -124,7 +142,14 @@ describe('POST /orders', () => {
 
   it('answers 400 naming each unknown SKU, and stores nothing', async () => {
     const before = await storedOrderCount();
-    const result = await post(placeOrder, body([{ sku: 'MUG', quantity: 1 }, { sku: 'NOPE', quantity: 1 }]), newKey());
+    const result = await post(
+      placeOrder,
+      body([
+        { sku: 'MUG', quantity: 1 },
+        { sku: 'NOPE', quantity: 1 },
+      ]),
+      newKey(),
+    );
     expect(result).toMatchObject({
       status: 400,
       json: { error: 'ValidationError', problems: [{ path: 'lines.1.sku', message: 'is not a known SKU (NOPE)' }] },
@@ -150,8 +175,14 @@ describe('POST /orders/batch', () => {
     expect(result.json.summary).toEqual({ processedBatches: 3, totalOrders: 25, accepted: 22, rejected: 3 });
     expect(result.json.results.map((r: { index: number }) => r.index)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(result.json.results[0]).toEqual({ index: 0, status: 'accepted', orderId: expect.any(String), total: 800, replayed: false });
-    expect(result.json.results[3]).toMatchObject({ status: 'rejected', problems: [{ path: 'lines.0.sku', message: 'is not a known SKU (GONE)' }] });
-    expect(result.json.results[17]).toMatchObject({ status: 'rejected', problems: [{ path: 'lines.0.quantity', message: 'must be at least 1' }] });
+    expect(result.json.results[3]).toMatchObject({
+      status: 'rejected',
+      problems: [{ path: 'lines.0.sku', message: 'is not a known SKU (GONE)' }],
+    });
+    expect(result.json.results[17]).toMatchObject({
+      status: 'rejected',
+      problems: [{ path: 'lines.0.quantity', message: 'must be at least 1' }],
+    });
     expect(result.json.results[24]).toMatchObject({ status: 'rejected', error: 'ValidationError' });
     const accepted = result.json.results.filter((r: { status: string }) => r.status === 'accepted');
     for (const order of accepted) expect(cloud.events('OrderPlaced', { orderId: order.orderId })).toHaveLength(1);
@@ -160,9 +191,9 @@ describe('POST /orders/batch', () => {
     const before = await storedOrderCount();
     const again = await post(placeBatch, { orders }, key);
     expect(again.json.summary).toEqual({ processedBatches: 3, totalOrders: 25, accepted: 22, rejected: 3 });
-    expect(again.json.results.filter((r: { status: string }) => r.status === 'accepted').map((r: { orderId: string }) => r.orderId)).toEqual(
-      accepted.map((r: { orderId: string }) => r.orderId),
-    );
+    expect(
+      again.json.results.filter((r: { status: string }) => r.status === 'accepted').map((r: { orderId: string }) => r.orderId),
+    ).toEqual(accepted.map((r: { orderId: string }) => r.orderId));
     expect(await storedOrderCount()).toBe(before);
   });
 
@@ -253,7 +284,7 @@ describe('order status consumer', () => {
   });
 });
 
-describe('orders are the caller\'s', () => {
+describe("orders are the caller's", () => {
   const OTHER = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d';
 
   it('takes the customer from the token: no customerId needed, another one is a 403 and stores nothing', async () => {
@@ -275,7 +306,7 @@ describe('orders are the caller\'s', () => {
     expect(refused.json).toEqual(missing.json);
   });
 
-  it('scopes Idempotency-Keys to the caller: the same key from another customer makes that customer\'s own order', async () => {
+  it("scopes Idempotency-Keys to the caller: the same key from another customer makes that customer's own order", async () => {
     const key = newKey();
     const mine = await post(placeOrder, { lines: [{ sku: 'MUG', quantity: 1 }] }, key);
     const theirs = await post(placeOrder, { lines: [{ sku: 'MUG', quantity: 1 }] }, key, OTHER);
@@ -305,7 +336,9 @@ describe('orders are the caller\'s', () => {
 
   it('stores the payment method (pm_card_ok when none) and refuses an unknown one', async () => {
     expect((await post(placeOrder, body(), newKey())).json.paymentMethod).toBe('pm_card_ok');
-    expect((await post(placeOrder, { ...body(), paymentMethod: 'pm_card_declined' }, newKey())).json.paymentMethod).toBe('pm_card_declined');
+    expect((await post(placeOrder, { ...body(), paymentMethod: 'pm_card_declined' }, newKey())).json.paymentMethod).toBe(
+      'pm_card_declined',
+    );
     const bad = await post(placeOrder, { ...body(), paymentMethod: 'cash' }, newKey());
     expect(bad.status).toBe(400);
     expect(bad.json.problems).toEqual([{ path: 'paymentMethod', message: expect.stringContaining('pm_card_ok') }]);
@@ -318,7 +351,11 @@ describe('orders are the caller\'s', () => {
     );
     expect(anonymous.statusCode).toBe(401);
     const machine = await placeOrder(
-      apiEvent({ body: JSON.stringify(body()), headers: { 'Idempotency-Key': newKey() }, requestContext: authorizedContext(machineClaims('producer')) }),
+      apiEvent({
+        body: JSON.stringify(body()),
+        headers: { 'Idempotency-Key': newKey() },
+        requestContext: authorizedContext(machineClaims('producer')),
+      }),
       lambdaContext,
     );
     expect(machine.statusCode).toBe(403);

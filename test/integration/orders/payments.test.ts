@@ -51,7 +51,12 @@ describe('charging', () => {
     const order = reserved();
     await charge(inventoryReserved(order), lambdaContext);
     const payment = await paymentOf(order.orderId);
-    expect(payment).toMatchObject({ status: 'COMPLETED', amount: 2500, customerId: CUSTOMER, providerRef: `sandbox_order-${order.orderId}` });
+    expect(payment).toMatchObject({
+      status: 'COMPLETED',
+      amount: 2500,
+      customerId: CUSTOMER,
+      providerRef: `sandbox_order-${order.orderId}`,
+    });
     const [event] = cloud.events('PaymentCompleted', { orderId: order.orderId });
     expect(event?.detail.data).toEqual({
       orderId: order.orderId,

@@ -52,14 +52,24 @@ beforeAll(async () => {
   const consumer = async (module: Promise<{ handler: Consumer }>) => (await module).handler;
   // The rules of lib/orders.ts, consumer by consumer.
   routes = [
-    { service: 'inventory', sources: ['commerce.orders'], detailTypes: ['OrderPlaced'], consumer: await consumer(import('../../../lambda/inventory/reserve-stock')) },
+    {
+      service: 'inventory',
+      sources: ['commerce.orders'],
+      detailTypes: ['OrderPlaced'],
+      consumer: await consumer(import('../../../lambda/inventory/reserve-stock')),
+    },
     {
       service: 'inventory',
       sources: ['commerce.payments', 'commerce.orders'],
       detailTypes: ['PaymentCompleted', 'PaymentFailed', 'OrderFailed'],
       consumer: await consumer(import('../../../lambda/inventory/settle-reservation')),
     },
-    { service: 'payments', sources: ['commerce.inventory'], detailTypes: ['InventoryReserved'], consumer: await consumer(import('../../../lambda/payments/charge-payment')) },
+    {
+      service: 'payments',
+      sources: ['commerce.inventory'],
+      detailTypes: ['InventoryReserved'],
+      consumer: await consumer(import('../../../lambda/payments/charge-payment')),
+    },
     {
       service: 'orders',
       sources: ['commerce.inventory', 'commerce.payments', 'commerce.notifications'],
@@ -152,7 +162,11 @@ describe('the order saga', () => {
     expect(byChannel.sms).toMatchObject({ status: 'FAILED', recipient: '+*******0100', error: expect.any(String) });
     expect(byChannel.push).toMatchObject({ status: 'FAILED', provider: 'sns-push' });
     expect(cloud.events('OrderNotificationsAttempted', { orderId })[0]!.detail.data.attempts).toEqual(
-      expect.arrayContaining([{ channel: 'email', status: 'SENT' }, { channel: 'sms', status: 'FAILED' }, { channel: 'push', status: 'FAILED' }]),
+      expect.arrayContaining([
+        { channel: 'email', status: 'SENT' },
+        { channel: 'sms', status: 'FAILED' },
+        { channel: 'push', status: 'FAILED' },
+      ]),
     );
   });
 
@@ -174,7 +188,11 @@ describe('the order saga', () => {
     expect(order.history.at(-1)).toMatchObject({ status: 'FAILED', reason: 'payment failed (CARD_DECLINED): the card was declined' });
     expect(await stockOf(sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
     const { Items } = await cloud.dynamo.send(
-      new QueryCommand({ TableName: tables.NOTIFICATIONS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` } }),
+      new QueryCommand({
+        TableName: tables.NOTIFICATIONS_TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` },
+      }),
     );
     expect(Items?.find((a) => a.channel === 'email')).toMatchObject({ template: 'order-failed', status: 'SENT' });
   });

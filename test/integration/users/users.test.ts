@@ -37,7 +37,11 @@ afterAll(() => cloud.stop());
  * and runs the post-confirmation trigger (the request id is the correlation id
  * of UserCreated). Answers like the HTTP handler did, for the tests' convenience.
  */
-async function post(input: { name: string; email: string; phone: string }, headers: Record<string, string> = {}, sub: string = randomUUID()) {
+async function post(
+  input: { name: string; email: string; phone: string },
+  headers: Record<string, string> = {},
+  sub: string = randomUUID(),
+) {
   await registerProfile(
     {
       version: '1',
@@ -96,7 +100,10 @@ it('stores the user and its email reservation; the outbox publishes UserCreated 
 
   const records = await newStreamRecords();
   expect(records.map((r) => [r.eventName, r.dynamodb!.Keys!.pk!.S])).toEqual(
-    expect.arrayContaining([['INSERT', `USER#${user.userId}`], ['INSERT', `EMAIL#${input.email}`]]),
+    expect.arrayContaining([
+      ['INSERT', `USER#${user.userId}`],
+      ['INSERT', `EMAIL#${input.email}`],
+    ]),
   );
   expect(await publisher(dynamoDbStreamEvent(records), lambdaContext)).toEqual({ batchItemFailures: [] });
   const published = cloud.events('UserCreated', { userId: user.userId });
@@ -131,7 +138,10 @@ it('shows a user to that user and to admins; to anyone else, the 404 of a missin
   expect(JSON.parse(refused.body)).toEqual(JSON.parse(missing.body));
   expect((await getAs(other, 'me')).statusCode).toBe(404); // signed in, never confirmed: no profile
   expect((await getAs(other, 'not-a-uuid', 'admins')).statusCode).toBe(400);
-  const anonymous = await getUser(apiEvent({ httpMethod: 'GET', resource: '/users/{userId}', pathParameters: { userId: user.userId } }), lambdaContext);
+  const anonymous = await getUser(
+    apiEvent({ httpMethod: 'GET', resource: '/users/{userId}', pathParameters: { userId: user.userId } }),
+    lambdaContext,
+  );
   expect(anonymous.statusCode).toBe(401);
 });
 
@@ -151,10 +161,20 @@ it('records the welcome email once, masked, even when the event is redelivered; 
   await welcome(event, lambdaContext);
   await welcome(event, lambdaContext);
   const { Items } = await cloud.dynamo.send(
-    new QueryCommand({ TableName: NOTIFICATIONS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${userId}` } }),
+    new QueryCommand({
+      TableName: NOTIFICATIONS,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `USER#${userId}` },
+    }),
   );
   expect(Items).toHaveLength(1);
-  expect(Items![0]).toMatchObject({ channel: 'email', template: 'welcome', status: 'SENT', recipient: 'ad***@example.com', provider: 'record-only' });
+  expect(Items![0]).toMatchObject({
+    channel: 'email',
+    template: 'welcome',
+    status: 'SENT',
+    recipient: 'ad***@example.com',
+    provider: 'record-only',
+  });
 });
 
 it('fails the welcome email of a user the users table does not know, so Lambda retries it (and the DLQ keeps it)', async () => {
@@ -162,7 +182,11 @@ it('fails the welcome email of a user the users table does not know, so Lambda r
   const event = busEvent('UserCreated', 'commerce.users', { userId, createdAt: new Date().toISOString() });
   await expect(welcome(event, lambdaContext)).rejects.toThrow(`no user ${userId}`);
   const { Items } = await cloud.dynamo.send(
-    new QueryCommand({ TableName: NOTIFICATIONS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `USER#${userId}` } }),
+    new QueryCommand({
+      TableName: NOTIFICATIONS,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `USER#${userId}` },
+    }),
   );
   expect(Items).toEqual([]);
 });

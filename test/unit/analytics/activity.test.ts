@@ -46,14 +46,27 @@ describe('building activity events', () => {
     );
     expect(events).toEqual([
       {
-        eventId: 'id-1', batchId: 'batch-1', userId: USER, activityType: 'purchase',
-        timestamp: '2026-11-27T10:00:00.000Z', duration: 90, score: 30,
-        receivedAt: '2026-11-27T10:00:00.000Z', correlationId: 'corr-1',
+        eventId: 'id-1',
+        batchId: 'batch-1',
+        userId: USER,
+        activityType: 'purchase',
+        timestamp: '2026-11-27T10:00:00.000Z',
+        duration: 90,
+        score: 30,
+        receivedAt: '2026-11-27T10:00:00.000Z',
+        correlationId: 'corr-1',
       },
       {
-        eventId: 'id-2', batchId: 'batch-1', userId: USER, activityType: 'view',
-        timestamp: '2026-11-27T10:00:00.000Z', duration: 3, metadata: { page: '/' }, score: 0,
-        receivedAt: '2026-11-27T10:00:00.000Z', correlationId: 'corr-1',
+        eventId: 'id-2',
+        batchId: 'batch-1',
+        userId: USER,
+        activityType: 'view',
+        timestamp: '2026-11-27T10:00:00.000Z',
+        duration: 3,
+        metadata: { page: '/' },
+        score: 0,
+        receivedAt: '2026-11-27T10:00:00.000Z',
+        correlationId: 'corr-1',
       },
     ]);
   });

@@ -36,7 +36,9 @@ describe('ingest', () => {
     constructor(private readonly failing: Set<string> = new Set()) {}
     async stream(events: readonly ActivityEvent[]) {
       this.streamed.push(...events.filter((e) => !this.failing.has(e.eventId)));
-      return events.flatMap((e, index) => (this.failing.has(e.eventId) ? [{ index, errorCode: 'ProvisionedThroughputExceededException' }] : []));
+      return events.flatMap((e, index) =>
+        this.failing.has(e.eventId) ? [{ index, errorCode: 'ProvisionedThroughputExceededException' }] : [],
+      );
     }
     async storeRawLog(key: string, events: readonly ActivityEvent[]) {
       this.logs.set(key, events);
@@ -66,7 +68,7 @@ describe('ingest', () => {
     expect(store.stats.map((e) => e.eventId)).toEqual(['e1', 'e3']);
   });
 
-  it('names a resendable batch\'s raw log by its delivered events, so a resend that delivers more loses none', async () => {
+  it("names a resendable batch's raw log by its delivered events, so a resend that delivers more loses none", async () => {
     const store = new MemoryActivityStore(new Set(['e2']));
     await ingest([event(1), event(2), event(3)], { ...batch, resendable: true }, store);
     const again = new MemoryActivityStore();
@@ -229,7 +231,12 @@ describe('registerBatch (POST /users/batch, one batch)', () => {
     const store = new MemoryUserStore();
     await store.create({ userId: 'x', createdAt: '', ...person(9) });
     const { results } = await registerBatch([person(1), { name: '' }, person(9), person(2)], setup(store));
-    expect(results.map((r) => [r.index, r.status])).toEqual([[0, 'created'], [1, 'invalid'], [2, 'conflict'], [3, 'created']]);
+    expect(results.map((r) => [r.index, r.status])).toEqual([
+      [0, 'created'],
+      [1, 'invalid'],
+      [2, 'conflict'],
+      [3, 'created'],
+    ]);
     expect(results[1]).toMatchObject({ problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]) });
     expect(store.users.size).toBe(3);
     expect(store.correlationIds.get(results[0]!.status === 'created' ? results[0]!.user.userId : '')).toBe('corr');

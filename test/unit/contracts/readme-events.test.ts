@@ -59,13 +59,20 @@ export function fieldsOf(schema: Schema): string {
     .map(([name, field]) => {
       const optional = field._zod.def.type === 'optional';
       const inner = optional ? field._zod.def.innerType! : field;
-      const nested = inner._zod.def.type === 'array' && inner._zod.def.element!._zod.def.type === 'object' ? `[{${fieldsOf(inner._zod.def.element!)}}]` : '';
+      const nested =
+        inner._zod.def.type === 'array' && inner._zod.def.element!._zod.def.type === 'object'
+          ? `[{${fieldsOf(inner._zod.def.element!)}}]`
+          : '';
       return `${name}${nested}${optional ? '?' : ''}`;
     })
     .join(', ');
 }
 
-const normalise = (fields: string) => fields.replace(/\s+/g, ' ').replace(/\s*,\s*/g, ', ').trim();
+const normalise = (fields: string) =>
+  fields
+    .replace(/\s+/g, ' ')
+    .replace(/\s*,\s*/g, ', ')
+    .trim();
 
 const rows = eventsTable(readFileSync(join(__dirname, '../../../README.md'), 'utf8'));
 
@@ -94,7 +101,9 @@ describe('the table parser (so that a difference is caught)', () => {
   ].join('\n');
 
   it('reads the first code span of the first three cells', () => {
-    expect(eventsTable(markdown)).toEqual([{ detailType: 'OrderPlaced', source: 'commerce.orders', data: 'orderId, lines[{sku, quantity}]' }]);
+    expect(eventsTable(markdown)).toEqual([
+      { detailType: 'OrderPlaced', source: 'commerce.orders', data: 'orderId, lines[{sku, quantity}]' },
+    ]);
   });
 
   it('differs from the contract when a field is missing or renamed', () => {

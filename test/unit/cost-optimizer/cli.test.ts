@@ -92,7 +92,10 @@ describe('optimize CLI', () => {
     const h = harness();
     await main([...local, '--strategy', 'balanced', '--weight', '0', '--json'], h.deps);
     const recs = JSON.parse(h.stdout()).strategies[0].recommendations;
-    expect(recs.find((r: { functionName: string }) => r.functionName === 'commerce-dev-GetUser')).toMatchObject({ proposedMemoryMb: 512, change: 'increase' });
+    expect(recs.find((r: { functionName: string }) => r.functionName === 'commerce-dev-GetUser')).toMatchObject({
+      proposedMemoryMb: 512,
+      change: 'increase',
+    });
   });
 
   it('--apply without a terminal and without --yes changes nothing', async () => {
@@ -140,7 +143,9 @@ describe('optimize CLI', () => {
     expect(unknown.stderr()).toMatch(/^optimize: .*--bogus.*\(see --help\)\n$/);
     const badStrategy = harness();
     expect(await main([...local, '--strategy', 'cheapest'], badStrategy.deps)).toBe(2);
-    expect(badStrategy.stderr()).toBe('optimize: --strategy must be one of threshold, cost, speed, balanced (got "cheapest") (see --help)\n');
+    expect(badStrategy.stderr()).toBe(
+      'optimize: --strategy must be one of threshold, cost, speed, balanced (got "cheapest") (see --help)\n',
+    );
     const tune = harness();
     expect(await main(['--tune'], tune.deps)).toBe(2);
     expect(tune.stderr()).toMatch(/--tune needs --function/);

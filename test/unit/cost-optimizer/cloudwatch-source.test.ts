@@ -63,7 +63,10 @@ describe('CloudWatchUsageSource', () => {
   it('without the tagging API, lists every function (every page) and keeps those tagged with the stack', async () => {
     lambdaMock
       .on(ListFunctionsCommand)
-      .resolvesOnce({ Functions: [{ FunctionName: 'mine', FunctionArn: arn('mine'), MemorySize: 256, Architectures: ['arm64'] }], NextMarker: 'm2' })
+      .resolvesOnce({
+        Functions: [{ FunctionName: 'mine', FunctionArn: arn('mine'), MemorySize: 256, Architectures: ['arm64'] }],
+        NextMarker: 'm2',
+      })
       .resolvesOnce({ Functions: [{ FunctionName: 'other', FunctionArn: arn('other'), MemorySize: 128 }] });
     lambdaMock.on(ListTagsCommand).callsFake(({ Resource }: { Resource: string }) => ({
       Tags: { [STACK_NAME_TAG]: Resource.endsWith('mine') ? 'ServerlessCommerce-dev' : 'SomethingElse' },
@@ -75,9 +78,17 @@ describe('CloudWatchUsageSource', () => {
 
   it('asks GetMetricData for invocations, errors, throttles and duration statistics over one aligned window', async () => {
     taggingMock.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arn('fn') }] });
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves({ FunctionName: 'fn', FunctionArn: arn('fn'), MemorySize: 1024, Architectures: ['arm64'] });
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolves({ FunctionName: 'fn', FunctionArn: arn('fn'), MemorySize: 1024, Architectures: ['arm64'] });
     const byStat: Record<string, number[]> = { Sum: [5], Average: [123.4], p50: [100], p90: [250], Maximum: [900] };
-    answerMetrics((q) => (q.MetricStat?.Metric?.MetricName === 'Errors' ? [2] : q.MetricStat?.Metric?.MetricName === 'Throttles' ? [1] : byStat[q.MetricStat!.Stat!]!));
+    answerMetrics((q) =>
+      q.MetricStat?.Metric?.MetricName === 'Errors'
+        ? [2]
+        : q.MetricStat?.Metric?.MetricName === 'Throttles'
+          ? [1]
+          : byStat[q.MetricStat!.Stat!]!,
+    );
 
     const [profile] = await source().collect();
     expect(profile).toEqual({
@@ -120,11 +131,13 @@ describe('CloudWatchUsageSource', () => {
       MemorySize: 128,
     }));
     // First page of each request carries no values; the second carries them.
-    cloudwatchMock.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: MetricDataQuery[]; NextToken?: string }) =>
-      input.NextToken
-        ? { MetricDataResults: input.MetricDataQueries.map((q) => ({ Id: q.Id, Values: [q.MetricStat!.Stat === 'Sum' ? 3 : 10] })) }
-        : { MetricDataResults: input.MetricDataQueries.map((q) => ({ Id: q.Id, Values: [] })), NextToken: 'next' },
-    );
+    cloudwatchMock
+      .on(GetMetricDataCommand)
+      .callsFake((input: { MetricDataQueries: MetricDataQuery[]; NextToken?: string }) =>
+        input.NextToken
+          ? { MetricDataResults: input.MetricDataQueries.map((q) => ({ Id: q.Id, Values: [q.MetricStat!.Stat === 'Sum' ? 3 : 10] })) }
+          : { MetricDataResults: input.MetricDataQueries.map((q) => ({ Id: q.Id, Values: [] })), NextToken: 'next' },
+      );
     const progress: string[] = [];
     const profiles = await source().collect((m) => progress.push(m));
     const calls = cloudwatchMock.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input);

@@ -21,7 +21,9 @@ function fakeLambda(options: { existingVersions?: string[]; failInvokeAt?: numbe
   let nextVersion = 7;
   const versionMemory = new Map<string, number>();
   lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => ({ MemorySize: memory, LastUpdateStatus: 'Successful', State: 'Active' }));
-  lambdaMock.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '$LATEST' }, ...(options.existingVersions ?? []).map((Version) => ({ Version }))] });
+  lambdaMock
+    .on(ListVersionsByFunctionCommand)
+    .resolves({ Versions: [{ Version: '$LATEST' }, ...(options.existingVersions ?? []).map((Version) => ({ Version }))] });
   lambdaMock.on(UpdateFunctionConfigurationCommand).callsFake(({ MemorySize }: { MemorySize: number }) => {
     memory = MemorySize;
     return { MemorySize };
@@ -44,14 +46,21 @@ beforeEach(() => lambdaMock.reset());
 
 describe('parseReportLine', () => {
   it('reads the figures of a REPORT line, init duration only on a cold start', () => {
-    expect(parseReportLine(report(13, 128, 210.5))).toEqual({ durationMs: 12.5, billedDurationMs: 13, memorySizeMb: 128, maxMemoryUsedMb: 80, initDurationMs: 210.5 });
+    expect(parseReportLine(report(13, 128, 210.5))).toEqual({
+      durationMs: 12.5,
+      billedDurationMs: 13,
+      memorySizeMb: 128,
+      maxMemoryUsedMb: 80,
+      initDurationMs: 210.5,
+    });
     expect(parseReportLine(report(13, 128))).toEqual({ durationMs: 12.5, billedDurationMs: 13, memorySizeMb: 128, maxMemoryUsedMb: 80 });
     expect(parseReportLine('START RequestId: x\n')).toBeUndefined();
   });
 });
 
 describe('PowerTuner', () => {
-  const tuner = (progress: string[] = []) => new PowerTuner(new LambdaClient({ region: 'us-east-1' }), { progress: (m) => progress.push(m), sleep: async () => {} });
+  const tuner = (progress: string[] = []) =>
+    new PowerTuner(new LambdaClient({ region: 'us-east-1' }), { progress: (m) => progress.push(m), sleep: async () => {} });
 
   it('publishes a version per size, invokes it N times with LogType Tail, then restores and cleans up', async () => {
     const fake = fakeLambda({ existingVersions: ['3'] });
@@ -97,7 +106,9 @@ describe('PowerTuner', () => {
     const controller = new AbortController();
     controller.abort(new Error('interrupted'));
     lambdaMock.on(UpdateFunctionConfigurationCommand).rejects(new Error('AccessDenied'));
-    const error = await tuner().tune({ functionName: 'fn', memorySizes: [128], signal: controller.signal }).catch((e: Error) => e);
+    const error = await tuner()
+      .tune({ functionName: 'fn', memorySizes: [128], signal: controller.signal })
+      .catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe(
       'Power tuning fn failed: interrupted; could not restore its memory size (AccessDenied); restore it with: aws lambda update-function-configuration --function-name fn --memory-size 512',

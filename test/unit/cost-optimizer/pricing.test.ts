@@ -61,7 +61,7 @@ describe("AWS's worked examples", () => {
     expect(cents(bill.computeCharge)).toBe(7.2);
   });
 
-  it("1 ms billing (AWS News Blog, Dec 2020): 60M invocations of 28 ms at 1 GB: $28 + $12", () => {
+  it('1 ms billing (AWS News Blog, Dec 2020): 60M invocations of 28 ms at 1 GB: $28 + $12', () => {
     const bill = monthlyCharges({ memoryMb: 1024, durationMs: 27.55, invocations: 60_000_000, architecture: 'x86_64' });
     expect(billedDurationMs(27.55)).toBe(28);
     expect(Math.round(bill.computeCharge)).toBe(28);

@@ -54,7 +54,10 @@ describe('claimRecord', () => {
   });
 
   it('carries a sort key for a table that has one', () => {
-    expect(claimRecord('stats', 'key-12345', { bodyHash: 'h' }, at, 'ACTIVITY').Item).toMatchObject({ pk: 'IDEMPOTENCY#key-12345', sk: 'ACTIVITY' });
+    expect(claimRecord('stats', 'key-12345', { bodyHash: 'h' }, at, 'ACTIVITY').Item).toMatchObject({
+      pk: 'IDEMPOTENCY#key-12345',
+      sk: 'ACTIVITY',
+    });
     expect(claimKey('key-12345', 'ACTIVITY')).toEqual({ pk: 'IDEMPOTENCY#key-12345', sk: 'ACTIVITY' });
     expect(claimKey('key-12345')).toEqual({ pk: 'IDEMPOTENCY#key-12345' });
   });
@@ -77,7 +80,14 @@ describe('derived ids', () => {
     const id = derivedId('activity', 'client-key-1', 'batch');
     expect(id).toBe(derivedId('activity', 'client-key-1', 'batch'));
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(new Set([id, derivedId('orders', 'client-key-1', 'batch'), derivedId('activity', 'client-key-2', 'batch'), derivedId('activity', 'client-key-1', 'event#0')]).size).toBe(4);
+    expect(
+      new Set([
+        id,
+        derivedId('orders', 'client-key-1', 'batch'),
+        derivedId('activity', 'client-key-2', 'batch'),
+        derivedId('activity', 'client-key-1', 'event#0'),
+      ]).size,
+    ).toBe(4);
   });
 
   it('name the items of a batch by the key and their index', () => {

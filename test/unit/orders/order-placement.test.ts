@@ -15,7 +15,9 @@ class MemoryOrderStore implements OrderStore {
   async create(order: Order, claim: IdempotencyClaim): Promise<CreateOutcome> {
     const existing = this.keys.get(claim.key);
     if (existing) {
-      return existing.bodyHash === claim.bodyHash ? { kind: 'replayed', order: this.orders.get(existing.orderId)! } : { kind: 'key-reused' };
+      return existing.bodyHash === claim.bodyHash
+        ? { kind: 'replayed', order: this.orders.get(existing.orderId)! }
+        : { kind: 'key-reused' };
     }
     this.keys.set(claim.key, { orderId: order.orderId, bodyHash: claim.bodyHash });
     this.orders.set(order.orderId, order);
@@ -62,7 +64,11 @@ describe('OrderPlacement', () => {
       'corr-1',
     );
     expect(results.map((r) => r.kind)).toEqual(['created', 'created']);
-    expect(store.orders.get('order-1')).toMatchObject({ status: 'PENDING', total: 1000, lines: [{ sku: 'MUG', quantity: 2, unitPrice: 500 }] });
+    expect(store.orders.get('order-1')).toMatchObject({
+      status: 'PENDING',
+      total: 1000,
+      lines: [{ sku: 'MUG', quantity: 2, unitPrice: 500 }],
+    });
     expect(published).toHaveLength(1);
     expect(published[0]!.map((e) => [e.detailType, (e.data as { orderId: string }).orderId])).toEqual([
       ['OrderPlaced', 'order-1'],

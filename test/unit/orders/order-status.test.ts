@@ -58,17 +58,19 @@ describe('order status transitions', () => {
     const rank = (s: OrderStatus) => (s === 'FAILED' ? 99 : ['PENDING', 'RESERVED', 'PAID', 'CONFIRMED'].indexOf(s));
     // Every sequence of three targets from every start: each applied move goes strictly forward.
     for (const start of ORDER_STATUSES) {
-      for (const a of ORDER_STATUSES) for (const b of ORDER_STATUSES) for (const c of ORDER_STATUSES) {
-        let status = start;
-        for (const target of [a, b, c]) {
-          const t = transition(status, target);
-          if (t.kind === 'advance') {
-            const next = t.path[t.path.length - 1]!;
-            expect(rank(next)).toBeGreaterThan(rank(status));
-            status = next;
+      for (const a of ORDER_STATUSES)
+        for (const b of ORDER_STATUSES)
+          for (const c of ORDER_STATUSES) {
+            let status = start;
+            for (const target of [a, b, c]) {
+              const t = transition(status, target);
+              if (t.kind === 'advance') {
+                const next = t.path[t.path.length - 1]!;
+                expect(rank(next)).toBeGreaterThan(rank(status));
+                status = next;
+              }
+            }
           }
-        }
-      }
     }
   });
 });
@@ -93,7 +95,13 @@ describe('history', () => {
   it('records skipped statuses as implied by the event, and the reason on the last entry', () => {
     const entries = historyEntries(['RESERVED', 'PAID'], { event: 'PaymentCompleted', eventId: 'e-1' }, '2026-11-27T00:00:00.000Z');
     expect(entries).toEqual([
-      { status: 'RESERVED', at: '2026-11-27T00:00:00.000Z', event: 'PaymentCompleted', eventId: 'e-1', reason: 'implied by PaymentCompleted' },
+      {
+        status: 'RESERVED',
+        at: '2026-11-27T00:00:00.000Z',
+        event: 'PaymentCompleted',
+        eventId: 'e-1',
+        reason: 'implied by PaymentCompleted',
+      },
       { status: 'PAID', at: '2026-11-27T00:00:00.000Z', event: 'PaymentCompleted', eventId: 'e-1' },
     ]);
     const failed = historyEntries(['FAILED'], { event: 'PaymentFailed', eventId: 'e-2', reason: 'declined' }, 'now');

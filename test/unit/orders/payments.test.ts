@@ -102,7 +102,15 @@ describe('outcome events', () => {
     });
     expect(paymentEvent({ ...payment, status: 'FAILED', code: 'PROVIDER_TIMEOUT', reason: 'slow' })).toEqual({
       detailType: 'PaymentFailed',
-      data: { orderId: 'o-1', customerId: CUSTOMER, paymentId: 'p-1', amount: 1000, currency: 'USD', code: 'PROVIDER_TIMEOUT', reason: 'slow' },
+      data: {
+        orderId: 'o-1',
+        customerId: CUSTOMER,
+        paymentId: 'p-1',
+        amount: 1000,
+        currency: 'USD',
+        code: 'PROVIDER_TIMEOUT',
+        reason: 'slow',
+      },
     });
     expect(paymentEvent({ ...payment, status: 'PENDING' })).toBeUndefined();
   });
@@ -124,7 +132,12 @@ describe('outcome events', () => {
     });
     expect(outcomeEvent({ ...reservation, status: 'FAILED', shortages: [{ sku: 'MUG', requested: 2 }] })).toEqual({
       detailType: 'InventoryReservationFailed',
-      data: { orderId: 'o-1', customerId: CUSTOMER, reason: 'insufficient stock for MUG (requested 2)', shortages: [{ sku: 'MUG', requested: 2 }] },
+      data: {
+        orderId: 'o-1',
+        customerId: CUSTOMER,
+        reason: 'insufficient stock for MUG (requested 2)',
+        shortages: [{ sku: 'MUG', requested: 2 }],
+      },
     });
     expect(outcomeEvent({ ...reservation, status: 'COMMITTED' })).toBeUndefined();
     expect(outcomeEvent({ ...reservation, status: 'RELEASED' })).toBeUndefined();

@@ -10,7 +10,16 @@ const prices = new Map([
 
 describe('pricing', () => {
   it('prices each line from the inventory and totals the order in cents', () => {
-    const pricing = priceOrder({ customerId: CUSTOMER, lines: [{ sku: 'MUG', quantity: 3 }, { sku: 'TEE', quantity: 1 }] }, prices);
+    const pricing = priceOrder(
+      {
+        customerId: CUSTOMER,
+        lines: [
+          { sku: 'MUG', quantity: 3 },
+          { sku: 'TEE', quantity: 1 },
+        ],
+      },
+      prices,
+    );
     expect(pricing).toEqual({
       ok: true,
       lines: [
@@ -23,7 +32,14 @@ describe('pricing', () => {
 
   it('lists every unknown SKU with the line it is on', () => {
     const pricing = priceOrder(
-      { customerId: CUSTOMER, lines: [{ sku: 'NOPE', quantity: 1 }, { sku: 'MUG', quantity: 1 }, { sku: 'GONE', quantity: 2 }] },
+      {
+        customerId: CUSTOMER,
+        lines: [
+          { sku: 'NOPE', quantity: 1 },
+          { sku: 'MUG', quantity: 1 },
+          { sku: 'GONE', quantity: 2 },
+        ],
+      },
       prices,
     );
     expect(pricing).toEqual({
@@ -37,8 +53,17 @@ describe('pricing', () => {
 
   it('keeps totals exact for sums that floating point gets wrong', () => {
     const pricing = priceOrder(
-      { customerId: CUSTOMER, lines: [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 1 }] },
-      new Map([['A', 10], ['B', 20]]),
+      {
+        customerId: CUSTOMER,
+        lines: [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 1 },
+        ],
+      },
+      new Map([
+        ['A', 10],
+        ['B', 20],
+      ]),
     );
     expect(pricing.ok && pricing.total).toBe(30); // 0.10 + 0.20 = 0.30 exactly
     expect(formatMoney(30)).toBe('0.30 USD');
@@ -46,7 +71,13 @@ describe('pricing', () => {
   });
 
   it('builds a PENDING order whose history starts with its placement, and the OrderPlaced data', () => {
-    const order = buildOrder('o-1', CUSTOMER, [{ sku: 'MUG', quantity: 2, unitPrice: 1250, lineTotal: 2500 }], 2500, new Date('2026-11-27T10:00:00Z'));
+    const order = buildOrder(
+      'o-1',
+      CUSTOMER,
+      [{ sku: 'MUG', quantity: 2, unitPrice: 1250, lineTotal: 2500 }],
+      2500,
+      new Date('2026-11-27T10:00:00Z'),
+    );
     expect(order).toMatchObject({
       status: 'PENDING',
       total: 2500,
@@ -64,9 +95,12 @@ describe('pricing', () => {
   });
 
   it('names each short SKU in the failure reason', () => {
-    expect(shortageReason([{ sku: 'MUG', requested: 3 }, { sku: 'TEE', requested: 1 }])).toBe(
-      'insufficient stock for MUG (requested 3), TEE (requested 1)',
-    );
+    expect(
+      shortageReason([
+        { sku: 'MUG', requested: 3 },
+        { sku: 'TEE', requested: 1 },
+      ]),
+    ).toBe('insufficient stock for MUG (requested 3), TEE (requested 1)');
   });
 });
 

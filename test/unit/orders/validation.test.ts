@@ -129,7 +129,10 @@ describe('order handlers answer 400 for bad input before touching AWS', () => {
   });
 
   it('answers a batch with a bad envelope with a 400', async () => {
-    const result = await call(placeBatch, { body: JSON.stringify({ orders: 'all of them' }), headers: { 'Idempotency-Key': 'batch-123456' } });
+    const result = await call(placeBatch, {
+      body: JSON.stringify({ orders: 'all of them' }),
+      headers: { 'Idempotency-Key': 'batch-123456' },
+    });
     expect(result.status).toBe(400);
     expect(result.json.problems).toEqual([{ path: 'orders', message: 'must be an array' }]);
   });

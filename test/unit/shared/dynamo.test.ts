@@ -34,7 +34,9 @@ describe('conditionHeld', () => {
 });
 
 describe('transactWrite', () => {
-  const input = { TransactItems: [{ ConditionCheck: { TableName: 'table', Key: { pk: 'a' }, ConditionExpression: 'attribute_exists(pk)' } }] };
+  const input = {
+    TransactItems: [{ ConditionCheck: { TableName: 'table', Key: { pk: 'a' }, ConditionExpression: 'attribute_exists(pk)' } }],
+  };
   /** A client whose send answers with `outcomes` in turn (an Error rejects). */
   const client = (...outcomes: unknown[]) => {
     const send = jest.fn(async (command: unknown) => {

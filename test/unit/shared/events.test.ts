@@ -35,7 +35,10 @@ describe('eventHandler', () => {
     const data = validData('OrderPlaced', { orderId: 'o-1', extra: 'not in the contract' });
     await eventHandler('OrderPlaced', consume)(delivery('OrderPlaced', { metadata, data }), lambdaContext);
     const { extra: _extra, ...contracted } = data as Record<string, unknown>;
-    expect(consume).toHaveBeenCalledWith(contracted, expect.objectContaining({ 'detail-type': 'OrderPlaced', detail: { metadata, data: contracted } }));
+    expect(consume).toHaveBeenCalledWith(
+      contracted,
+      expect.objectContaining({ 'detail-type': 'OrderPlaced', detail: { metadata, data: contracted } }),
+    );
     expect(malformedCount()).toBe(0);
   });
 
@@ -104,7 +107,9 @@ describe('publish', () => {
       { detailType: 'OrderPlaced' as const, data: validData('OrderPlaced', { orderId: 'o-2' }) },
     ];
     await expect(publish(events, 'corr-2')).rejects.toThrow('PutEvents failed for 1 entries after 4 attempts');
-    const calls = bus.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.Detail!).data.orderId));
+    const calls = bus
+      .commandCalls(PutEventsCommand)
+      .map((call) => call.args[0].input.Entries!.map((e) => JSON.parse(e.Detail!).data.orderId));
     expect(calls).toEqual([['o-1', 'o-2'], ['o-2'], ['o-2'], ['o-2']]);
   });
 });

@@ -30,7 +30,11 @@ describe('retryFailed', () => {
   });
 
   it('sends again exactly what failed, until nothing is left', async () => {
-    const { send, calls } = scripted<number>((n) => n % 2 === 0, (n) => n === 4, () => false);
+    const { send, calls } = scripted<number>(
+      (n) => n % 2 === 0,
+      (n) => n === 4,
+      () => false,
+    );
     const { sleep } = noWait();
     const retried: number[][] = [];
     const left = await retryFailed([1, 2, 3, 4, 5], send, { attempts: 5, sleep, onRetry: (failed) => retried.push([...failed]) });
@@ -41,7 +45,9 @@ describe('retryFailed', () => {
 
   it('gives up after `attempts` calls and returns what is still failing, with what each failure carries', async () => {
     type Item = { id: string; errorCode?: string };
-    const send = jest.fn(async (pending: readonly Item[]) => pending.filter((i) => i.id !== 'ok').map((i) => ({ ...i, errorCode: 'Throttled' })));
+    const send = jest.fn(async (pending: readonly Item[]) =>
+      pending.filter((i) => i.id !== 'ok').map((i) => ({ ...i, errorCode: 'Throttled' })),
+    );
     const { waits, sleep } = noWait();
     const left = await retryFailed<Item>([{ id: 'ok' }, { id: 'stuck' }], send, { attempts: 3, sleep });
     expect(left).toEqual([{ id: 'stuck', errorCode: 'Throttled' }]);
@@ -50,7 +56,13 @@ describe('retryFailed', () => {
   });
 
   it('waits one full-jitter backoff between calls: random below min(cap, base * 2^attempt)', async () => {
-    const { send } = scripted<number>(() => true, () => true, () => true, () => true, () => true);
+    const { send } = scripted<number>(
+      () => true,
+      () => true,
+      () => true,
+      () => true,
+      () => true,
+    );
     const { waits, sleep } = noWait();
     await retryFailed([1], send, { attempts: 6, sleep, random: () => 0.5, backoff: { baseMs: 100, capMs: 1_000 } });
     expect(waits).toEqual([100, 200, 400, 500, 500]); // 0.5 * 200, 400, 800, then the cap 1000

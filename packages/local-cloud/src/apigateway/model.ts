@@ -19,7 +19,6 @@ export interface Method {
   readonly auth: MethodAuth;
 }
 
-
 export interface ApiModel {
   readonly api: StackResource | undefined;
   readonly stage: string;
@@ -94,11 +93,15 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
     const integration = (p.Integration ?? {}) as Record<string, any>;
     const type = String(integration.Type ?? '').toUpperCase();
     const functionArn = type === 'AWS_PROXY' ? functionArnOf(integration.Uri) : undefined;
-    if (type !== 'AWS_PROXY' && type !== 'MOCK') unsupported.push(`${httpMethod} ${resourcePath}: ${type || 'no'} integration (answered 500)`);
-    else if (type === 'AWS_PROXY' && !functionArn) unsupported.push(`${httpMethod} ${resourcePath}: integration URI is not a Lambda function`);
+    if (type !== 'AWS_PROXY' && type !== 'MOCK')
+      unsupported.push(`${httpMethod} ${resourcePath}: ${type || 'no'} integration (answered 500)`);
+    else if (type === 'AWS_PROXY' && !functionArn)
+      unsupported.push(`${httpMethod} ${resourcePath}: integration URI is not a Lambda function`);
     const auth = readMethodAuth(stack, m, `${httpMethod} ${resourcePath}`);
     unsupported.push(...auth.notEmulated);
-    const resourceId = isRoot(p.ResourceId) ? (api.attributes.RootResourceId ?? 'root') : (stack.find(String(p.ResourceId))?.physicalId ?? String(p.ResourceId));
+    const resourceId = isRoot(p.ResourceId)
+      ? (api.attributes.RootResourceId ?? 'root')
+      : (stack.find(String(p.ResourceId))?.physicalId ?? String(p.ResourceId));
     methods.set(`${httpMethod} ${resourcePath}`, {
       httpMethod,
       resourcePath,
@@ -120,19 +123,16 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
   // API keys: a key is accepted when it is enabled and a usage plan of this API holds it.
   const apiKeys: Record<string, string> = {};
   const validKeys = new Map<string, { value: string; id: string }>();
-  const plans = stack
-    .byType('AWS::ApiGateway::UsagePlan')
-    .filter((plan) => {
-      const stages = plan.properties.ApiStages as { ApiId?: unknown }[] | undefined;
-      return !stages || stages.some((s) => refersTo(s.ApiId, api));
-    });
-  const planKeys = stack.byType('AWS::ApiGateway::UsagePlanKey').filter((k) => plans.some((plan) => refersTo(k.properties.UsagePlanId, plan)));
+  const plans = stack.byType('AWS::ApiGateway::UsagePlan').filter((plan) => {
+    const stages = plan.properties.ApiStages as { ApiId?: unknown }[] | undefined;
+    return !stages || stages.some((s) => refersTo(s.ApiId, api));
+  });
+  const planKeys = stack
+    .byType('AWS::ApiGateway::UsagePlanKey')
+    .filter((k) => plans.some((plan) => refersTo(k.properties.UsagePlanId, plan)));
   for (const key of stack.byType('AWS::ApiGateway::ApiKey')) {
     const p = key.properties;
-    const value =
-      typeof p.Value === 'string' && p.Value !== ''
-        ? p.Value
-        : (key.attributes.Value ?? generatedKey(stack, key)); // assembly/load.ts derives the local value
+    const value = typeof p.Value === 'string' && p.Value !== '' ? p.Value : (key.attributes.Value ?? generatedKey(stack, key)); // assembly/load.ts derives the local value
     apiKeys[String(p.Name ?? key.physicalId ?? key.logicalId)] = value;
     const enabled = p.Enabled !== false && p.Enabled !== 'false';
     const attached =
@@ -168,4 +168,3 @@ export function functionArnOf(uri: unknown): string | undefined {
 export function generatedKey(stack: LocalStack, key: StackResource): string {
   return createHash('sha256').update(`${stack.stackName}/${key.logicalId}`).digest('hex').slice(0, 40);
 }
-

@@ -10,7 +10,6 @@ import type { ApiModel, Method } from './model';
 /** API Gateway's limit on a request payload. */
 export const PAYLOAD_LIMIT = 10 * 1024 * 1024;
 
-
 /** Reads the body; past API Gateway's 10 MB limit, drains the rest and reports it. */
 export function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
@@ -182,4 +181,3 @@ export function requestIds(started: number): { extendedRequestId: string; traceI
     traceId: `Root=1-${Math.floor(started / 1000).toString(16)}-${random.subarray(11).toString('hex')}`,
   };
 }
-

@@ -7,13 +7,16 @@ import type { Method } from './model';
 import { headerValue, mediaTypeMatches } from './proxy-event';
 
 // API Gateway's default gateway responses, byte for byte (note the space in some bodies).
-export const MISSING_AUTH_TOKEN = { status: 403, body: '{"message":"Missing Authentication Token"}', errorType: 'MissingAuthenticationTokenException' };
+export const MISSING_AUTH_TOKEN = {
+  status: 403,
+  body: '{"message":"Missing Authentication Token"}',
+  errorType: 'MissingAuthenticationTokenException',
+};
 export const FORBIDDEN = { status: 403, body: '{"message":"Forbidden"}', errorType: 'ForbiddenException' };
 export const BAD_GATEWAY = { status: 502, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' };
 export const INTERNAL_ERROR = { status: 500, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' };
 export const TIMED_OUT = { status: 504, body: '{"message": "Endpoint request timed out"}', errorType: 'InternalServerErrorException' };
 export const REQUEST_TOO_LONG = { status: 413, body: '{"message": "Request Too Long"}', errorType: 'BadRequestException' };
-
 
 export interface ProxyResponse {
   readonly statusCode: number;
@@ -82,7 +85,12 @@ export function sendProxyResponse(
   res.end(body);
 }
 
-export function sendGatewayError(res: ServerResponse, error: { status: number; body: string; errorType: string }, requestId: string, extendedRequestId: string): void {
+export function sendGatewayError(
+  res: ServerResponse,
+  error: { status: number; body: string; errorType: string },
+  requestId: string,
+  extendedRequestId: string,
+): void {
   res.writeHead(error.status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(error.body),

@@ -7,7 +7,6 @@ export interface RouteNode {
   resourcePath?: string;
 }
 
-
 export function newNode(): RouteNode {
   return { literal: new Map() };
 }
@@ -47,7 +46,7 @@ export function matchRoute(
   if (viaLiteral) return viaLiteral;
   const viaParam = node.param && matchRoute(node.param.node, segments, index + 1, { ...params, [node.param.name]: segment });
   if (viaParam) return viaParam;
-  if (node.greedy) return { resourcePath: node.greedy.resourcePath, params: { ...params, [node.greedy.name]: segments.slice(index).join('/') } };
+  if (node.greedy)
+    return { resourcePath: node.greedy.resourcePath, params: { ...params, [node.greedy.name]: segments.slice(index).join('/') } };
   return undefined;
 }
-

@@ -71,7 +71,6 @@ export interface ApiGatewayServer extends Stoppable {
 
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
 
-
 /**
  * Starts serving the stack's REST API. Resolves once listening.
  *
@@ -126,9 +125,13 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       return done(413);
     }
 
-    const segments = url.pathname.split('/').filter((s) => s !== '').map(safeDecode);
+    const segments = url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(safeDecode);
     const matched = matchRoute(model.routes, segments);
-    const method = matched && (model.methods.get(`${httpMethod} ${matched.resourcePath}`) ?? model.methods.get(`ANY ${matched.resourcePath}`));
+    const method =
+      matched && (model.methods.get(`${httpMethod} ${matched.resourcePath}`) ?? model.methods.get(`ANY ${matched.resourcePath}`));
     if (!matched || !method) {
       sendGatewayError(res, MISSING_AUTH_TOKEN, requestId, extendedRequestId);
       return done(MISSING_AUTH_TOKEN.status);
@@ -151,7 +154,14 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       accountId,
       serverPort: (server.address() as AddressInfo | null)?.port ?? options.port,
     });
-    const arn = methodArn({ region: stack.region, accountId, apiId: model.api?.physicalId ?? 'local', stage: model.stage, httpMethod, path: url.pathname });
+    const arn = methodArn({
+      region: stack.region,
+      accountId,
+      apiId: model.api?.physicalId ?? 'local',
+      stage: model.stage,
+      httpMethod,
+      path: url.pathname,
+    });
     const auth = await authorizers.authorize(method.auth, { ...(event as unknown as Omit<AuthRequest, 'methodArn'>), methodArn: arn });
     if (!auth.ok) {
       log(`[ApiGateway] ${httpMethod} ${url.pathname}: not authorized: ${auth.reason}`);
@@ -252,4 +262,3 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       }),
   };
 }
-

@@ -176,13 +176,16 @@ function loadStack(artifact: StackArtifact, options: LoadAssemblyOptions, export
     .filter((id) => rawResources[id].Type === 'AWS::Cognito::UserPoolDomain')
     .map((id) => identityOf(id)?.physicalId)
     .filter((d): d is string => d !== undefined);
-  const localize = <T>(value: T): T => (domains.length === 0 ? value : localizeStrings(value, (s) => localizeCognitoDomains(s, edgeUrl, domains)));
+  const localize = <T>(value: T): T =>
+    domains.length === 0 ? value : localizeStrings(value, (s) => localizeCognitoDomains(s, edgeUrl, domains));
 
   const resources: StackResource[] = [];
   for (const [logicalId, raw] of Object.entries(rawResources)) {
     const identity = identityOf(logicalId);
     if (!identity) continue;
-    const properties = localize((resolveValue(raw.Properties ?? {}, context, `Resources.${logicalId}.Properties`) ?? {}) as Record<string, any>);
+    const properties = localize(
+      (resolveValue(raw.Properties ?? {}, context, `Resources.${logicalId}.Properties`) ?? {}) as Record<string, any>,
+    );
     const attributes = { ...identity.attributes };
     if (raw.Type === 'AWS::ApiGateway::ApiKey') {
       // Not a CloudFormation attribute: the key's value, for the local API Gateway to check.

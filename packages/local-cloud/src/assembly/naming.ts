@@ -186,7 +186,10 @@ export function identify(logicalId: string, raw: RawResource, n: NamingContext):
     case 'AWS::IAM::Role': {
       const name = named(n, 'RoleName', logicalId, 64);
       const rolePath = String(n.prop('Path') ?? '/');
-      return known(name, { Arn: `arn:aws:iam::${accountId}:role${rolePath}${name}`, RoleId: `AROA${hashId([n.stackName, logicalId], 17, UPPER_ALNUM)}` });
+      return known(name, {
+        Arn: `arn:aws:iam::${accountId}:role${rolePath}${name}`,
+        RoleId: `AROA${hashId([n.stackName, logicalId], 17, UPPER_ALNUM)}`,
+      });
     }
     case 'AWS::IAM::ManagedPolicy': {
       const name = named(n, 'ManagedPolicyName', logicalId, 128);

@@ -79,7 +79,11 @@ export class CognitoAccounts extends CognitoAuth {
     } else {
       await this.postConfirmation(pool, user, client.id, 'PostConfirmation_ConfirmSignUp', input.ClientMetadata);
     }
-    return { UserConfirmed: user.status === 'CONFIRMED', UserSub: user.attributes.sub, ...(delivery ? { CodeDeliveryDetails: delivery } : {}) };
+    return {
+      UserConfirmed: user.status === 'CONFIRMED',
+      UserSub: user.attributes.sub,
+      ...(delivery ? { CodeDeliveryDetails: delivery } : {}),
+    };
   }
 
   protected async confirmSignUp(input: ConfirmSignUpRequest): Promise<object> {
@@ -164,7 +168,8 @@ export class CognitoAccounts extends CognitoAuth {
     const name = required(input.Username, 'username');
     if (input.MessageAction === 'RESEND') {
       const user = this.user(pool, name);
-      if (user.status !== 'FORCE_CHANGE_PASSWORD') throw new CognitoError('UnsupportedUserStateException', 'Resend not possible. User is not in FORCE_CHANGE_PASSWORD state.');
+      if (user.status !== 'FORCE_CHANGE_PASSWORD')
+        throw new CognitoError('UnsupportedUserStateException', 'Resend not possible. User is not in FORCE_CHANGE_PASSWORD state.');
       const password = input.TemporaryPassword ?? temporaryPassword(pool.config.passwordPolicy, randomBytes);
       checkPassword(pool.config.passwordPolicy, password);
       this.setTemporaryPassword(pool, user, password);
@@ -400,5 +405,4 @@ export class CognitoAccounts extends CognitoAuth {
       },
     };
   }
-
 }

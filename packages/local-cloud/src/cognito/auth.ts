@@ -27,7 +27,8 @@ export class CognitoAuth extends CognitoTokens {
     const params = input.AuthParameters ?? {};
     switch (input.AuthFlow) {
       case 'USER_PASSWORD_AUTH':
-        if (!client.authFlows.has('ALLOW_USER_PASSWORD_AUTH')) throw invalidParameter('USER_PASSWORD_AUTH flow not enabled for this client');
+        if (!client.authFlows.has('ALLOW_USER_PASSWORD_AUTH'))
+          throw invalidParameter('USER_PASSWORD_AUTH flow not enabled for this client');
         return this.passwordAuth(pool, client, params, input.ClientMetadata);
       case 'REFRESH_TOKEN_AUTH':
       case 'REFRESH_TOKEN':
@@ -39,7 +40,9 @@ export class CognitoAuth extends CognitoTokens {
       case 'ADMIN_NO_SRP_AUTH':
         throw invalidParameter('Initiate Auth method not supported.');
       case undefined:
-        throw invalidParameter("1 validation error detected: Value null at 'authFlow' failed to satisfy constraint: Member must not be null");
+        throw invalidParameter(
+          "1 validation error detected: Value null at 'authFlow' failed to satisfy constraint: Member must not be null",
+        );
       default:
         throw invalidParameter(`the local Cognito does not support the ${input.AuthFlow} flow`);
     }
@@ -75,7 +78,12 @@ export class CognitoAuth extends CognitoTokens {
     return this.answerChallenge(pool, client, input.ChallengeName, input.Session, input.ChallengeResponses ?? {}, input.ClientMetadata);
   }
 
-  protected async passwordAuth(pool: PoolState, client: ClientConfig, params: Record<string, string>, clientMetadata?: Record<string, string>): Promise<object> {
+  protected async passwordAuth(
+    pool: PoolState,
+    client: ClientConfig,
+    params: Record<string, string>,
+    clientMetadata?: Record<string, string>,
+  ): Promise<object> {
     const name = params.USERNAME;
     if (!name) throw invalidParameter('Missing required parameter USERNAME');
     const password = params.PASSWORD;
@@ -89,7 +97,12 @@ export class CognitoAuth extends CognitoTokens {
   }
 
   /** What follows a correct password, whichever flow checked it. */
-  protected async afterPasswordVerified(pool: PoolState, client: ClientConfig, user: User, clientMetadata?: Record<string, string>): Promise<object> {
+  protected async afterPasswordVerified(
+    pool: PoolState,
+    client: ClientConfig,
+    user: User,
+    clientMetadata?: Record<string, string>,
+  ): Promise<object> {
     if (!user.enabled) throw notAuthorized('User is disabled.');
     if (user.status === 'UNCONFIRMED') throw new CognitoError('UserNotConfirmedException', 'User is not confirmed.');
     if (user.status === 'RESET_REQUIRED') throw new CognitoError('PasswordResetRequiredException', 'Password reset required for the user');
@@ -134,7 +147,8 @@ export class CognitoAuth extends CognitoTokens {
       if (!verified) throw notAuthorized();
       return this.afterPasswordVerified(pool, client, user, clientMetadata);
     }
-    if (challengeName !== 'NEW_PASSWORD_REQUIRED') throw invalidParameter(`the local Cognito does not support the ${String(challengeName)} challenge`);
+    if (challengeName !== 'NEW_PASSWORD_REQUIRED')
+      throw invalidParameter(`the local Cognito does not support the ${String(challengeName)} challenge`);
     const pending = session ? this.challengeSessions.get(session) : undefined;
     if (!pending || pending.expiresAt < this.now() || pending.clientId !== client.id || pending.challenge !== challengeName) {
       throw notAuthorized('Invalid session for the user, session is expired.');
@@ -154,10 +168,18 @@ export class CognitoAuth extends CognitoTokens {
     user.temporaryPasswordExpiresAt = undefined;
     this.dirty.add(pool);
     await this.postAuthentication(pool, client, user, clientMetadata);
-    return { ChallengeParameters: {}, AuthenticationResult: await this.issueTokens(pool, client, user, 'NewPasswordChallenge', clientMetadata) };
+    return {
+      ChallengeParameters: {},
+      AuthenticationResult: await this.issueTokens(pool, client, user, 'NewPasswordChallenge', clientMetadata),
+    };
   }
 
-  protected async srpAuth(pool: PoolState, client: ClientConfig, params: Record<string, string>, clientMetadata?: Record<string, string>): Promise<object> {
+  protected async srpAuth(
+    pool: PoolState,
+    client: ClientConfig,
+    params: Record<string, string>,
+    clientMetadata?: Record<string, string>,
+  ): Promise<object> {
     const name = params.USERNAME;
     if (!name) throw invalidParameter('Missing required parameter USERNAME');
     const srpA = params.SRP_A;
@@ -172,7 +194,12 @@ export class CognitoAuth extends CognitoTokens {
     return { ChallengeName: 'PASSWORD_VERIFIER', ChallengeParameters: parameters };
   }
 
-  protected async refreshAuth(pool: PoolState, client: ClientConfig, params: Record<string, string>, clientMetadata?: Record<string, string>): Promise<object> {
+  protected async refreshAuth(
+    pool: PoolState,
+    client: ClientConfig,
+    params: Record<string, string>,
+    clientMetadata?: Record<string, string>,
+  ): Promise<object> {
     if (client.authFlows.size > 0 && !client.authFlows.has('ALLOW_REFRESH_TOKEN_AUTH')) {
       throw invalidParameter('REFRESH_TOKEN_AUTH flow not enabled for this client');
     }
@@ -185,7 +212,8 @@ export class CognitoAuth extends CognitoTokens {
     const user = pool.users.get(this.key(pool, session.username));
     if (!user) throw notAuthorized('Refresh Token has been revoked');
     if (!user.enabled) throw notAuthorized('User is disabled.');
-    if (client.secret && params.SECRET_HASH !== undefined) this.checkSecretHash(client, params.USERNAME ?? user.username, params.SECRET_HASH);
+    if (client.secret && params.SECRET_HASH !== undefined)
+      this.checkSecretHash(client, params.USERNAME ?? user.username, params.SECRET_HASH);
     const { RefreshToken: _unused, ...result } = await this.issueTokens(pool, client, user, 'RefreshTokens', clientMetadata, session);
     return { ChallengeParameters: {}, AuthenticationResult: result };
   }
@@ -223,5 +251,4 @@ export class CognitoAuth extends CognitoTokens {
     this.dirty.add(pool);
     return {};
   }
-
 }

@@ -65,8 +65,7 @@ export interface GroupConfig {
   readonly roleArn?: string;
 }
 
-const bool = (value: unknown, fallback: boolean) =>
-  value === undefined ? fallback : value === true || value === 'true';
+const bool = (value: unknown, fallback: boolean) => (value === undefined ? fallback : value === true || value === 'true');
 const num = (value: unknown, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
@@ -82,7 +81,9 @@ export function poolConfig(resource: StackResource, region: string, accountId: s
   const schema = Array.isArray(p.Schema) ? (p.Schema as Array<{ Name?: string; Required?: unknown }>) : [];
   return {
     id,
-    arn: resource.attributes.Arn?.includes(':userpool/') ? resource.attributes.Arn : `arn:aws:cognito-idp:${region}:${accountId}:userpool/${id}`,
+    arn: resource.attributes.Arn?.includes(':userpool/')
+      ? resource.attributes.Arn
+      : `arn:aws:cognito-idp:${region}:${accountId}:userpool/${id}`,
     name: String(p.UserPoolName ?? resource.logicalId),
     logicalId: resource.logicalId,
     usernameAttributes: strings(p.UsernameAttributes),
@@ -101,7 +102,10 @@ export function poolConfig(resource: StackResource, region: string, accountId: s
     preTokenGenerationVersion: preTokenConfig?.LambdaVersion === 'V2_0' ? '2' : '1',
     mfaConfiguration: String(p.MfaConfiguration ?? 'OFF'),
     requiredAttributes: schema.filter((a) => bool(a.Required, false) && a.Name).map((a) => String(a.Name)),
-    adminCreateUserOnly: bool((p.AdminCreateUserConfig as { AllowAdminCreateUserOnly?: unknown } | undefined)?.AllowAdminCreateUserOnly, false),
+    adminCreateUserOnly: bool(
+      (p.AdminCreateUserConfig as { AllowAdminCreateUserOnly?: unknown } | undefined)?.AllowAdminCreateUserOnly,
+      false,
+    ),
   };
 }
 

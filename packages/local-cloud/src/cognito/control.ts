@@ -52,32 +52,51 @@ export function cognitoControl(cognito: CognitoService, options: CognitoControlO
     const pools = cognito.poolIds();
     const pool = typeof input.pool === 'string' ? input.pool : pools.length === 1 ? pools[0] : undefined;
     if (!pool || !pools.includes(pool)) {
-      const message = pools.length === 0 ? 'the stack has no user pool' : `name the user pool with --pool; the stack has: ${pools.join(', ')}`;
+      const message =
+        pools.length === 0 ? 'the stack has no user pool' : `name the user pool with --pool; the stack has: ${pools.join(', ')}`;
       return { status: 404, body: { message, pools } };
     }
     if (typeof input.email !== 'string' || input.email === '') return { status: 400, body: { message: 'email is required' } };
     try {
       return { status: 201, body: await createUser(cognito, pool, input, options.apiUrl?.()) };
     } catch (error) {
-      if (error instanceof CognitoError) return { status: error.status, body: { message: `${error.name}: ${error.message}`, error: error.name } };
+      if (error instanceof CognitoError)
+        return { status: error.status, body: { message: `${error.name}: ${error.message}`, error: error.name } };
       throw error;
     }
   };
 }
 
-async function createUser(cognito: CognitoService, poolId: string, input: Record<string, unknown>, apiUrl: string | undefined): Promise<CreatedUserAnswer> {
+async function createUser(
+  cognito: CognitoService,
+  poolId: string,
+  input: Record<string, unknown>,
+  apiUrl: string | undefined,
+): Promise<CreatedUserAnswer> {
   const ops = cognito.operations;
   const email = String(input.email);
   const given = typeof input.password === 'string' ? input.password : undefined;
-  const policy = ((await ops.DescribeUserPool({ UserPoolId: poolId })) as { UserPool: { Policies: { PasswordPolicy: { MinimumLength: number } } } }).UserPool;
+  const policy = (
+    (await ops.DescribeUserPool({ UserPoolId: poolId })) as { UserPool: { Policies: { PasswordPolicy: { MinimumLength: number } } } }
+  ).UserPool;
   const password = given ?? strongPassword(policy.Policies.PasswordPolicy.MinimumLength);
   const attributes = [
     { Name: 'email', Value: email },
     { Name: 'email_verified', Value: 'true' },
     ...(typeof input.name === 'string' ? [{ Name: 'name', Value: input.name }] : []),
-    ...(typeof input.phone === 'string' ? [{ Name: 'phone_number', Value: input.phone }, { Name: 'phone_number_verified', Value: 'true' }] : []),
+    ...(typeof input.phone === 'string'
+      ? [
+          { Name: 'phone_number', Value: input.phone },
+          { Name: 'phone_number_verified', Value: 'true' },
+        ]
+      : []),
   ];
-  const created = (await ops.AdminCreateUser({ UserPoolId: poolId, Username: email, UserAttributes: attributes, MessageAction: 'SUPPRESS' })) as {
+  const created = (await ops.AdminCreateUser({
+    UserPoolId: poolId,
+    Username: email,
+    UserAttributes: attributes,
+    MessageAction: 'SUPPRESS',
+  })) as {
     User: { Username: string; Attributes: Array<{ Name: string; Value: string }> };
   };
   const username = created.User.Username;
@@ -91,7 +110,13 @@ async function createUser(cognito: CognitoService, poolId: string, input: Record
   const { client, signIn } = signInClient(cognito.clientsOf(poolId));
   let tokens: CreatedUserAnswer['tokens'];
   if (signIn === 'USER_PASSWORD_AUTH') {
-    const secretHash = client.secret ? { SECRET_HASH: createHmac('sha256', client.secret).update(email + client.id).digest('base64') } : {};
+    const secretHash = client.secret
+      ? {
+          SECRET_HASH: createHmac('sha256', client.secret)
+            .update(email + client.id)
+            .digest('base64'),
+        }
+      : {};
     const answer = (await ops.InitiateAuth({
       AuthFlow: 'USER_PASSWORD_AUTH',
       ClientId: client.id,
@@ -128,8 +153,21 @@ function signInClient(clients: readonly ClientConfig[]): { client: ClientConfig;
 /** A password with every character class, long enough for any policy (and checked against the default one). */
 export function strongPassword(minimumLength = 8): string {
   const length = Math.max(minimumLength, 16);
-  const body = randomBytes(length).toString('base64url').replace(/[-_]/g, '').slice(0, length - 4);
+  const body = randomBytes(length)
+    .toString('base64url')
+    .replace(/[-_]/g, '')
+    .slice(0, length - 4);
   const password = `${body}Aa1!`;
-  checkPassword({ minimumLength, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: true, temporaryPasswordValidityDays: 7 }, password);
+  checkPassword(
+    {
+      minimumLength,
+      requireLowercase: true,
+      requireUppercase: true,
+      requireNumbers: true,
+      requireSymbols: true,
+      temporaryPasswordValidityDays: 7,
+    },
+    password,
+  );
   return password;
 }

@@ -115,7 +115,10 @@ export function userPoolResourceServerIdentity(n: CognitoNaming, identifier?: st
  */
 export function userPoolDomainIdentity(n: CognitoNaming, domain?: string): CognitoIdentity {
   const name = domain ?? `${n.stackName}-${n.logicalId}`.toLowerCase();
-  return { physicalId: name, attributes: { CloudFrontDistribution: `${hashId([n.stackName, n.logicalId], 14, LOWER_ALNUM)}.cloudfront.net` } };
+  return {
+    physicalId: name,
+    attributes: { CloudFrontDistribution: `${hashId([n.stackName, n.logicalId], 14, LOWER_ALNUM)}.cloudfront.net` },
+  };
 }
 
 /** `<edgeUrl>/_cognito/<domain>`: where a pool domain's endpoints live locally (its token endpoint is `/oauth2/token` under it). */

@@ -9,7 +9,19 @@ export { CognitoError } from './errors';
 export { COGNITO_TARGET_PREFIX } from './model';
 export { OAUTH_PATH } from './oauth';
 export type { Jwks } from './keys';
-export { cognitoDomainUrl, cognitoIssuer, localizeCognitoDomains, userPoolDomainIdentity, userPoolResourceServerIdentity, cognitoJwksUrl, poolIdFromArn, regionOfPoolId, userPoolClientIdentity, userPoolGroupIdentity, userPoolIdentity } from './identity';
+export {
+  cognitoDomainUrl,
+  cognitoIssuer,
+  localizeCognitoDomains,
+  userPoolDomainIdentity,
+  userPoolResourceServerIdentity,
+  cognitoJwksUrl,
+  poolIdFromArn,
+  regionOfPoolId,
+  userPoolClientIdentity,
+  userPoolGroupIdentity,
+  userPoolIdentity,
+} from './identity';
 export type { CognitoIdentity, CognitoNaming } from './identity';
 export { CognitoTokenError, remoteJwks, verifyCognitoToken } from './verify';
 export type { CognitoTokenClaims, VerifyCognitoTokenOptions } from './verify';

@@ -4,7 +4,16 @@
  * to) `<dataDir>/cognito/keys/<poolId>.json` when a data dir is given, so that
  * tokens issued before a restart still verify after it.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -68,7 +77,11 @@ function poolKey(privateKey: KeyObject, savedKid?: string): PoolKey {
   const publicKey = createPublicKey(privateKey);
   const { n, e } = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   // RFC 7638 thumbprint, base64 like Cognito's kids.
-  const kid = savedKid ?? createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64');
+  const kid =
+    savedKid ??
+    createHash('sha256')
+      .update(JSON.stringify({ e, kty: 'RSA', n }))
+      .digest('base64');
   return { kid, privateKey, publicKey, jwk: Object.freeze({ alg: 'RS256', e, kid, kty: 'RSA', n, use: 'sig' }) };
 }
 

@@ -118,8 +118,27 @@ export const epoch = (ms: number) => ms / 1000;
 export const WELL_KNOWN = /^\/(?:.*\/)?([^/]+)\/\.well-known\/(jwks\.json|openid-configuration)$/;
 export const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export const RESERVED_CLAIMS = new Set([
-  'acr', 'amr', 'aud', 'at_hash', 'auth_time', 'azp', 'client_id', 'cognito:username', 'exp', 'iat', 'identities', 'iss', 'jti', 'nbf',
-  'nonce', 'origin_jti', 'sub', 'token_use', 'event_id', 'scope', 'username',
+  'acr',
+  'amr',
+  'aud',
+  'at_hash',
+  'auth_time',
+  'azp',
+  'client_id',
+  'cognito:username',
+  'exp',
+  'iat',
+  'identities',
+  'iss',
+  'jti',
+  'nbf',
+  'nonce',
+  'origin_jti',
+  'sub',
+  'token_use',
+  'event_id',
+  'scope',
+  'username',
 ]);
 
 export function withoutReserved(claims: unknown): Record<string, unknown> {

@@ -29,7 +29,8 @@ export type GrantOutcome =
   | { readonly ok: true; readonly accessToken: string; readonly expiresIn: number }
   | { readonly ok: false; readonly error: OAuthErrorCode; readonly status?: number };
 
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
+export type OAuthErrorCode =
+  'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope';
 
 const JSON_HEADERS = { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store', pragma: 'no-cache' };
 

@@ -116,7 +116,6 @@ export class CognitoService extends CognitoAccounts {
     return [...this.pools.keys()];
   }
 
-
   /** The pool's JWKS (what `<issuer>/.well-known/jwks.json` answers), or undefined for an unknown pool. */
   jwks(poolId: string): Jwks | undefined {
     return this.pools.has(poolId) ? this.keys.jwks(poolId) : undefined;
@@ -134,7 +133,19 @@ export class CognitoService extends CognitoAccounts {
       response_types_supported: ['code', 'token'],
       scopes_supported: ['openid', 'email', 'phone', 'profile'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      claims_supported: ['sub', 'iss', 'aud', 'token_use', 'auth_time', 'iat', 'exp', 'email', 'email_verified', 'cognito:username', 'cognito:groups'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'token_use',
+        'auth_time',
+        'iat',
+        'exp',
+        'email',
+        'email_verified',
+        'cognito:username',
+        'cognito:groups',
+      ],
     };
   }
 
@@ -211,7 +222,10 @@ export class CognitoService extends CognitoAccounts {
 
   private async handle(request: EdgeRequest): Promise<EdgeResponse | undefined> {
     const cors: Record<string, string> = request.headers.origin
-      ? { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date' }
+      ? {
+          'access-control-allow-origin': '*',
+          'access-control-expose-headers': 'x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date',
+        }
       : {};
     if (request.method === 'OPTIONS') {
       return {

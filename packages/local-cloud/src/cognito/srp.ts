@@ -52,20 +52,34 @@ export function srpPoolName(poolId: string): string {
 
 /** x = H(salt | H(poolName | userId | ":" | password)). */
 export function srpX(poolId: string, userId: string, password: string, salt: bigint): bigint {
-  const inner = createHash('sha256').update(`${srpPoolName(poolId)}${userId}:${password}`).digest('hex');
+  const inner = createHash('sha256')
+    .update(`${srpPoolName(poolId)}${userId}:${password}`)
+    .digest('hex');
   return big(hexHash(padHex(salt) + inner));
 }
 
 /** The 16-byte session key from S and u. */
 export function srpSessionKey(S: bigint, u: bigint): Buffer {
-  const prk = createHmac('sha256', Buffer.from(padHex(u), 'hex')).update(Buffer.from(padHex(S), 'hex')).digest();
-  return createHmac('sha256', prk).update(Buffer.concat([Buffer.from('Caldera Derived Key', 'utf8'), Buffer.from([1])])).digest().subarray(0, 16);
+  const prk = createHmac('sha256', Buffer.from(padHex(u), 'hex'))
+    .update(Buffer.from(padHex(S), 'hex'))
+    .digest();
+  return createHmac('sha256', prk)
+    .update(Buffer.concat([Buffer.from('Caldera Derived Key', 'utf8'), Buffer.from([1])]))
+    .digest()
+    .subarray(0, 16);
 }
 
 /** The client's proof (PASSWORD_CLAIM_SIGNATURE, base64). */
 export function srpSignature(key: Buffer, poolId: string, userId: string, secretBlock: string, timestamp: string): string {
   return createHmac('sha256', key)
-    .update(Buffer.concat([Buffer.from(srpPoolName(poolId), 'utf8'), Buffer.from(userId, 'utf8'), Buffer.from(secretBlock, 'base64'), Buffer.from(timestamp, 'utf8')]))
+    .update(
+      Buffer.concat([
+        Buffer.from(srpPoolName(poolId), 'utf8'),
+        Buffer.from(userId, 'utf8'),
+        Buffer.from(secretBlock, 'base64'),
+        Buffer.from(timestamp, 'utf8'),
+      ]),
+    )
     .digest('base64');
 }
 
@@ -99,7 +113,13 @@ export class SrpServer {
   }
 
   /** The PASSWORD_VERIFIER challenge parameters for USER_SRP_AUTH, or undefined when SRP_A is invalid. */
-  challenge(poolId: string, clientId: string, username: string, srp: { salt: string; verifier: string }, srpA: string): Record<string, string> | undefined {
+  challenge(
+    poolId: string,
+    clientId: string,
+    username: string,
+    srp: { salt: string; verifier: string },
+    srpA: string,
+  ): Record<string, string> | undefined {
     if (!/^[0-9a-fA-F]+$/.test(srpA)) return undefined;
     const A = big(srpA);
     if (A % N === 0n) return undefined;

@@ -95,14 +95,21 @@ export class CognitoStore {
 
   protected eventAttributes(pool: PoolState, user: User): Record<string, string> {
     const attributes: Record<string, string> = { ...user.attributes, 'cognito:user_status': user.status };
-    if (pool.config.aliasAttributes.includes('email') && user.attributes.email_verified === 'true') attributes['cognito:email_alias'] = user.attributes.email;
+    if (pool.config.aliasAttributes.includes('email') && user.attributes.email_verified === 'true')
+      attributes['cognito:email_alias'] = user.attributes.email;
     if (pool.config.aliasAttributes.includes('phone_number') && user.attributes.phone_number_verified === 'true') {
       attributes['cognito:phone_number_alias'] = user.attributes.phone_number;
     }
     return attributes;
   }
 
-  protected async postConfirmation(pool: PoolState, user: User, clientId: string, triggerSource: string, clientMetadata?: Record<string, string>): Promise<void> {
+  protected async postConfirmation(
+    pool: PoolState,
+    user: User,
+    clientId: string,
+    triggerSource: string,
+    clientMetadata?: Record<string, string>,
+  ): Promise<void> {
     await this.triggers.invoke(pool.config, {
       trigger: 'PostConfirmation',
       triggerSource,
@@ -112,17 +119,31 @@ export class CognitoStore {
     });
   }
 
-  protected async preAuthentication(pool: PoolState, client: ClientConfig, user: User, clientMetadata?: Record<string, string>): Promise<void> {
+  protected async preAuthentication(
+    pool: PoolState,
+    client: ClientConfig,
+    user: User,
+    clientMetadata?: Record<string, string>,
+  ): Promise<void> {
     await this.triggers.invoke(pool.config, {
       trigger: 'PreAuthentication',
       triggerSource: 'PreAuthentication_Authentication',
       userName: user.username,
       clientId: client.id,
-      request: { userAttributes: this.eventAttributes(pool, user), userNotFound: false, ...(clientMetadata ? { validationData: clientMetadata } : {}) },
+      request: {
+        userAttributes: this.eventAttributes(pool, user),
+        userNotFound: false,
+        ...(clientMetadata ? { validationData: clientMetadata } : {}),
+      },
     });
   }
 
-  protected async postAuthentication(pool: PoolState, client: ClientConfig, user: User, clientMetadata?: Record<string, string>): Promise<void> {
+  protected async postAuthentication(
+    pool: PoolState,
+    client: ClientConfig,
+    user: User,
+    clientMetadata?: Record<string, string>,
+  ): Promise<void> {
     await this.triggers.invoke(pool.config, {
       trigger: 'PostAuthentication',
       triggerSource: 'PostAuthentication_Authentication',
@@ -210,16 +231,25 @@ export class CognitoStore {
       else if (isPhone && usernameAttributes.includes('phone_number')) attributes.phone_number = name;
       else {
         throw invalidParameter(
-          usernameAttributes.length > 1 ? 'Username should be either an email or a phone number.' : usernameAttributes[0] === 'email' ? 'Username should be an email.' : 'Username should be a phone number.',
+          usernameAttributes.length > 1
+            ? 'Username should be either an email or a phone number.'
+            : usernameAttributes[0] === 'email'
+              ? 'Username should be an email.'
+              : 'Username should be a phone number.',
         );
       }
       const attribute = isEmail ? 'email' : 'phone_number';
       const clash = [...pool.users.values()].some((u) => (u.attributes[attribute] ?? '').toLowerCase() === name.toLowerCase());
-      if (clash) throw new CognitoError('UsernameExistsException', isEmail ? 'An account with the given email already exists.' : 'An account with the given phone_number already exists.');
+      if (clash)
+        throw new CognitoError(
+          'UsernameExistsException',
+          isEmail ? 'An account with the given email already exists.' : 'An account with the given phone_number already exists.',
+        );
       // Signing in with an email or phone: the user name is the sub.
       username = sub;
     } else {
-      if (aliasAttributes.includes('email') && EMAIL.test(name)) throw invalidParameter('Username cannot be of email format, since user pool is configured for email alias.');
+      if (aliasAttributes.includes('email') && EMAIL.test(name))
+        throw invalidParameter('Username cannot be of email format, since user pool is configured for email alias.');
       if (aliasAttributes.includes('phone_number') && /^\+\d+$/.test(name)) {
         throw invalidParameter('Username cannot be of phone number format, since user pool is configured for phone_number alias.');
       }
@@ -227,7 +257,8 @@ export class CognitoStore {
     }
     if (attributes.email !== undefined && !EMAIL.test(attributes.email)) throw invalidParameter('Invalid email address format.');
     for (const attribute of pool.config.requiredAttributes) {
-      if (attributes[attribute] === undefined) throw invalidParameter(`Attributes did not conform to the schema: ${attribute}: The attribute is required`);
+      if (attributes[attribute] === undefined)
+        throw invalidParameter(`Attributes did not conform to the schema: ${attribute}: The attribute is required`);
     }
     return { username, sub, attributes };
   }
@@ -269,11 +300,13 @@ export class CognitoStore {
   /** "Sends" a code (logs it, keeps it); the CodeDeliveryDetails, when there is an attribute to send it to. */
   protected deliver(pool: PoolState, user: User, kind: DeliveredMessage['kind'], code: string, anyAttribute = false): object | undefined {
     let attribute = this.deliveryAttribute(pool, user);
-    if (!attribute && anyAttribute) attribute = user.attributes.email !== undefined ? 'email' : user.attributes.phone_number !== undefined ? 'phone_number' : undefined;
+    if (!attribute && anyAttribute)
+      attribute = user.attributes.email !== undefined ? 'email' : user.attributes.phone_number !== undefined ? 'phone_number' : undefined;
     const destination = attribute ? user.attributes[attribute] : user.username;
     const medium = attribute === 'phone_number' ? 'SMS' : 'EMAIL';
     this.delivered.push({ poolId: pool.config.id, username: user.username, kind, destination, medium, code });
-    const what = kind === 'AdminCreateUser' ? 'temporary password' : kind === 'ForgotPassword' ? 'password reset code' : 'confirmation code';
+    const what =
+      kind === 'AdminCreateUser' ? 'temporary password' : kind === 'ForgotPassword' ? 'password reset code' : 'confirmation code';
     this.log(`[cognito] ${pool.config.id}: ${what} for ${destination} (user ${user.username}): ${code}`);
     if (!attribute) return undefined;
     return { Destination: mask(destination, attribute), DeliveryMedium: medium, AttributeName: attribute };
@@ -284,14 +317,18 @@ export class CognitoStore {
   }
 
   protected checkCode(expected: Code | undefined, given: string): void {
-    if (!expected || expected.code !== given) throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
-    if (expected.expiresAt < this.now()) throw new CognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.');
+    if (!expected || expected.code !== given)
+      throw new CognitoError('CodeMismatchException', 'Invalid verification code provided, please try again.');
+    if (expected.expiresAt < this.now())
+      throw new CognitoError('ExpiredCodeException', 'Invalid code provided, please request a code again.');
   }
 
   protected checkSecretHash(client: ClientConfig, username: string, secretHash: string | undefined): void {
     if (!client.secret) return;
     if (!secretHash) throw notAuthorized(`Client ${client.id} is configured for secret but secret was not received`);
-    const expected = createHmac('sha256', client.secret).update(username + client.id).digest('base64');
+    const expected = createHmac('sha256', client.secret)
+      .update(username + client.id)
+      .digest('base64');
     if (expected !== secretHash) throw notAuthorized(`Unable to verify secret hash for client ${client.id}`);
   }
 
@@ -315,7 +352,14 @@ export class CognitoStore {
     return timingSafeEqual(given, Buffer.from(hash, 'hex'));
   }
 
-  protected userWire(user: User): { Username: string; Attributes: Array<{ Name: string; Value: string }>; UserCreateDate: number; UserLastModifiedDate: number; Enabled: boolean; UserStatus: string } {
+  protected userWire(user: User): {
+    Username: string;
+    Attributes: Array<{ Name: string; Value: string }>;
+    UserCreateDate: number;
+    UserLastModifiedDate: number;
+    Enabled: boolean;
+    UserStatus: string;
+  } {
     return {
       Username: user.username,
       Attributes: Object.entries(user.attributes).map(([Name, Value]) => ({ Name, Value })),

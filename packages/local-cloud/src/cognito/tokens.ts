@@ -67,7 +67,8 @@ export class CognitoTokens extends CognitoStore {
         },
         response: v2 ? { claimsAndScopeOverrideDetails: null } : { claimsOverrideDetails: null },
       });
-      const details = (v2 ? response.claimsAndScopeOverrideDetails : response.claimsOverrideDetails) as Record<string, any> | null | undefined;
+      const details = (v2 ? response.claimsAndScopeOverrideDetails : response.claimsOverrideDetails) as
+        Record<string, any> | null | undefined;
       if (details) {
         const idDetails = (v2 ? details.idTokenGeneration : details) as Record<string, any> | undefined;
         Object.assign(idClaims, withoutReserved(idDetails?.claimsToAddOrOverride));
@@ -148,7 +149,10 @@ export class CognitoTokens extends CognitoStore {
 
   /** The pool and user of a valid access token, or Cognito's NotAuthorizedException. */
   protected userOfAccessToken(token: string | undefined): { pool: PoolState; user: User } {
-    if (!token) throw invalidParameter("1 validation error detected: Value null at 'accessToken' failed to satisfy constraint: Member must not be null");
+    if (!token)
+      throw invalidParameter(
+        "1 validation error detected: Value null at 'accessToken' failed to satisfy constraint: Member must not be null",
+      );
     let pool: PoolState | undefined;
     const payload = verifyJwt(token, (claims) => {
       const iss = typeof claims.iss === 'string' ? claims.iss : '';
@@ -172,7 +176,6 @@ export class CognitoTokens extends CognitoStore {
     }
     this.dirty.add(pool);
   }
-
 
   /**
    * The OAuth2 `client_credentials` grant: the client must have a secret, allow

@@ -37,7 +37,10 @@ export class Triggers {
     const functionArn = pool.triggers[call.trigger];
     if (!functionArn) return call.response ?? {};
     if (!this.invoker) {
-      throw new CognitoError('UserLambdaValidationException', `${call.trigger} failed with error the local cloud has no Lambda invoker for ${functionArn}.`);
+      throw new CognitoError(
+        'UserLambdaValidationException',
+        `${call.trigger} failed with error the local cloud has no Lambda invoker for ${functionArn}.`,
+      );
     }
     const event = {
       version: call.version ?? '1',
@@ -51,7 +54,9 @@ export class Triggers {
     };
     const result = await this.invoker.invoke(functionArn, event);
     if (result.error) {
-      this.log(`[cognito] ${pool.id} ${call.trigger} trigger (${call.triggerSource}) failed: ${result.error.errorType}: ${result.error.errorMessage}`);
+      this.log(
+        `[cognito] ${pool.id} ${call.trigger} trigger (${call.triggerSource}) failed: ${result.error.errorType}: ${result.error.errorMessage}`,
+      );
       throw new CognitoError('UserLambdaValidationException', `${call.trigger} failed with error ${result.error.errorMessage}.`);
     }
     const payload = result.payload as { response?: unknown } | null | undefined;

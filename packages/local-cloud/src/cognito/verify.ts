@@ -62,11 +62,13 @@ export async function verifyCognitoToken(token: string, options: VerifyCognitoTo
   }
   const use = payload.token_use;
   if (use !== 'id' && use !== 'access') throw new CognitoTokenError(`invalid token_use ${String(use)}`);
-  if (options.tokenUse && use !== options.tokenUse) throw new CognitoTokenError(`expected an ${options.tokenUse} token, got an ${use} token`);
+  if (options.tokenUse && use !== options.tokenUse)
+    throw new CognitoTokenError(`expected an ${options.tokenUse} token, got an ${use} token`);
   if (options.clientIds) {
     const client = use === 'id' ? payload.aud : payload.client_id;
     const clients = Array.isArray(client) ? client : [client];
-    if (!clients.some((c) => typeof c === 'string' && options.clientIds!.includes(c))) throw new CognitoTokenError('token of another app client');
+    if (!clients.some((c) => typeof c === 'string' && options.clientIds!.includes(c)))
+      throw new CognitoTokenError('token of another app client');
   }
   return payload as CognitoTokenClaims;
 }

@@ -146,7 +146,12 @@ function tryParse<T>(body: Buffer): Wire<T> | undefined {
 export function ok(body: string, headers: Record<string, string> = {}): EdgeResponse {
   return {
     status: 200,
-    headers: { ...headers, 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': headers['x-amzn-requestid'] ?? randomUUID(), 'x-amz-crc32': String(crc32(body)) },
+    headers: {
+      ...headers,
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-requestid': headers['x-amzn-requestid'] ?? randomUUID(),
+      'x-amz-crc32': String(crc32(body)),
+    },
     body,
   };
 }

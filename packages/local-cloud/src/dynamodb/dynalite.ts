@@ -18,12 +18,17 @@ export class Dynalite {
 
   /** One DynamoDB operation; resolves with the parsed response or rejects with the `AwsError` dynalite answered. */
   async call<T = Record<string, unknown>>(operation: string, input: unknown): Promise<T> {
-    const response = await this.send('POST', '/', {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `DynamoDB_20120810.${operation}`,
-      'x-amz-date': '20240101T000000Z',
-      authorization: 'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-    }, Buffer.from(JSON.stringify(input), 'utf8'));
+    const response = await this.send(
+      'POST',
+      '/',
+      {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${operation}`,
+        'x-amz-date': '20240101T000000Z',
+        authorization: 'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      Buffer.from(JSON.stringify(input), 'utf8'),
+    );
     const text = response.body.toString('utf8');
     const parsed = text ? JSON.parse(text) : {};
     if (response.status === 200) return parsed as T;
@@ -58,7 +63,16 @@ export class Dynalite {
   }
 }
 
-const HOP_BY_HOP = new Set(['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'expect', 'upgrade', 'proxy-connection']);
+const HOP_BY_HOP = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'expect',
+  'upgrade',
+  'proxy-connection',
+]);
 
 function splitType(type: string): [string | undefined, string] {
   const at = type.lastIndexOf('#');

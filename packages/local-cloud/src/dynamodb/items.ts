@@ -14,11 +14,11 @@ export interface KeySchemaElement {
   readonly KeyType: 'HASH' | 'RANGE';
 }
 
-
 /** The key attributes of an item, in key schema order (missing ones are left out: dynalite reports them). */
 export function keyOf(item: Readonly<Record<string, unknown>>, schema: readonly KeySchemaElement[]): WireItem {
   const key: WireItem = {};
-  for (const { AttributeName } of schema) if (item[AttributeName] !== undefined) key[AttributeName] = item[AttributeName] as WireAttributeValue;
+  for (const { AttributeName } of schema)
+    if (item[AttributeName] !== undefined) key[AttributeName] = item[AttributeName] as WireAttributeValue;
   return key;
 }
 

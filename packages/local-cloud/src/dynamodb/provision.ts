@@ -19,12 +19,17 @@ interface TableInput {
 export function tableInput(r: StackResource, note: Note): TableInput {
   const p = r.properties;
   const onDemand = p.BillingMode === 'PAY_PER_REQUEST';
-  const throughput = (t: any) => ({ ReadCapacityUnits: Number(t?.ReadCapacityUnits ?? 5), WriteCapacityUnits: Number(t?.WriteCapacityUnits ?? 5) });
+  const throughput = (t: any) => ({
+    ReadCapacityUnits: Number(t?.ReadCapacityUnits ?? 5),
+    WriteCapacityUnits: Number(t?.WriteCapacityUnits ?? 5),
+  });
   const input: CreateTableCommandInput = {
     TableName: r.physicalId,
     KeySchema: p.KeySchema,
     AttributeDefinitions: p.AttributeDefinitions,
-    ...(onDemand ? { BillingMode: 'PAY_PER_REQUEST' } : { BillingMode: 'PROVISIONED', ProvisionedThroughput: throughput(p.ProvisionedThroughput) }),
+    ...(onDemand
+      ? { BillingMode: 'PAY_PER_REQUEST' }
+      : { BillingMode: 'PROVISIONED', ProvisionedThroughput: throughput(p.ProvisionedThroughput) }),
   };
   if (Array.isArray(p.GlobalSecondaryIndexes) && p.GlobalSecondaryIndexes.length > 0) {
     input.GlobalSecondaryIndexes = p.GlobalSecondaryIndexes.map((gsi: any) => {
@@ -40,7 +45,11 @@ export function tableInput(r: StackResource, note: Note): TableInput {
     });
   }
   if (Array.isArray(p.LocalSecondaryIndexes) && p.LocalSecondaryIndexes.length > 0) {
-    input.LocalSecondaryIndexes = p.LocalSecondaryIndexes.map((lsi: any) => ({ IndexName: lsi.IndexName, KeySchema: lsi.KeySchema, Projection: lsi.Projection }));
+    input.LocalSecondaryIndexes = p.LocalSecondaryIndexes.map((lsi: any) => ({
+      IndexName: lsi.IndexName,
+      KeySchema: lsi.KeySchema,
+      Projection: lsi.Projection,
+    }));
   }
   if (!onDemand) note(r, 'ProvisionedThroughput', 'capacities are recorded but never enforced: dynalite does not throttle');
   noteTableFeatures(r, p, note);
@@ -57,11 +66,19 @@ export function globalTableInput(r: StackResource, region: string, note: Note): 
   const local = replicas.find((x) => x.Region === region) ?? replicas[0] ?? {};
   const others = replicas.filter((x) => x !== local).map((x) => String(x.Region));
   if (others.length > 0) note(r, 'Replicas', `only the ${region} replica exists locally; not created: ${others.join(', ')}`);
-  for (const feature of ['PointInTimeRecoverySpecification', 'ContributorInsightsSpecification', 'KinesisStreamSpecification', 'ResourcePolicy', 'ReplicaStreamSpecification']) {
+  for (const feature of [
+    'PointInTimeRecoverySpecification',
+    'ContributorInsightsSpecification',
+    'KinesisStreamSpecification',
+    'ResourcePolicy',
+    'ReplicaStreamSpecification',
+  ]) {
     if (local[feature] !== undefined) note(r, `Replicas[${String(local.Region)}].${feature}`, 'not emulated by dynalite');
   }
-  if (local.DeletionProtectionEnabled === true) note(r, `Replicas[${String(local.Region)}].DeletionProtectionEnabled`, 'not emulated: the local table can be deleted');
-  if (local.TableClass !== undefined && local.TableClass !== 'STANDARD') note(r, `Replicas[${String(local.Region)}].TableClass`, 'not emulated: storage class has no local effect');
+  if (local.DeletionProtectionEnabled === true)
+    note(r, `Replicas[${String(local.Region)}].DeletionProtectionEnabled`, 'not emulated: the local table can be deleted');
+  if (local.TableClass !== undefined && local.TableClass !== 'STANDARD')
+    note(r, `Replicas[${String(local.Region)}].TableClass`, 'not emulated: storage class has no local effect');
   const asTable: StackResource = {
     ...r,
     properties: {
@@ -113,11 +130,18 @@ export async function createTable(client: DynamoDBClient, r: StackResource, tabl
   if (table.ttlAttribute) {
     try {
       await client.send(
-        new UpdateTimeToLiveCommand({ TableName: r.physicalId, TimeToLiveSpecification: { Enabled: true, AttributeName: table.ttlAttribute } }),
+        new UpdateTimeToLiveCommand({
+          TableName: r.physicalId,
+          TimeToLiveSpecification: { Enabled: true, AttributeName: table.ttlAttribute },
+        }),
       );
     } catch (error) {
       if (!isUnknownOperation(error)) throw error;
-      note(r, 'TimeToLiveSpecification', `not emulated by dynalite: items whose '${table.ttlAttribute}' has passed are never deleted (readers must check the expiry themselves)`);
+      note(
+        r,
+        'TimeToLiveSpecification',
+        `not emulated by dynalite: items whose '${table.ttlAttribute}' has passed are never deleted (readers must check the expiry themselves)`,
+      );
     }
   }
   if (table.tags.length > 0 && outcome === 'created') {

@@ -116,7 +116,12 @@ function getShardIterator(store: DynamoDbStreams, input: Wire<GetShardIteratorIn
         VALIDATE_NS,
       );
   }
-  const iterator: Iterator = { arn: stream.arn, shardId: shard.shardId, after: after === undefined ? '' : after.toString(), issuedAt: Date.now() };
+  const iterator: Iterator = {
+    arn: stream.arn,
+    shardId: shard.shardId,
+    after: after === undefined ? '' : after.toString(),
+    issuedAt: Date.now(),
+  };
   return { ShardIterator: encodeIterator(iterator) };
 }
 
@@ -137,26 +142,25 @@ function getRecords(store: DynamoDbStreams, input: Wire<GetRecordsInput>) {
   return { Records: records, ...(closed ? {} : { NextShardIterator: encodeIterator(next) }) };
 }
 
-
 function clampLimit(value: unknown, max: number): number {
-const n = typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : max;
-return Math.min(max, Math.max(1, n));
+  const n = typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : max;
+  return Math.min(max, Math.max(1, n));
 }
 
 function encodeIterator(iterator: Iterator): string {
-return Buffer.from(JSON.stringify(iterator), 'utf8').toString('base64url');
+  return Buffer.from(JSON.stringify(iterator), 'utf8').toString('base64url');
 }
 
 function decodeIterator(value: unknown): Iterator | undefined {
-if (typeof value !== 'string' || value.length === 0) return undefined;
-try {
-  const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-  if (typeof parsed?.arn !== 'string' || typeof parsed.shardId !== 'string' || typeof parsed.after !== 'string') return undefined;
-  if (typeof parsed.issuedAt !== 'number') return undefined;
-  return parsed as Iterator;
-} catch {
-  return undefined;
-}
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (typeof parsed?.arn !== 'string' || typeof parsed.shardId !== 'string' || typeof parsed.after !== 'string') return undefined;
+    if (typeof parsed.issuedAt !== 'number') return undefined;
+    return parsed as Iterator;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Index of the first record whose sequence number is greater than `after` (binary search). */

@@ -13,7 +13,6 @@ import { itemSize, sameItem, type KeySchemaElement, type WireItem } from './item
 
 export type { KeySchemaElement, WireAttributeValue, WireItem } from './items';
 
-
 /** What a stream record carries of the item (the table's `StreamSpecification.StreamViewType`). */
 export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
 const VIEW_TYPES: readonly StreamViewType[] = ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'];
@@ -84,7 +83,12 @@ export interface DynamoDbStreamReader {
    * `after` (from the oldest retained when `after` is undefined), in order.
    * `closed` is true when the shard is closed and nothing is left after them.
    */
-  readRecords(streamArn: string, shardId: string, after: string | undefined, limit: number): { records: DynamoDbStreamRecord[]; closed: boolean };
+  readRecords(
+    streamArn: string,
+    shardId: string,
+    after: string | undefined,
+    limit: number,
+  ): { records: DynamoDbStreamRecord[]; closed: boolean };
   /** The sequence number of the newest record of the shard (the LATEST position), undefined when empty. */
   latestSequenceNumber(streamArn: string, shardId: string): string | undefined;
   /** Called (synchronously, after the write) whenever a record is added to any stream; returns an unsubscribe. */
@@ -132,7 +136,6 @@ export interface Stream {
   enabled: boolean;
   readonly shard: Shard;
 }
-
 
 /**
  * The stream records of every streamed table, and the Streams API over them.
@@ -284,7 +287,10 @@ export class DynamoDbStreams implements DynamoDbStreamReader {
 
   latestSequenceNumber(streamArn: string, shardId: string): string | undefined {
     const shard = this.shard(streamArn, shardId);
-    return shard?.records.at(-1)?.dynamodb.SequenceNumber ?? (shard?.trimmedThrough !== undefined ? formatSequence(shard.trimmedThrough) : undefined);
+    return (
+      shard?.records.at(-1)?.dynamodb.SequenceNumber ??
+      (shard?.trimmedThrough !== undefined ? formatSequence(shard.trimmedThrough) : undefined)
+    );
   }
 
   onRecord(listener: (streamArn: string) => void): () => void {
@@ -323,7 +329,6 @@ export class DynamoDbStreams implements DynamoDbStreamReader {
     shard.records.splice(0, drop);
   }
 }
-
 
 function firstAfter(records: readonly DynamoDbStreamRecord[], after: bigint): number {
   let lo = 0;

@@ -100,7 +100,10 @@ export class Transactions {
         const seen = this.tokens.get(token);
         if (seen) {
           if (seen.fingerprint !== fingerprint) {
-            throw dynamoDbError('IdempotentParameterMismatchException', 'Request parameters do not match the original request with the same client token');
+            throw dynamoDbError(
+              'IdempotentParameterMismatchException',
+              'Request parameters do not match the original request with the same client token',
+            );
           }
           return seen.response;
         }
@@ -117,7 +120,9 @@ export class Transactions {
     const list = checkItemCount(items);
     const actions: Action[] = [];
     for (const [index, item] of list.entries()) {
-      const kinds = (['ConditionCheck', 'Put', 'Delete', 'Update'] as const).filter((k) => isObject(item) && item[k] !== undefined && item[k] !== null);
+      const kinds = (['ConditionCheck', 'Put', 'Delete', 'Update'] as const).filter(
+        (k) => isObject(item) && item[k] !== undefined && item[k] !== null,
+      );
       if (kinds.length !== 1) throw validation('TransactItems can only contain one of Check, Put, Update or Delete');
       const kind = kinds[0]!;
       const body: unknown = (item as Record<string, unknown>)[kind];
@@ -163,7 +168,11 @@ export class Transactions {
         }
         if (error.code === 'ConditionalCheckFailedException') {
           const withItem = action.body.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && oldImage;
-          reasons.push({ Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', ...(withItem ? { Item: oldImage } : {}) });
+          reasons.push({
+            Code: 'ConditionalCheckFailed',
+            Message: 'The conditional request failed',
+            ...(withItem ? { Item: oldImage } : {}),
+          });
         } else if (error.code === 'ValidationException' && DATA_DEPENDENT_VALIDATION.some((p) => p.test(error.message))) {
           reasons.push({ Code: 'ValidationError', Message: error.message });
         } else {
@@ -185,9 +194,18 @@ export class Transactions {
       );
     }
     for (const change of applied) {
-      if (change.wrote) this.streams.record({ tableName: change.action.tableName, keys: change.action.key, oldImage: change.oldImage, newImage: change.newImage });
+      if (change.wrote)
+        this.streams.record({
+          tableName: change.action.tableName,
+          keys: change.action.key,
+          oldImage: change.oldImage,
+          newImage: change.newImage,
+        });
     }
-    return consumedCapacity(input.ReturnConsumedCapacity, applied.map((a) => ({ table: a.action.tableName, item: a.newImage ?? a.oldImage ?? a.action.key })));
+    return consumedCapacity(
+      input.ReturnConsumedCapacity,
+      applied.map((a) => ({ table: a.action.tableName, item: a.newImage ?? a.oldImage ?? a.action.key })),
+    );
   }
 
   /** One action through dynalite's own operation, so its condition and update are evaluated exactly as dynalite does. */
@@ -244,7 +262,13 @@ export class Transactions {
         if (typeof get.TableName !== 'string') throw notNull(`transactItems.${index + 1}.member.get.tableName`);
         if (!isObject(get.Key)) throw notNull(`transactItems.${index + 1}.member.get.key`);
         await this.tables.keySchemaOrNotFound(get.TableName);
-        actions.push({ index, kind: 'ConditionCheck', body: get as unknown as ActionBody, tableName: get.TableName, key: get.Key as WireItem });
+        actions.push({
+          index,
+          kind: 'ConditionCheck',
+          body: get as unknown as ActionBody,
+          tableName: get.TableName,
+          key: get.Key as WireItem,
+        });
       }
       checkOneActionPerItem(actions);
       const responses: Array<{ Item?: WireItem }> = [];
@@ -259,7 +283,10 @@ export class Transactions {
         });
         responses.push(result.Item ? { Item: result.Item } : {});
       }
-      const capacity = consumedCapacity(input.ReturnConsumedCapacity, actions.map((a, i) => ({ table: a.tableName, item: responses[i]!.Item ?? a.key })));
+      const capacity = consumedCapacity(
+        input.ReturnConsumedCapacity,
+        actions.map((a, i) => ({ table: a.tableName, item: responses[i]!.Item ?? a.key })),
+      );
       return { Responses: responses, ...capacity };
     });
   }
@@ -273,7 +300,9 @@ export class Transactions {
 function checkItemCount(items: unknown): unknown[] {
   if (!Array.isArray(items)) throw notNull('transactItems');
   if (items.length < 1) {
-    throw validation("1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    throw validation(
+      "1 validation error detected: Value '[]' at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
   }
   if (items.length > MAX_TRANSACT_ITEMS) {
     throw validation(

@@ -30,7 +30,7 @@ export async function serveControl(routes: ControlRoutes, req: IncomingMessage, 
     send(res, { status, headers: { ...headers, 'content-type': 'application/json' }, body: `${JSON.stringify(body, null, 2)}\n` });
   if (req.headers.origin !== undefined) {
     req.resume();
-    return answer(403, { message: 'the local cloud\'s control endpoints do not answer browser requests (Origin header present)' });
+    return answer(403, { message: "the local cloud's control endpoints do not answer browser requests (Origin header present)" });
   }
   const url = new URL(req.url ?? '/', 'http://edge');
   let segments: string[];

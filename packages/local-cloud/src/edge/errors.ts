@@ -26,13 +26,24 @@ export function protocolOfCall(req: IncomingMessage, service?: string): WireProt
   // An S3 object may well be JSON: only a non-S3 call with a JSON body, or to a REST-JSON service, speaks JSON.
   const form = contentType.includes('x-www-form-urlencoded');
   if (req.headers['x-amz-target'] || (service !== 's3' && contentType.includes('json'))) {
-    return contentType.includes('x-amz-json-1.1') ? 'json1.1' : contentType.includes('x-amz-json') || req.headers['x-amz-target'] ? 'json1.0' : 'rest-json';
+    return contentType.includes('x-amz-json-1.1')
+      ? 'json1.1'
+      : contentType.includes('x-amz-json') || req.headers['x-amz-target']
+        ? 'json1.0'
+        : 'rest-json';
   }
   if (service && REST_JSON_SERVICES.has(service) && !form) return 'rest-json';
   return form ? 'query' : 'rest-xml';
 }
 
-export function sendError(res: ServerResponse, req: IncomingMessage, status: number, code: string, message: string, service?: string): void {
+export function sendError(
+  res: ServerResponse,
+  req: IncomingMessage,
+  status: number,
+  code: string,
+  message: string,
+  service?: string,
+): void {
   send(res, errorAnswer(protocolOfCall(req, service), new AwsError(code, message, status), randomUUID()));
 }
 

@@ -245,4 +245,3 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
       })),
   };
 }
-

@@ -1,5 +1,11 @@
 /** A Kinesis data stream on kinesalite as a mapping's source: shards, iterators, and Lambda's Kinesis event records. */
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type ShardIteratorType } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type ShardIteratorType,
+} from '@aws-sdk/client-kinesis';
 import { LOCAL_REGION } from '../types';
 import type { MappingConfig, ShardInfo, ShardReader, SourceRecord, StreamSource } from './model';
 
@@ -60,7 +66,9 @@ export class KinesisSource implements StreamSource {
           response = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, limit) }));
         } catch (error) {
           if ((error as { name?: string }).name !== 'ExpiredIteratorException') throw error;
-          iterator = lastSequence ? await iteratorFor('AFTER_SEQUENCE_NUMBER', lastSequence) : await iteratorFor(position as ShardIteratorType);
+          iterator = lastSequence
+            ? await iteratorFor('AFTER_SEQUENCE_NUMBER', lastSequence)
+            : await iteratorFor(position as ShardIteratorType);
           response = await this.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, limit) }));
         }
         iterator = response.NextShardIterator;

@@ -11,11 +11,17 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type Stoppable } from '../types';
 import { DynamoDbSource } from './dynamodb-source';
 import { KinesisSource } from './kinesis-source';
-import { parseMapping, UNSUPPORTED_PROPERTIES, type EventSourceMappingsOptions, type MappingConfig, type MappingInfo, type StreamSource } from './model';
+import {
+  parseMapping,
+  UNSUPPORTED_PROPERTIES,
+  type EventSourceMappingsOptions,
+  type MappingConfig,
+  type MappingInfo,
+  type StreamSource,
+} from './model';
 import { MappingRunner } from './runner';
 
 export type { EventSourceMappingsOptions, MappingInfo } from './model';
-
 
 /**
  * Polls every stream event source mapping of the stack and invokes its

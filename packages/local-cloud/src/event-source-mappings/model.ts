@@ -106,7 +106,9 @@ export function parseMapping(
   if (typeof p.FunctionName !== 'string') return { reason: 'FunctionName did not resolve' };
   const fn = options.stack.find(p.FunctionName);
   const functionName = fn?.physicalId ?? functionNameOf(p.FunctionName);
-  const functionArn = fn?.attributes.Arn ?? (p.FunctionName.startsWith('arn:') ? p.FunctionName : `arn:aws:lambda:${region}:${accountId}:function:${functionName}`);
+  const functionArn =
+    fn?.attributes.Arn ??
+    (p.FunctionName.startsWith('arn:') ? p.FunctionName : `arn:aws:lambda:${region}:${accountId}:function:${functionName}`);
   const role = fn?.properties.Role;
   const maxRetries = Number(p.MaximumRetryAttempts ?? -1);
   const maxAge = Number(p.MaximumRecordAgeInSeconds ?? -1);
@@ -137,4 +139,3 @@ export function functionNameOf(ref: string): string {
   const at = ref.indexOf(':function:');
   return at >= 0 ? ref.slice(at + ':function:'.length).split(':')[0]! : ref;
 }
-

@@ -127,4 +127,3 @@ export class MappingRunner {
     return next;
   }
 }
-

@@ -84,12 +84,22 @@ export class Delivery {
     }
   }
 
-  private async deliver(rule: Rule, target: Target, event: EventBridgeEvent, firstAttempt?: (attempt: TargetAttempt) => void): Promise<void> {
+  private async deliver(
+    rule: Rule,
+    target: Target,
+    event: EventBridgeEvent,
+    firstAttempt?: (attempt: TargetAttempt) => void,
+  ): Promise<void> {
     const started = Date.now();
     let retries = 0;
     let report = firstAttempt;
     const tell = (outcome: TargetAttempt['outcome'], failure?: unknown) => {
-      report?.({ id: target.id, arn: target.arn, outcome, ...(failure === undefined ? {} : { error: `${errorName(failure)}: ${errorMessage(failure)}` }) });
+      report?.({
+        id: target.id,
+        arn: target.arn,
+        outcome,
+        ...(failure === undefined ? {} : { error: `${errorName(failure)}: ${errorMessage(failure)}` }),
+      });
       report = undefined;
     };
     for (;;) {
@@ -164,9 +174,13 @@ export class Delivery {
     };
     try {
       await this.options.queues.send(target.deadLetterArn, JSON.stringify(event), attributes);
-      this.log(`[events] rule ${rule.name}: delivery to ${target.arn} failed, event ${event.id} sent to ${target.deadLetterArn}: ${summary}`);
+      this.log(
+        `[events] rule ${rule.name}: delivery to ${target.arn} failed, event ${event.id} sent to ${target.deadLetterArn}: ${summary}`,
+      );
     } catch (error) {
-      this.log(`[events] rule ${rule.name}: event ${event.id} lost, its dead-letter queue ${target.deadLetterArn} failed: ${errorMessage(error)}`);
+      this.log(
+        `[events] rule ${rule.name}: event ${event.id} lost, its dead-letter queue ${target.deadLetterArn} failed: ${errorMessage(error)}`,
+      );
     }
   }
 

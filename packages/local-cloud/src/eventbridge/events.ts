@@ -26,7 +26,9 @@ export interface EventSink {
 /** `PutEvents`: validates each entry, hands each valid one to `sink.publish`. */
 export function putEvents(entries: readonly PutEventsEntry[] | undefined, sink: EventSink): PutEventsResult {
   if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_ENTRIES) {
-    throw validationError(`1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`);
+    throw validationError(
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
+    );
   }
   const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
   if (total > MAX_REQUEST_BYTES) throw validationError('Total size of the entries in the request is over the limit.');
@@ -97,7 +99,8 @@ export function testEventPattern(pattern: string, event: string): boolean {
   }
   if (!isRecord(parsed)) throw validationError('Parameter Event is not valid. Reason: the event must be a JSON object.');
   for (const field of ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type']) {
-    if (!(field in parsed)) throw validationError(`Parameter Event is not valid. Reason: Provided Event is missing required field ${field}.`);
+    if (!(field in parsed))
+      throw validationError(`Parameter Event is not valid. Reason: Provided Event is missing required field ${field}.`);
   }
   return compiled.matches(parsed);
 }

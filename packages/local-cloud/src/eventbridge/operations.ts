@@ -33,11 +33,18 @@ export function eventBridgeOperations(rules: RuleBook, sink: EventSink): Operati
     },
     ListTargetsByRule: (input: Wire<ListTargetsByRuleRequest>) => {
       const rule = rules.findRule(requiredString(input, 'Rule'), input.EventBusName);
-      return paginate(rule.targets.map((t) => t.raw), input, 'Targets');
+      return paginate(
+        rule.targets.map((t) => t.raw),
+        input,
+        'Targets',
+      );
     },
     ListEventBuses: (input: Wire<ListEventBusesRequest>) => {
       const prefix = typeof input.NamePrefix === 'string' ? input.NamePrefix : '';
-      const buses = rules.allBuses().filter((b) => b.name.startsWith(prefix)).map((b) => ({ Name: b.name, Arn: b.arn }));
+      const buses = rules
+        .allBuses()
+        .filter((b) => b.name.startsWith(prefix))
+        .map((b) => ({ Name: b.name, Arn: b.arn }));
       return paginate(buses, input, 'EventBuses');
     },
     DescribeEventBus: (input: Wire<DescribeEventBusRequest>) => {

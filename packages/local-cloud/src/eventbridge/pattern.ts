@@ -115,7 +115,10 @@ function compileCondition(item: unknown, path: string[]): LeafMatcher {
   const operator = item as Record<string, unknown>;
   const keys = Object.keys(operator);
   if (keys.length !== 1) {
-    throw new InvalidEventPatternError(`a match object must have exactly one operator, found ${keys.length === 0 ? 'none' : keys.join(', ')}`, path);
+    throw new InvalidEventPatternError(
+      `a match object must have exactly one operator, found ${keys.length === 0 ? 'none' : keys.join(', ')}`,
+      path,
+    );
   }
   const name = keys[0]!;
   const argument = operator[name];
@@ -178,7 +181,8 @@ function wildcardRegex(text: string, path: string[]): RegExp {
     const c = text[i]!;
     if (c === '\\') {
       const next = text[i + 1];
-      if (next !== '*' && next !== '\\') throw new InvalidEventPatternError(`invalid escape in wildcard "${text}" (only \\* and \\\\)`, path);
+      if (next !== '*' && next !== '\\')
+        throw new InvalidEventPatternError(`invalid escape in wildcard "${text}" (only \\* and \\\\)`, path);
       source += escapeRegex(next);
       i++;
     } else if (c === '*') {

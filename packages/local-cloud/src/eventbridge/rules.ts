@@ -22,7 +22,8 @@ export class RuleBook {
     }
     for (const resource of stack.byType('AWS::Events::Rule')) {
       const rule = this.toRule(resource.logicalId, resource.properties, resource.attributes.Arn);
-      if (!this.buses.has(rule.busName)) this.addBus(rule.busName, `arn:aws:events:${stack.region}:${stack.accountId}:event-bus/${rule.busName}`);
+      if (!this.buses.has(rule.busName))
+        this.addBus(rule.busName, `arn:aws:events:${stack.region}:${stack.accountId}:event-bus/${rule.busName}`);
       this.rulesByBus.get(rule.busName)!.push(rule);
     }
   }

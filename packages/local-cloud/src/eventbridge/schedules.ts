@@ -58,10 +58,13 @@ export function schedulesControl(events: EventBridgeService, stack: LocalStack):
     const [ref, action, ...extra] = segments;
     if (ref === undefined) return method === 'GET' ? ok({ schedules: views }) : notAllowed('GET');
     if (extra.length > 0 || (action !== undefined && action !== 'fire')) {
-      return json(404, { message: `no such path; use GET /_local/schedules, GET /_local/schedules/<rule> or POST /_local/schedules/<rule>/fire` });
+      return json(404, {
+        message: `no such path; use GET /_local/schedules, GET /_local/schedules/<rule> or POST /_local/schedules/<rule>/fire`,
+      });
     }
     const view = findSchedule(views, ref);
-    if (!view) return json(404, { message: unknownMessage(ref, views, stack), schedules: views.map((v) => v.name) } satisfies ControlErrorAnswer);
+    if (!view)
+      return json(404, { message: unknownMessage(ref, views, stack), schedules: views.map((v) => v.name) } satisfies ControlErrorAnswer);
     if (action === undefined) return method === 'GET' ? ok({ schedule: view }) : notAllowed('GET');
     if (method !== 'POST') return notAllowed('POST');
     const fired = await events.fireScheduleAndReport(view.arn);
@@ -120,8 +123,13 @@ function unknownMessage(ref: string, views: readonly ScheduleView[], stack: Loca
   const patternRule = stack
     .byType('AWS::Events::Rule')
     .filter((r) => r.properties.ScheduleExpression === undefined)
-    .find((r) => [r.logicalId, shortName(r.logicalId), r.physicalId, r.physicalId.split('|').pop()!, r.attributes.Arn ?? ''].some((key) => key.toLowerCase() === lower));
-  const known = views.length === 0 ? 'the stack has none' : `schedule rules: ${views.map((v) => `${v.name} (${v.scheduleExpression})`).join(', ')}`;
+    .find((r) =>
+      [r.logicalId, shortName(r.logicalId), r.physicalId, r.physicalId.split('|').pop()!, r.attributes.Arn ?? ''].some(
+        (key) => key.toLowerCase() === lower,
+      ),
+    );
+  const known =
+    views.length === 0 ? 'the stack has none' : `schedule rules: ${views.map((v) => `${v.name} (${v.scheduleExpression})`).join(', ')}`;
   if (patternRule) return `${ref} is an event-pattern rule, not a schedule rule; ${known}`;
   const several = views.filter((v) => shortName(v.logicalId).toLowerCase() === lower).length > 1;
   return `${several ? `several schedule rules are called ${ref}; use the logical id` : `no schedule rule ${ref}`}; ${known}`;

@@ -96,7 +96,8 @@ export class EventBridgeService implements Stoppable {
       version: '1.1',
       targetPrefix: 'AWSEvents',
       operations: eventBridgeOperations(this.rules, this.sink),
-      unknownOperation: (operation) => new AwsError('UnknownOperationException', `The local cloud's EventBridge does not support ${operation}.`),
+      unknownOperation: (operation) =>
+        new AwsError('UnknownOperationException', `The local cloud's EventBridge does not support ${operation}.`),
       internalError: (error) =>
         error instanceof InvalidEventPatternError
           ? new AwsError(error.name, error.message)
@@ -137,7 +138,10 @@ export class EventBridgeService implements Stoppable {
 
   /** Every rule with a ScheduleExpression, on every bus, whatever its state. */
   scheduleRules(): ScheduleRule[] {
-    return this.rules.allRules().filter((r) => r.scheduleExpression !== undefined).map(scheduleOf);
+    return this.rules
+      .allRules()
+      .filter((r) => r.scheduleExpression !== undefined)
+      .map(scheduleOf);
   }
 
   /** Every event accepted so far (PutEvents and fired schedules), oldest first. */

@@ -23,8 +23,7 @@ export async function createStream(client: KinesisClient, r: StackResource, note
     if ((error as Error).name !== 'ResourceInUseException') throw error;
     outcome = 'existing';
   }
-  const active = async () =>
-    (await client.send(new DescribeStreamSummaryCommand({ StreamName: r.physicalId }))).StreamDescriptionSummary;
+  const active = async () => (await client.send(new DescribeStreamSummaryCommand({ StreamName: r.physicalId }))).StreamDescriptionSummary;
   await until(async () => (await active())?.StreamStatus === 'ACTIVE');
   const retention = p.RetentionPeriodHours === undefined ? undefined : Number(p.RetentionPeriodHours);
   if (outcome === 'created' && retention !== undefined && retention > 24) {
@@ -34,7 +33,10 @@ export async function createStream(client: KinesisClient, r: StackResource, note
   const tags = tagList(p.Tags);
   for (let i = 0; outcome === 'created' && i < tags.length; i += 10) {
     await client.send(
-      new AddTagsToStreamCommand({ StreamName: r.physicalId, Tags: Object.fromEntries(tags.slice(i, i + 10).map((t) => [t.Key, t.Value])) }),
+      new AddTagsToStreamCommand({
+        StreamName: r.physicalId,
+        Tags: Object.fromEntries(tags.slice(i, i + 10).map((t) => [t.Key, t.Value])),
+      }),
     );
   }
   return outcome;

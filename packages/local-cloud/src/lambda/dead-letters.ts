@@ -16,7 +16,13 @@ export interface FailureTarget {
  * ErrorMessage attributes) and its OnFailure destination (an invocation
  * record, as Lambda sends to destinations); logged either way.
  */
-export async function deadLetter(target: FailureTarget, event: unknown, requestId: string, error: LambdaError, attempts: number): Promise<void> {
+export async function deadLetter(
+  target: FailureTarget,
+  event: unknown,
+  requestId: string,
+  error: LambdaError,
+  attempts: number,
+): Promise<void> {
   const { fn } = target;
   const targets: string[] = [];
   const errorCode = error.errorType === 'TooManyRequestsException' ? '429' : '200';
@@ -49,7 +55,12 @@ export async function deadLetter(target: FailureTarget, event: unknown, requestI
   target.log(`[${fn.displayName}] asynchronous invocation ${requestId} failed ${attempts} time(s) with ${error.errorType}: ${where}`);
 }
 
-async function sendToQueue({ fn, queues, log }: FailureTarget, target: string, body: string, attributes?: Record<string, string>): Promise<void> {
+async function sendToQueue(
+  { fn, queues, log }: FailureTarget,
+  target: string,
+  body: string,
+  attributes?: Record<string, string>,
+): Promise<void> {
   if (!/^arn:aws[^:]*:sqs:/.test(target) && !/^https?:\/\//.test(target)) {
     log(`[${fn.displayName}] failure target ${target} is not an SQS queue; the local cloud only delivers to queues`);
     return;

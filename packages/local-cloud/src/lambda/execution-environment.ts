@@ -20,7 +20,6 @@ export type Outcome =
   | { kind: 'result'; payload: string; durationMs: number; maxMemoryMb: number }
   | { kind: 'error'; error: LambdaError; durationMs: number; maxMemoryMb: number; status: InvocationRecord['status'] };
 
-
 // ------------------------------------------------------------------ process cleanup
 
 /**
@@ -87,7 +86,11 @@ export class Worker {
     this.child = fork(script, [], {
       cwd: fn.bundleDir,
       env,
-      execArgv: ['--enable-source-maps', `--max-old-space-size=${fn.memorySizeMb}`, ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/wcpu', '--require', '/tmp/prof/sigterm.cjs'] : [])],
+      execArgv: [
+        '--enable-source-maps',
+        `--max-old-space-size=${fn.memorySizeMb}`,
+        ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/wcpu', '--require', '/tmp/prof/sigterm.cjs'] : []),
+      ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     trackChild(this.child);

@@ -30,8 +30,6 @@ export interface LocalFunction {
   readonly onFailureDestination: string | undefined;
 }
 
-
-
 /** Reads every AWS::Lambda::Function of the stack with Lambda's defaults applied. */
 export function readFunctions(stack: LocalStack): LocalFunction[] {
   const invokeConfigs = stack.byType('AWS::Lambda::EventInvokeConfig');

@@ -105,7 +105,6 @@ export function notRunRecord(fn: LocalFunction, requestId: string): InvocationRe
   };
 }
 
-
 export function round2(ms: number): number {
   return Math.round(ms * 100) / 100;
 }

@@ -52,11 +52,8 @@ export interface LambdaRuntimeOptions {
   readonly workerScript?: string;
 }
 
-
 /** Lambda's limit on a synchronous request and response payload. */
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
-
-
 
 interface FunctionState {
   readonly fn: LocalFunction;
@@ -216,7 +213,8 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       if (!last.error) return;
       if (attempt < attempts) await this.sleep(this.retryBaseDelayMs * 2 ** (attempt - 1));
     }
-    if (last?.error && !this.stopped) await deadLetter({ fn, queues: this.options.queues, log: this.log }, event, requestId, last.error, attempts);
+    if (last?.error && !this.stopped)
+      await deadLetter({ fn, queues: this.options.queues, log: this.log }, event, requestId, last.error, attempts);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -289,7 +287,9 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       worker = await this.acquire(state, mode);
     } catch (error) {
       if (error instanceof ThrottledError) {
-        this.log(`[${fn.displayName}] throttled (TooManyRequestsException): its ${fn.reservedConcurrency} reserved concurrent executions are busy`);
+        this.log(
+          `[${fn.displayName}] throttled (TooManyRequestsException): its ${fn.reservedConcurrency} reserved concurrent executions are busy`,
+        );
         return throttledResult(fn, requestId);
       }
       throw error;
@@ -312,7 +312,10 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
             status: 'timeout',
             durationMs: 0,
             maxMemoryMb: worker.lastMemoryMb,
-            error: { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` },
+            error: {
+              errorType: 'Sandbox.Timedout',
+              errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+            },
           };
         } else if (initError) {
           this.log(`[${fn.displayName}] INIT failed: ${initError.errorType}: ${initError.errorMessage}`);
@@ -370,7 +373,6 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.invocations.report(fn, record, error);
     return error ? { error, record } : { payload, record };
   }
-
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {

@@ -126,9 +126,7 @@ async function loadHandler() {
   const moduleName = dir + rest.slice(0, dot);
   const exportPath = rest.slice(dot + 1);
 
-  const file = ['.js', '.mjs', '.cjs']
-    .map((ext) => path.resolve(taskRoot, moduleName + ext))
-    .find((candidate) => existsSync(candidate));
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => path.resolve(taskRoot, moduleName + ext)).find((candidate) => existsSync(candidate));
   if (!file) {
     throw new RuntimeError(
       'Runtime.ImportModuleError',

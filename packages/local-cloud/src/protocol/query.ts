@@ -33,7 +33,11 @@ export function queryProtocol(service: QueryService): EdgeHandler {
     const contentType = String(request.headers['content-type'] ?? '');
     const form = contentType.includes('application/x-www-form-urlencoded');
     const queryAt = request.url.indexOf('?');
-    const text = form ? request.body.toString('utf8') : request.method === 'GET' && queryAt >= 0 ? request.url.slice(queryAt + 1) : undefined;
+    const text = form
+      ? request.body.toString('utf8')
+      : request.method === 'GET' && queryAt >= 0
+        ? request.url.slice(queryAt + 1)
+        : undefined;
     if (text === undefined) return undefined;
     const params = new URLSearchParams(text);
     const action = params.get('Action');
@@ -46,7 +50,8 @@ export function queryProtocol(service: QueryService): EdgeHandler {
       const output = await callOperation(operation, parseQuery(params), request);
       return queryAnswer(action, service.xmlNamespace, output as Record<string, unknown>, requestId);
     } catch (error) {
-      const e = error instanceof AwsError ? error : (service.internalError?.(error) ?? new AwsError('InternalFailure', errorMessage(error), 500));
+      const e =
+        error instanceof AwsError ? error : (service.internalError?.(error) ?? new AwsError('InternalFailure', errorMessage(error), 500));
       return queryError(e, requestId);
     }
   };

@@ -66,7 +66,12 @@ export function queryError(error: AwsError, requestId: string): EdgeResponse {
 }
 
 /** An AWS Query success: `<{Op}Response xmlns><{Op}Result>…</{Op}Result><ResponseMetadata/></{Op}Response>`. */
-export function queryAnswer(operation: string, xmlNamespace: string, output: Readonly<Record<string, unknown>>, requestId: string): EdgeResponse {
+export function queryAnswer(
+  operation: string,
+  xmlNamespace: string,
+  output: Readonly<Record<string, unknown>>,
+  requestId: string,
+): EdgeResponse {
   const result = toXml(output);
   const body =
     `${XML_DECLARATION}<${operation}Response xmlns="${escapeXml(xmlNamespace)}">` +

@@ -1,5 +1,12 @@
 /** S3 buckets of the template, created on s3rver with their CORS and website configuration (provision.ts runs them). */
-import { CreateBucketCommand, PutBucketCorsCommand, PutBucketWebsiteCommand, type S3Client, type CORSRule, type RoutingRule } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  PutBucketCorsCommand,
+  PutBucketWebsiteCommand,
+  type S3Client,
+  type CORSRule,
+  type RoutingRule,
+} from '@aws-sdk/client-s3';
 import type { Note, ProvisionOutcome } from '../provision-support';
 import type { StackResource } from '../types';
 

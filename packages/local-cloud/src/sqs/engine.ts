@@ -39,7 +39,9 @@ export class MessageEngine {
     const attributes = validateMessageAttributes(input.MessageAttributes);
     const size = payloadBytes(body, attributes);
     if (size > Number(queue.attributes.MaximumMessageSize)) {
-      throw invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.`);
+      throw invalidParameter(
+        `One or more parameters are invalid. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.`,
+      );
     }
     const delay = optionalInteger(input, 'DelaySeconds', 0, 900) ?? Number(queue.attributes.DelaySeconds);
     const now = this.now();
@@ -47,12 +49,17 @@ export class MessageEngine {
     let deduplicationId: string | undefined;
     let sequenceNumber: string | undefined;
     if (queue.fifo) {
-      if (input.DelaySeconds !== undefined) throw invalidParameter('The request include parameter that is not valid for this queue type. Reason: DelaySeconds is not supported per message on FIFO queues.');
+      if (input.DelaySeconds !== undefined)
+        throw invalidParameter(
+          'The request include parameter that is not valid for this queue type. Reason: DelaySeconds is not supported per message on FIFO queues.',
+        );
       groupId = input.MessageGroupId;
       if (typeof groupId !== 'string' || groupId === '') throw missingParameter('MessageGroupId');
       deduplicationId = input.MessageDeduplicationId ?? (queue.attributes.ContentBasedDeduplication === 'true' ? sha256(body) : undefined);
       if (!deduplicationId) {
-        throw invalidParameter('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly');
+        throw invalidParameter(
+          'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+        );
       }
       for (const [id, seen] of queue.deduplication) if (seen.expiresAt <= now) queue.deduplication.delete(id);
       const seen = queue.deduplication.get(deduplicationId);
@@ -63,7 +70,9 @@ export class MessageEngine {
       queue.sequence += 1n;
       sequenceNumber = queue.sequence.toString().padStart(20, '0');
     } else if (input.MessageGroupId !== undefined || input.MessageDeduplicationId !== undefined) {
-      throw invalidParameter('The request include parameter that is not valid for this queue type. Reason: MessageGroupId and MessageDeduplicationId are only for FIFO queues.');
+      throw invalidParameter(
+        'The request include parameter that is not valid for this queue type. Reason: MessageGroupId and MessageDeduplicationId are only for FIFO queues.',
+      );
     }
     const message: Message = {
       ...newMessage(randomUUID(), body, attributes, now, now + delay * 1000),

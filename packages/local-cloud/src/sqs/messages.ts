@@ -6,7 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sqsError } from './errors';
 import type { Message, MessageAttributeValue, Queue } from './model';
 
-export function newMessage(id: string, body: string, attributes: Record<string, MessageAttributeValue>, sentAt: number, visibleAt: number): Message {
+export function newMessage(
+  id: string,
+  body: string,
+  attributes: Record<string, MessageAttributeValue>,
+  sentAt: number,
+  visibleAt: number,
+): Message {
   const hasAttributes = Object.keys(attributes).length > 0;
   return {
     id,
@@ -29,7 +35,12 @@ export function receiptHandle(queue: Queue, message: Message): string {
 export function parseReceiptHandle(queue: Queue, handle: string): string {
   const parts = Buffer.from(handle, 'base64url').toString('utf8').split(' ');
   if (parts.length !== 3 || parts[0] !== queue.name) {
-    throw sqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`, 'ReceiptHandleIsInvalid', 404);
+    throw sqsError(
+      'ReceiptHandleIsInvalid',
+      `The input receipt handle "${handle}" is not a valid receipt handle.`,
+      'ReceiptHandleIsInvalid',
+      404,
+    );
   }
   return parts[1]!;
 }
@@ -39,11 +50,16 @@ export function redrivePolicy(queue: Queue): { deadLetterTargetArn: string; maxR
   if (!text) return undefined;
   const policy = JSON.parse(text) as { deadLetterTargetArn?: string; maxReceiveCount?: number | string };
   const maxReceiveCount = Number(policy.maxReceiveCount);
-  return policy.deadLetterTargetArn && maxReceiveCount > 0 ? { deadLetterTargetArn: policy.deadLetterTargetArn, maxReceiveCount } : undefined;
+  return policy.deadLetterTargetArn && maxReceiveCount > 0
+    ? { deadLetterTargetArn: policy.deadLetterTargetArn, maxReceiveCount }
+    : undefined;
 }
 
 /** `All`, `.*`, `prefix.*` or exact names, as ReceiveMessage's MessageAttributeNames. */
-export function filterMessageAttributes(attributes: Record<string, MessageAttributeValue>, patterns: readonly string[]): Record<string, MessageAttributeValue> | undefined {
+export function filterMessageAttributes(
+  attributes: Record<string, MessageAttributeValue>,
+  patterns: readonly string[],
+): Record<string, MessageAttributeValue> | undefined {
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(attributes)) {
     const wanted = patterns.some((p) => p === 'All' || p === '.*' || p === name || (p.endsWith('.*') && name.startsWith(p.slice(0, -1))));

@@ -52,7 +52,10 @@ export function sqsOperations(queues: QueueRegistry, engine: MessageEngine): Ope
     const waitSeconds = optionalInteger(input, 'WaitTimeSeconds', 0, 20) ?? Number(queue.attributes.ReceiveMessageWaitTimeSeconds);
     const messages = await engine.receive(queue, max, visibility, waitSeconds);
     if (messages.length === 0) return {};
-    const systemNames = selectNames([...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])], MESSAGE_SYSTEM_ATTRIBUTES);
+    const systemNames = selectNames(
+      [...(input.AttributeNames ?? []), ...(input.MessageSystemAttributeNames ?? [])],
+      MESSAGE_SYSTEM_ATTRIBUTES,
+    );
     const attributePatterns = input.MessageAttributeNames ?? [];
     return {
       Messages: messages.map(({ message, receiptHandle }) => {
@@ -115,7 +118,9 @@ export function sqsOperations(queues: QueueRegistry, engine: MessageEngine): Ope
       });
     },
     GetQueueUrl: (input: Wire<GetQueueUrlRequest>) => ({ QueueUrl: queues.get(required(input, 'QueueName')).url }),
-    GetQueueAttributes: (input: Wire<GetQueueAttributesRequest>) => ({ Attributes: queues.getAttributes(queueOf(input), input.AttributeNames) }),
+    GetQueueAttributes: (input: Wire<GetQueueAttributesRequest>) => ({
+      Attributes: queues.getAttributes(queueOf(input), input.AttributeNames),
+    }),
     SetQueueAttributes: (input: Wire<SetQueueAttributesRequest>) => {
       queues.setAttributes(queueOf(input), input.Attributes);
       return {};
@@ -142,14 +147,20 @@ function batch<E extends BatchEntry>(entries: E[] | undefined, run: (entry: E) =
     throw simpleQueueServiceError('EmptyBatchRequest', 'There should be at least one entry in the request.');
   }
   if (entries.length > MAX_BATCH_ENTRIES) {
-    throw simpleQueueServiceError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`);
+    throw simpleQueueServiceError(
+      'TooManyEntriesInBatchRequest',
+      `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`,
+    );
   }
   const ids = new Set<string>();
   let totalBytes = 0;
   for (const entry of entries) {
     const id = entry?.Id;
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,80}$/.test(id)) {
-      throw simpleQueueServiceError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
+      throw simpleQueueServiceError(
+        'InvalidBatchEntryId',
+        'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+      );
     }
     if (ids.has(id)) throw simpleQueueServiceError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
     ids.add(id);
@@ -157,7 +168,10 @@ function batch<E extends BatchEntry>(entries: E[] | undefined, run: (entry: E) =
     totalBytes += typeof MessageBody === 'string' ? payloadBytes(MessageBody, MessageAttributes) : 0;
   }
   if (totalBytes > MAX_PAYLOAD_BYTES) {
-    throw simpleQueueServiceError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_PAYLOAD_BYTES} bytes. You have sent ${totalBytes} bytes.`);
+    throw simpleQueueServiceError(
+      'BatchRequestTooLong',
+      `Batch requests cannot be longer than ${MAX_PAYLOAD_BYTES} bytes. You have sent ${totalBytes} bytes.`,
+    );
   }
   const Successful: object[] = [];
   const Failed: object[] = [];

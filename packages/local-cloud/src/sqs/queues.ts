@@ -56,7 +56,11 @@ export class QueueRegistry {
       fifo,
       createdAt: now,
       lastModifiedAt: now,
-      attributes: { ...defaults, ...(fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' } : {}), ...validateAttributes(attributes, fifo) },
+      attributes: {
+        ...defaults,
+        ...(fifo ? { FifoQueue: 'true', ContentBasedDeduplication: 'false' } : {}),
+        ...validateAttributes(attributes, fifo),
+      },
       messages: [],
       deduplication: new Map(),
       sequence: 0n,
@@ -72,13 +76,20 @@ export class QueueRegistry {
       throw invalidParameter('Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
     }
     const wantsFifo = String(attributes.FifoQueue ?? 'false') === 'true';
-    if (wantsFifo !== name.endsWith('.fifo')) throw invalidParameter('The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix.');
+    if (wantsFifo !== name.endsWith('.fifo'))
+      throw invalidParameter(
+        'The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix.',
+      );
     const existing = this.queues.get(name);
     if (!existing) return this.add(name, attributes).url;
     const requested = validateAttributes(attributes, existing.fifo);
     for (const [key, value] of Object.entries(requested)) {
       if (existing.attributes[key] !== value) {
-        throw sqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute ${key}`, 'QueueAlreadyExists');
+        throw sqsError(
+          'QueueNameExists',
+          `A queue already exists with the same name and a different value for attribute ${key}`,
+          'QueueAlreadyExists',
+        );
       }
     }
     return existing.url;
@@ -95,7 +106,10 @@ export class QueueRegistry {
     const wanted = Array.isArray(names) ? (names as unknown[]) : [];
     const known = [...Object.keys(queue.attributes), ...COMPUTED_ATTRIBUTES];
     for (const name of wanted) {
-      if (name !== 'All' && (typeof name !== 'string' || !(name in ATTRIBUTES || (COMPUTED_ATTRIBUTES as readonly string[]).includes(name)))) {
+      if (
+        name !== 'All' &&
+        (typeof name !== 'string' || !(name in ATTRIBUTES || (COMPUTED_ATTRIBUTES as readonly string[]).includes(name)))
+      ) {
         throw sqsError('InvalidAttributeName', `Unknown Attribute ${String(name)}.`);
       }
     }

@@ -69,8 +69,10 @@ export class SqsService implements QueueSink, Stoppable {
       namespace: 'com.amazonaws.sqs',
       queryCompatible: true,
       operations: sqsOperations(this.queues, this.engine),
-      unknownOperation: (operation) => simpleQueueServiceError('UnsupportedOperation', `The local cloud's SQS does not support ${operation}.`),
-      malformedBody: (reason) => invalidParameter(reason === 'syntax' ? 'The request body is not valid JSON.' : 'The request body must be a JSON object.'),
+      unknownOperation: (operation) =>
+        simpleQueueServiceError('UnsupportedOperation', `The local cloud's SQS does not support ${operation}.`),
+      malformedBody: (reason) =>
+        invalidParameter(reason === 'syntax' ? 'The request body is not valid JSON.' : 'The request body must be a JSON object.'),
       internalError: (error) => sqsError('InternalError', `local SQS: ${String(error)}`, 'InternalError', 500),
     });
   }

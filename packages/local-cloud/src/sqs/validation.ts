@@ -27,7 +27,9 @@ export function validateAttributes(attributes: unknown, fifo: boolean): Record<s
         policy = undefined;
       }
       if (!isRecord(policy) || typeof policy.deadLetterTargetArn !== 'string' || !(Number(policy.maxReceiveCount) > 0)) {
-        throw invalidParameter('Invalid value for the parameter RedrivePolicy. Reason: Redrive policy needs deadLetterTargetArn and a positive maxReceiveCount.');
+        throw invalidParameter(
+          'Invalid value for the parameter RedrivePolicy. Reason: Redrive policy needs deadLetterTargetArn and a positive maxReceiveCount.',
+        );
       }
     }
     if ((name === 'FifoQueue' || name === 'ContentBasedDeduplication') && value !== 'true' && value !== 'false') {
@@ -43,22 +45,28 @@ export function validateMessageAttributes(value: unknown): Record<string, Messag
   if (value === undefined) return {};
   if (!isRecord(value)) throw invalidParameter('MessageAttributes must be a map.');
   const entries = Object.entries(value);
-  if (entries.length > 10) throw invalidParameter('Number of message attributes [' + entries.length + '] exceeds the allowed maximum [10].');
+  if (entries.length > 10)
+    throw invalidParameter('Number of message attributes [' + entries.length + '] exceeds the allowed maximum [10].');
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, attribute] of entries) {
-    if (!isRecord(attribute) || typeof attribute.DataType !== 'string') throw invalidParameter(`The message attribute '${name}' must contain a non-empty attribute type.`);
+    if (!isRecord(attribute) || typeof attribute.DataType !== 'string')
+      throw invalidParameter(`The message attribute '${name}' must contain a non-empty attribute type.`);
     const type = attribute.DataType;
     if (type.startsWith('Binary')) {
-      if (typeof attribute.BinaryValue !== 'string') throw invalidParameter(`The message attribute '${name}' with type 'Binary' must use field 'Binary'.`);
+      if (typeof attribute.BinaryValue !== 'string')
+        throw invalidParameter(`The message attribute '${name}' with type 'Binary' must use field 'Binary'.`);
       out[name] = { DataType: type, BinaryValue: attribute.BinaryValue };
     } else if (type.startsWith('String') || type.startsWith('Number')) {
-      if (typeof attribute.StringValue !== 'string') throw invalidParameter(`The message attribute '${name}' must contain a non-empty message attribute value.`);
+      if (typeof attribute.StringValue !== 'string')
+        throw invalidParameter(`The message attribute '${name}' must contain a non-empty message attribute value.`);
       if (type.startsWith('Number') && !Number.isFinite(Number(attribute.StringValue))) {
         throw invalidParameter(`Can't cast the value of message (user) attribute '${name}' to a number.`);
       }
       out[name] = { DataType: type, StringValue: attribute.StringValue };
     } else {
-      throw invalidParameter(`The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
+      throw invalidParameter(
+        `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
+      );
     }
   }
   return out;
@@ -70,7 +78,8 @@ export function payloadBytes(body: string, attributes: unknown): number {
     for (const [name, a] of Object.entries(attributes)) {
       if (!isRecord(a)) continue;
       size += Buffer.byteLength(name) + Buffer.byteLength(String(a.DataType ?? ''));
-      size += typeof a.BinaryValue === 'string' ? Buffer.from(a.BinaryValue, 'base64').length : Buffer.byteLength(String(a.StringValue ?? ''));
+      size +=
+        typeof a.BinaryValue === 'string' ? Buffer.from(a.BinaryValue, 'base64').length : Buffer.byteLength(String(a.StringValue ?? ''));
     }
   }
   return size;
@@ -88,7 +97,9 @@ export function optionalInteger<T extends object>(input: T, name: keyof T & stri
   const value: unknown = (input as Record<string, unknown>)[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidParameter(`Value ${String(value)} for parameter ${name} is invalid. Reason: Must be between ${min} and ${max}, if provided.`);
+    throw invalidParameter(
+      `Value ${String(value)} for parameter ${name} is invalid. Reason: Must be between ${min} and ${max}, if provided.`,
+    );
   }
   return value;
 }

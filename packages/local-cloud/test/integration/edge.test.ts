@@ -174,10 +174,17 @@ describe('edge endpoint', () => {
 
   it('serves S3 from s3rver, streamed bodies included (path style, checksums when required)', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'raw-activity' }));
-    await s3.send(new PutObjectCommand({ Bucket: 'raw-activity', Key: 'raw/a.ndjson', Body: '{"a":1}\n', ContentType: 'application/json' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'raw-activity', Key: 'raw/a.ndjson', Body: '{"a":1}\n', ContentType: 'application/json' }),
+    );
     const big = Buffer.alloc(3 * 1024 * 1024, 'x');
     await s3.send(
-      new PutObjectCommand({ Bucket: 'raw-activity', Key: 'raw/big.bin', Body: Readable.from([big.subarray(0, 1e6), big.subarray(1e6)]), ContentLength: big.length }),
+      new PutObjectCommand({
+        Bucket: 'raw-activity',
+        Key: 'raw/big.bin',
+        Body: Readable.from([big.subarray(0, 1e6), big.subarray(1e6)]),
+        ContentLength: big.length,
+      }),
     );
     const small = await s3.send(new GetObjectCommand({ Bucket: 'raw-activity', Key: 'raw/a.ndjson' }));
     expect(await small.Body!.transformToString()).toBe('{"a":1}\n');
@@ -250,7 +257,10 @@ describe('edge endpoint', () => {
       expect(health).toEqual({ services: ['dynamodb', 'kinesis', 's3'], control: ['/_local/health', '/_local/echo'] });
       const unknown = await fetch(`${edge.url}/_local/nope/x`, { method: 'POST' });
       expect(unknown.status).toBe(404);
-      expect(await unknown.json()).toEqual({ message: 'no local control endpoint /_local/nope/x', endpoints: ['/_local/health', '/_local/echo'] });
+      expect(await unknown.json()).toEqual({
+        message: 'no local control endpoint /_local/nope/x',
+        endpoints: ['/_local/health', '/_local/echo'],
+      });
     });
 
     it('turns a failing handler into a JSON 500 naming the endpoint', async () => {

@@ -10,7 +10,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { AdminGetUserCommand, CognitoIdentityProviderClient, DescribeUserPoolClientCommand, ConfirmSignUpCommand, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+  DescribeUserPoolClientCommand,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { App, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -43,7 +50,13 @@ function synth(root: string, outFile: string): string {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'IdentityTest', { env: { region: 'us-east-1', account: '000000000000' } });
   const fn = (id: string, source: string, environment: Record<string, string> = {}) =>
-    new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: code(id, source), environment, timeout: Duration.seconds(10) });
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: code(id, source),
+      environment,
+      timeout: Duration.seconds(10),
+    });
 
   const postConfirmation = fn('RegisterProfile', TRIGGER, { OUT: outFile });
   const pool = new cognito.UserPool(stack, 'Pool', {
@@ -61,15 +74,23 @@ function synth(root: string, outFile: string): string {
   const machine = pool.addClient('Machine', {
     generateSecret: true,
     authFlows: {},
-    oAuth: { flows: { clientCredentials: true }, scopes: [cognito.OAuthScope.resourceServer(server, read), cognito.OAuthScope.resourceServer(server, write)] },
+    oAuth: {
+      flows: { clientCredentials: true },
+      scopes: [cognito.OAuthScope.resourceServer(server, read), cognito.OAuthScope.resourceServer(server, write)],
+    },
   });
 
   const api = new apigw.RestApi(stack, 'Api');
   const echo = new apigw.LambdaIntegration(fn('Echo', ECHO));
   const users = new apigw.CognitoUserPoolsAuthorizer(stack, 'Users', { cognitoUserPools: [pool] });
   api.root.addResource('me').addMethod('GET', echo, { authorizer: users, authorizationType: apigw.AuthorizationType.COGNITO });
-  api.root.addResource('machine').addMethod('GET', echo, { authorizer: users, authorizationType: apigw.AuthorizationType.COGNITO, authorizationScopes: ['api/read'] });
-  const tokenAuthorizer = new apigw.TokenAuthorizer(stack, 'Robots', { handler: fn('RobotsFn', TOKEN_AUTHORIZER), resultsCacheTtl: Duration.seconds(0) });
+  api.root
+    .addResource('machine')
+    .addMethod('GET', echo, { authorizer: users, authorizationType: apigw.AuthorizationType.COGNITO, authorizationScopes: ['api/read'] });
+  const tokenAuthorizer = new apigw.TokenAuthorizer(stack, 'Robots', {
+    handler: fn('RobotsFn', TOKEN_AUTHORIZER),
+    resultsCacheTtl: Duration.seconds(0),
+  });
   api.root.addResource('robots').addMethod('GET', echo, { authorizer: tokenAuthorizer });
 
   new CfnOutput(stack, 'TokenUrl', { value: `${domain.baseUrl()}/oauth2/token` });
@@ -120,15 +141,30 @@ describe('identity on the local cloud', () => {
 
   test('sign up, confirm and sign in with the SDK against the edge; the PostConfirmation trigger ran', async () => {
     const clientId = cloud.outputs.ClientId!;
-    const signedUp = await idp.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }));
+    const signedUp = await idp.send(
+      new SignUpCommand({ ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }),
+    );
     expect(signedUp.UserConfirmed).toBe(false);
     const code = cloud.cognito.confirmationCode(poolId, email)!;
     await idp.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: email, ConfirmationCode: code }));
     await cloud.idle();
-    const events = readFileSync(outFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(events[0]).toMatchObject({ triggerSource: 'PostConfirmation_ConfirmSignUp', userPoolId: poolId, request: { userAttributes: { email, sub: signedUp.UserSub } } });
+    const events = readFileSync(outFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({
+      triggerSource: 'PostConfirmation_ConfirmSignUp',
+      userPoolId: poolId,
+      request: { userAttributes: { email, sub: signedUp.UserSub } },
+    });
     await cloud.cognito.operations.AdminAddUserToGroup({ UserPoolId: poolId, Username: email, GroupName: 'admins' });
-    const auth = await idp.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }));
+    const auth = await idp.send(
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
     idToken = auth.AuthenticationResult!.IdToken!;
     accessToken = auth.AuthenticationResult!.AccessToken!;
     expect(claimsOf(idToken)).toMatchObject({ iss: `${cloud.edgeUrl}/${poolId}`, sub: signedUp.UserSub, 'cognito:groups': ['admins'] });
@@ -136,14 +172,21 @@ describe('identity on the local cloud', () => {
 
   test('an unsigned non-public call is refused; a raw unsigned SignUp-style call routes to cognito (not S3)', async () => {
     const raw = (target: string, body: object) =>
-      fetch(cloud.edgeUrl, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}` }, body: JSON.stringify(body) });
+      fetch(cloud.edgeUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}` },
+        body: JSON.stringify(body),
+      });
     const admin = await raw('AdminGetUser', { UserPoolId: poolId, Username: email });
     expect(admin.status).toBe(400);
     expect(await admin.json()).toMatchObject({ __type: 'MissingAuthenticationTokenException' });
     const getUser = await raw('GetUser', { AccessToken: accessToken });
     expect(getUser.status).toBe(200);
     expect(await getUser.json()).toMatchObject({ UserAttributes: expect.arrayContaining([{ Name: 'email', Value: email }]) });
-    const preflight = await fetch(cloud.edgeUrl, { method: 'OPTIONS', headers: { origin: 'http://shop.test', 'access-control-request-headers': 'content-type,x-amz-target' } });
+    const preflight = await fetch(cloud.edgeUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://shop.test', 'access-control-request-headers': 'content-type,x-amz-target' },
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     // Signed admin calls (the SDK with credentials) still go through.
     expect((await idp.send(new AdminGetUserCommand({ UserPoolId: poolId, Username: email }))).UserStatus).toBe('CONFIRMED');
@@ -203,11 +246,17 @@ describe('identity on the local cloud', () => {
     const inBody = await token('api/read', {}, `&client_id=${cloud.outputs.MachineClientId}&client_secret=${encodeURIComponent(secret)}`);
     expect(inBody.status).toBe(200);
 
-    const wrongSecret = await token('api/read', { authorization: `Basic ${Buffer.from(`${cloud.outputs.MachineClientId}:nope`).toString('base64')}` });
+    const wrongSecret = await token('api/read', {
+      authorization: `Basic ${Buffer.from(`${cloud.outputs.MachineClientId}:nope`).toString('base64')}`,
+    });
     expect([wrongSecret.status, await wrongSecret.json()]).toEqual([401, { error: 'invalid_client' }]);
     const badScope = await token('api/admin');
     expect([badScope.status, await badScope.json()]).toEqual([400, { error: 'invalid_scope' }]);
-    const badGrant = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` }, body: 'grant_type=password' });
+    const badGrant = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
+      body: 'grant_type=password',
+    });
     expect([badGrant.status, await badGrant.json()]).toEqual([400, { error: 'unsupported_grant_type' }]);
     const userClient = await token('api/read', { authorization: `Basic ${Buffer.from(`${cloud.outputs.ClientId}:x`).toString('base64')}` });
     expect(userClient.status).toBe(401);
@@ -216,7 +265,10 @@ describe('identity on the local cloud', () => {
   test('the Lambda TOKEN authorizer allows, denies and refuses', async () => {
     const allowed = await get('/robots', 'allow');
     expect(allowed.status).toBe(200);
-    expect(((await allowed.json()) as { authorizer: Record<string, unknown> }).authorizer).toMatchObject({ principalId: 'robot', tier: 'gold' });
+    expect(((await allowed.json()) as { authorizer: Record<string, unknown> }).authorizer).toMatchObject({
+      principalId: 'robot',
+      tier: 'gold',
+    });
     const denied = await get('/robots', 'deny');
     expect(denied.status).toBe(403);
     expect(await denied.json()).toEqual({ Message: 'User is not authorized to access this resource with an explicit deny' });
@@ -238,8 +290,11 @@ describe('identity on the local cloud', () => {
   test('`local-cloud user` creates a confirmed, signed-in admin through the edge', async () => {
     const run = (...args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [path.join(PACKAGE, 'bin', 'local-cloud.cjs'), 'user', ...args, '--edge-port', new URL(cloud.edgeUrl).port], { cwd: root }, (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          [path.join(PACKAGE, 'bin', 'local-cloud.cjs'), 'user', ...args, '--edge-port', new URL(cloud.edgeUrl).port],
+          { cwd: root },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
         );
       });
     const short = await run('grace@example.com', '--admin', '--name', 'Grace Hopper', '--phone', '+15555550100');
@@ -250,17 +305,32 @@ describe('identity on the local cloud', () => {
     const generated = /password {2}(\S+)/.exec(short.stdout)![1]!;
     const id = /id token {2}(\S+)/.exec(short.stdout)![1]!;
     expect(lines.at(-1)).toBe(`curl -H "Authorization: ${id}" ${cloud.apiUrl}/users/me`);
-    expect(claimsOf(id)).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', 'cognito:groups': ['admins'], email_verified: true });
+    expect(claimsOf(id)).toMatchObject({
+      email: 'grace@example.com',
+      name: 'Grace Hopper',
+      'cognito:groups': ['admins'],
+      email_verified: true,
+    });
     await cloud.idle();
     expect(readFileSync(outFile, 'utf8')).toContain('grace@example.com');
     // The generated password signs in.
-    const again = await idp.send(new InitiateAuthCommand({ ClientId: cloud.outputs.ClientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'grace@example.com', PASSWORD: generated } }));
+    const again = await idp.send(
+      new InitiateAuthCommand({
+        ClientId: cloud.outputs.ClientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: 'grace@example.com', PASSWORD: generated },
+      }),
+    );
     expect(again.AuthenticationResult?.IdToken).toBeDefined();
     expect(await get('/me', id).then((r) => r.status)).toBe(200);
 
     const json = await run('linus@example.com', '--password', 'Penguin-Power-1', '--json');
     expect(json.code).toBe(0);
-    const created = JSON.parse(json.stdout) as { sub: string; generatedPassword?: string; tokens: { IdToken: string; AccessToken: string } };
+    const created = JSON.parse(json.stdout) as {
+      sub: string;
+      generatedPassword?: string;
+      tokens: { IdToken: string; AccessToken: string };
+    };
     expect(created.generatedPassword).toBeUndefined();
     expect(claimsOf(created.tokens.IdToken).sub).toBe(created.sub);
 

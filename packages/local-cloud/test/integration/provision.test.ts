@@ -31,7 +31,9 @@ const template = {
           { AttributeName: 'createdAt', AttributeType: 'N' },
         ],
         BillingMode: 'PAY_PER_REQUEST',
-        GlobalSecondaryIndexes: [{ IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
+        GlobalSecondaryIndexes: [
+          { IndexName: 'byStatus', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        ],
         LocalSecondaryIndexes: [
           {
             IndexName: 'byCreated',
@@ -88,7 +90,10 @@ function writeAssembly(): string {
   writeFileSync(path.join(dir, 'Shop.template.json'), JSON.stringify(template));
   writeFileSync(
     path.join(dir, 'manifest.json'),
-    JSON.stringify({ version: '55.0.0', artifacts: { Shop: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Shop.template.json' } } } }),
+    JSON.stringify({
+      version: '55.0.0',
+      artifacts: { Shop: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Shop.template.json' } } },
+    }),
   );
   return dir;
 }
@@ -193,7 +198,13 @@ describe('emulators with a data dir', () => {
     try {
       await provision(stack, first);
       const db = new DynamoDBClient({ endpoint: first.dynamodb, region, credentials });
-      const s3 = new S3Client({ endpoint: first.s3, region, credentials, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+      const s3 = new S3Client({
+        endpoint: first.s3,
+        region,
+        credentials,
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      });
       await db.send(new PutItemCommand({ TableName: 'Shop-cache', Item: { id: { S: 'persisted' } } }));
       await s3.send(new PutObjectCommand({ Bucket: 'shop-raw', Key: 'a.txt', Body: 'kept' }));
       db.destroy();
@@ -212,8 +223,16 @@ describe('emulators with a data dir', () => {
       const again = await provision(stack, second);
       expect(again.created.map((c) => c.outcome)).toEqual(Array(6).fill('existing'));
       const db = new DynamoDBClient({ endpoint: second.dynamodb, region, credentials });
-      const s3 = new S3Client({ endpoint: second.s3, region, credentials, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
-      expect((await db.send(new GetItemCommand({ TableName: 'Shop-cache', Key: { id: { S: 'persisted' } } }))).Item).toEqual({ id: { S: 'persisted' } });
+      const s3 = new S3Client({
+        endpoint: second.s3,
+        region,
+        credentials,
+        forcePathStyle: true,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      });
+      expect((await db.send(new GetItemCommand({ TableName: 'Shop-cache', Key: { id: { S: 'persisted' } } }))).Item).toEqual({
+        id: { S: 'persisted' },
+      });
       expect(await (await s3.send(new GetObjectCommand({ Bucket: 'shop-raw', Key: 'a.txt' }))).Body!.transformToString()).toBe('kept');
       db.destroy();
       s3.destroy();

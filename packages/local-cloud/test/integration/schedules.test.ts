@@ -19,22 +19,40 @@ const REGION_ACCOUNT = 'us-east-1:000000000000';
 const REPORT_ARN = `arn:aws:lambda:${REGION_ACCOUNT}:function:Test-NightlyReportFn1A2B3C4D-abc123`;
 const RULE_NAME = 'Test-NightlyScheduleBF953337-xyz789';
 
-function resource(logicalId: string, type: string, physicalId: string, attributes: Record<string, string>, properties: Record<string, unknown> = {}): StackResource {
+function resource(
+  logicalId: string,
+  type: string,
+  physicalId: string,
+  attributes: Record<string, string>,
+  properties: Record<string, unknown> = {},
+): StackResource {
   return { logicalId, type, properties, physicalId, attributes, metadata: {} };
 }
 
 const stack = localStack([
   resource('NightlyReportFn1A2B3C4D', 'AWS::Lambda::Function', 'Test-NightlyReportFn1A2B3C4D-abc123', { Arn: REPORT_ARN }),
-  resource('NightlyScheduleBF953337', 'AWS::Events::Rule', RULE_NAME, { Arn: `arn:aws:events:${REGION_ACCOUNT}:rule/${RULE_NAME}` }, {
-    ScheduleExpression: 'cron(0 6 * * ? *)',
-    State: 'ENABLED',
-    Description: 'Nightly report',
-    Targets: [{ Id: 'Target0', Arn: REPORT_ARN }],
-  }),
-  resource('WelcomeRule0F0F0F0F', 'AWS::Events::Rule', 'Test-WelcomeRule', { Arn: `arn:aws:events:${REGION_ACCOUNT}:rule/Test-WelcomeRule` }, {
-    EventPattern: { source: ['commerce.users'] },
-    Targets: [{ Id: 'Target0', Arn: REPORT_ARN }],
-  }),
+  resource(
+    'NightlyScheduleBF953337',
+    'AWS::Events::Rule',
+    RULE_NAME,
+    { Arn: `arn:aws:events:${REGION_ACCOUNT}:rule/${RULE_NAME}` },
+    {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      State: 'ENABLED',
+      Description: 'Nightly report',
+      Targets: [{ Id: 'Target0', Arn: REPORT_ARN }],
+    },
+  ),
+  resource(
+    'WelcomeRule0F0F0F0F',
+    'AWS::Events::Rule',
+    'Test-WelcomeRule',
+    { Arn: `arn:aws:events:${REGION_ACCOUNT}:rule/Test-WelcomeRule` },
+    {
+      EventPattern: { source: ['commerce.users'] },
+      Targets: [{ Id: 'Target0', Arn: REPORT_ARN }],
+    },
+  ),
 ]);
 
 /** Counts asynchronous invocations; every function accepts. */
@@ -98,7 +116,10 @@ describe('/_local/schedules', () => {
     const answer = (await response.json()) as FiredAnswer;
     await events.idle();
     expect(lambda.calls).toHaveLength(1);
-    expect(lambda.calls[0]).toMatchObject({ functionRef: REPORT_ARN, event: { 'detail-type': 'Scheduled Event', source: 'aws.events', id: answer.event.id } });
+    expect(lambda.calls[0]).toMatchObject({
+      functionRef: REPORT_ARN,
+      event: { 'detail-type': 'Scheduled Event', source: 'aws.events', id: answer.event.id },
+    });
     expect(answer.schedule.logicalId).toBe('NightlyScheduleBF953337');
     expect(answer.targets).toEqual([{ id: 'Target0', arn: REPORT_ARN, outcome: 'delivered', resource: 'NightlyReportFn' }]);
   });
@@ -114,10 +135,15 @@ describe('/_local/schedules', () => {
   it('answers an unknown rule with a 404 listing the schedule rules, and fires nothing', async () => {
     const unknown = await post(`${edge.url}/_local/schedules/nope/fire`);
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ message: 'no schedule rule nope; schedule rules: NightlySchedule (cron(0 6 * * ? *))', schedules: ['NightlySchedule'] });
+    expect(await unknown.json()).toEqual({
+      message: 'no schedule rule nope; schedule rules: NightlySchedule (cron(0 6 * * ? *))',
+      schedules: ['NightlySchedule'],
+    });
     const patternRule = await post(`${edge.url}/_local/schedules/WelcomeRule/fire`);
     expect(patternRule.status).toBe(404);
-    expect(((await patternRule.json()) as { message: string }).message).toMatch(/^WelcomeRule is an event-pattern rule, not a schedule rule;/);
+    expect(((await patternRule.json()) as { message: string }).message).toMatch(
+      /^WelcomeRule is an event-pattern rule, not a schedule rule;/,
+    );
     await events.idle();
     expect(lambda.calls).toHaveLength(0);
   });
@@ -166,7 +192,9 @@ describe('the client the CLI uses', () => {
     );
     const notLocal = await startEdge({ upstreams: {} }); // an edge without the schedules endpoint
     try {
-      await expect(listSchedules({ edgeUrl: notLocal.url })).rejects.toThrow(/answered HTTP 404: no local control endpoint \/_local\/schedules, not as the local cloud does/);
+      await expect(listSchedules({ edgeUrl: notLocal.url })).rejects.toThrow(
+        /answered HTTP 404: no local control endpoint \/_local\/schedules, not as the local cloud does/,
+      );
     } finally {
       await notLocal.stop();
     }
@@ -193,11 +221,17 @@ describe('npm run local -- schedules | fire', () => {
       cli('schedules', '--edge-port', closedPort),
     ]);
     expect(fired).toMatchObject({ code: 0, stderr: '' });
-    expect(fired.stdout).toMatch(/^Fired NightlySchedule \(cron\(0 6 \* \* \? \*\)\): Scheduled Event [0-9a-f-]{36} at .+Z\.\n {2}Target0 → lambda NightlyReportFn: invocation accepted/);
+    expect(fired.stdout).toMatch(
+      /^Fired NightlySchedule \(cron\(0 6 \* \* \? \*\)\): Scheduled Event [0-9a-f-]{36} at .+Z\.\n {2}Target0 → lambda NightlyReportFn: invocation accepted/,
+    );
     expect(fired.stdout.trimEnd().split('\n')).toHaveLength(2);
     expect(listed).toMatchObject({ code: 0, stderr: '' });
     expect(listed.stdout).toContain(`npm run local -- fire NightlySchedule --edge-port ${edge.port}`);
-    expect(unknown).toEqual({ code: 1, stdout: '', stderr: 'local cloud: no schedule rule nope; schedule rules: NightlySchedule (cron(0 6 * * ? *))\n' });
+    expect(unknown).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'local cloud: no schedule rule nope; schedule rules: NightlySchedule (cron(0 6 * * ? *))\n',
+    });
     expect(missingRule.code).toBe(2);
     expect(missingRule.stderr).toContain('usage: npm run local -- fire <rule>');
     expect(noCloud).toEqual({

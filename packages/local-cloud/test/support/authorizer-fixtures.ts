@@ -17,7 +17,13 @@ export const POOL_ID = 'us-east-1_Pool1';
 export const OTHER_POOL_ID = 'us-east-1_Pool2';
 export const CLIENT_ID = 'client1';
 
-export function resource(logicalId: string, type: string, properties: Record<string, any>, physicalId = logicalId, attributes: Record<string, string> = {}): StackResource {
+export function resource(
+  logicalId: string,
+  type: string,
+  properties: Record<string, any>,
+  physicalId = logicalId,
+  attributes: Record<string, string> = {},
+): StackResource {
   return { logicalId, type, properties, physicalId, attributes, metadata: {} };
 }
 
@@ -28,7 +34,9 @@ export const poolArn = (poolId: string) => `arn:aws:cognito-idp:${REGION}:${ACCO
 /** An `AWS::ApiGateway::Authorizer` as assembly.ts resolves it (physical id = AuthorizerId attribute). */
 export function authorizerResource(logicalId: string, properties: Record<string, any>): StackResource {
   const id = `az-${logicalId}`;
-  return resource(logicalId, 'AWS::ApiGateway::Authorizer', { RestApiId: API_ID, Name: logicalId, ...properties }, id, { AuthorizerId: id });
+  return resource(logicalId, 'AWS::ApiGateway::Authorizer', { RestApiId: API_ID, Name: logicalId, ...properties }, id, {
+    AuthorizerId: id,
+  });
 }
 
 export function methodResource(logicalId: string, properties: Record<string, any>): StackResource {
@@ -120,7 +128,11 @@ export function fakeInvoker(handler: (event: any) => unknown): LambdaInvoker & {
 }
 
 /** An authorizer answer allowing (or denying) `resource`. */
-export function policy(effect: 'Allow' | 'Deny', resourceArn: string | string[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function policy(
+  effect: 'Allow' | 'Deny',
+  resourceArn: string | string[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     principalId: 'user-1',
     policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resourceArn }] },
@@ -128,7 +140,8 @@ export function policy(effect: 'Allow' | 'Deny', resourceArn: string | string[],
   };
 }
 
-export const arnFor = (httpMethod: string, path: string) => methodArn({ region: REGION, accountId: ACCOUNT, apiId: API_ID, stage: STAGE, httpMethod, path });
+export const arnFor = (httpMethod: string, path: string) =>
+  methodArn({ region: REGION, accountId: ACCOUNT, apiId: API_ID, stage: STAGE, httpMethod, path });
 
 // ---------------------------------------------------------------- Cognito
 

@@ -11,7 +11,11 @@ import { serveEdgeHandler } from './edge-handler';
 
 export interface LayeredDynalite {
   /** Client configuration for the layer's endpoint (us-east-1, dummy credentials). */
-  readonly config: { readonly endpoint: string; readonly region: string; readonly credentials: { accessKeyId: string; secretAccessKey: string } };
+  readonly config: {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  };
   /** Stops the layer's endpoint (destroy clients first). */
   stop(): Promise<void>;
 }

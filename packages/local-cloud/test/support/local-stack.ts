@@ -10,7 +10,6 @@ export function localStack(resources: StackResource[], assemblyDir = '/nowhere')
     resources,
     outputs: {},
     byType: (type) => resources.filter((r) => r.type === type),
-    find: (ref) =>
-      resources.find((r) => r.logicalId === ref || r.physicalId === ref || Object.values(r.attributes).includes(ref)),
+    find: (ref) => resources.find((r) => r.logicalId === ref || r.physicalId === ref || Object.values(r.attributes).includes(ref)),
   };
 }

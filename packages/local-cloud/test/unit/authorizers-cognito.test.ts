@@ -31,7 +31,9 @@ beforeEach(() => {
   clock.now = NOW_MS;
 });
 
-function setup(options: { scopes?: string[]; validation?: string; clientIds?: Record<string, string[]>; header?: string; pool?: string } = {}) {
+function setup(
+  options: { scopes?: string[]; validation?: string; clientIds?: Record<string, string[]>; header?: string; pool?: string } = {},
+) {
   const authorizer = authorizerResource('PoolAuthorizer', {
     Type: 'COGNITO_USER_POOLS',
     ProviderARNs: [poolArn(options.pool ?? POOL_ID)],
@@ -58,7 +60,10 @@ function setup(options: { scopes?: string[]; validation?: string; clientIds?: Re
 }
 
 const issuer = (poolId = POOL_ID) => `${pools.base}/${poolId}`;
-const idToken = (extra: Record<string, unknown> = {}, overrides: { iat?: number; expiresIn?: number; issuer?: string; key?: KeyLike } = {}) =>
+const idToken = (
+  extra: Record<string, unknown> = {},
+  overrides: { iat?: number; expiresIn?: number; issuer?: string; key?: KeyLike } = {},
+) =>
   signToken({
     issuer: overrides.issuer ?? issuer(),
     claims: idClaims(extra),
@@ -67,7 +72,8 @@ const idToken = (extra: Record<string, unknown> = {}, overrides: { iat?: number;
     key: overrides.key ?? pools.privateKey,
     kid: pools.kid,
   });
-const accessToken = (scope: string) => signToken({ issuer: issuer(), claims: accessClaims(scope), iat: NOW - 60, key: pools.privateKey, kid: pools.kid });
+const accessToken = (scope: string) =>
+  signToken({ issuer: issuer(), claims: accessClaims(scope), iat: NOW - 60, key: pools.privateKey, kid: pools.kid });
 
 const call = (engine: Authorizers, auth: MethodAuth, authorization?: string, headerName = 'Authorization') =>
   engine.authorize(auth, request({ headers: authorization === undefined ? {} : { [headerName]: authorization } }));
@@ -108,13 +114,20 @@ describe('Cognito user pool authorizer: refusals', () => {
   it('a tampered payload (signature no longer matches): 401 Unauthorized', async () => {
     const { engine, auth } = setup();
     const [header, , signature] = (await idToken()).split('.');
-    const payload = Buffer.from(JSON.stringify({ ...idClaims({ 'cognito:groups': ['root'] }), iss: issuer(), iat: NOW, exp: NOW + 3600 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ ...idClaims({ 'cognito:groups': ['root'] }), iss: issuer(), iat: NOW, exp: NOW + 3600 }),
+    ).toString('base64url');
     expectRefused(await call(engine, auth, `${header}.${payload}.${signature}`), ...unauthorized(/signature verification failed/));
   });
 
   it('a token signed HS256 or unsigned: 401 Unauthorized', async () => {
     const { engine, auth } = setup();
-    const hs = await new SignJWT(idClaims()).setProtectedHeader({ alg: 'HS256', kid: pools.kid }).setIssuer(issuer()).setIssuedAt(NOW).setExpirationTime(NOW + 60).sign(new Uint8Array(32));
+    const hs = await new SignJWT(idClaims())
+      .setProtectedHeader({ alg: 'HS256', kid: pools.kid })
+      .setIssuer(issuer())
+      .setIssuedAt(NOW)
+      .setExpirationTime(NOW + 60)
+      .sign(new Uint8Array(32));
     expectRefused(await call(engine, auth, hs), ...unauthorized(/does not verify/));
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ ...idClaims(), iss: issuer(), exp: NOW + 60 })).toString('base64url')}.`;
     expectRefused(await call(engine, auth, none), ...unauthorized(/does not verify/));
@@ -152,7 +165,10 @@ describe('Cognito user pool authorizer: refusals', () => {
   it('a token of another pool, or of another issuer base: 401 Unauthorized', async () => {
     const { engine, auth } = setup();
     expectRefused(await call(engine, auth, await idToken({}, { issuer: issuer(OTHER_POOL_ID) })), ...unauthorized(/issuer/));
-    expectRefused(await call(engine, auth, await idToken({}, { issuer: `https://cognito-idp.us-east-1.amazonaws.com/${POOL_ID}` })), ...UNAUTHORIZED);
+    expectRefused(
+      await call(engine, auth, await idToken({}, { issuer: `https://cognito-idp.us-east-1.amazonaws.com/${POOL_ID}` })),
+      ...UNAUTHORIZED,
+    );
   });
 
   it('a pool whose JWKS cannot be fetched: 401 Unauthorized', async () => {
@@ -221,7 +237,11 @@ describe('Cognito user pool authorizer: accepted tokens', () => {
   it('an access token with one of the method scopes', async () => {
     const { engine, auth } = setup({ scopes: ['orders/read', 'orders/admin'] });
     const outcome = await call(engine, auth, await accessToken('openid orders/admin'));
-    expect(outcome.ok && (outcome.authorizer as any).claims).toMatchObject({ token_use: 'access', scope: 'openid orders/admin', client_id: CLIENT_ID });
+    expect(outcome.ok && (outcome.authorizer as any).claims).toMatchObject({
+      token_use: 'access',
+      scope: 'openid orders/admin',
+      client_id: CLIENT_ID,
+    });
   });
 
   it('fetches a pool JWKS once, not per request', async () => {
@@ -255,6 +275,10 @@ describe('Cognito user pool authorizer: accepted tokens', () => {
 
 describe('renderClaims', () => {
   it('renders nested objects as JSON and leaves out nulls', () => {
-    expect(renderClaims({ a: { b: 1 }, n: null as unknown as string, f: false, list: [1, 'x'] })).toEqual({ a: '{"b":1}', f: 'false', list: '1,x' });
+    expect(renderClaims({ a: { b: 1 }, n: null as unknown as string, f: false, list: [1, 'x'] })).toEqual({
+      a: '{"b":1}',
+      f: 'false',
+      list: '1,x',
+    });
   });
 });

@@ -1,5 +1,15 @@
 import { Authorizers, readMethodAuth, type AuthOutcome } from '../../src/apigateway/authorizers';
-import { arnFor, authorizerResource, authorizerUri, fakeInvoker, fnArn, methodResource, policy, request, type RequestInput } from '../support/authorizer-fixtures';
+import {
+  arnFor,
+  authorizerResource,
+  authorizerUri,
+  fakeInvoker,
+  fnArn,
+  methodResource,
+  policy,
+  request,
+  type RequestInput,
+} from '../support/authorizer-fixtures';
 import { localStack } from '../support/local-stack';
 
 const START = Date.UTC(2026, 0, 1);
@@ -22,16 +32,36 @@ function refused(outcome: AuthOutcome): { status: number; body: string; errorTyp
   return outcome.ok ? undefined : { status: outcome.status, body: outcome.body, errorType: outcome.errorType };
 }
 const UNAUTHORIZED = { status: 401, body: '{"message":"Unauthorized"}', errorType: 'UnauthorizedException' };
-const EXPLICIT_DENY = { status: 403, body: '{"Message":"User is not authorized to access this resource with an explicit deny"}', errorType: 'AccessDeniedException' };
-const IMPLICIT_DENY = { status: 403, body: '{"Message":"User is not authorized to access this resource"}', errorType: 'AccessDeniedException' };
+const EXPLICIT_DENY = {
+  status: 403,
+  body: '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+  errorType: 'AccessDeniedException',
+};
+const IMPLICIT_DENY = {
+  status: 403,
+  body: '{"Message":"User is not authorized to access this resource"}',
+  errorType: 'AccessDeniedException',
+};
 const CONFIGURATION_ERROR = { status: 500, body: '{"message":null}', errorType: 'AuthorizerConfigurationException' };
 
 describe('TOKEN authorizer', () => {
   it('sends API Gateway event and passes principalId, context (as strings) and integrationLatency on', async () => {
-    const t = setup(TOKEN, () => policy('Allow', arnFor('GET', '/users/42'), { context: { tenant: 't-1', level: 3, admin: true, none: null }, usageIdentifierKey: 'key-1' }));
+    const t = setup(TOKEN, () =>
+      policy('Allow', arnFor('GET', '/users/42'), {
+        context: { tenant: 't-1', level: 3, admin: true, none: null },
+        usageIdentifierKey: 'key-1',
+      }),
+    );
     const outcome = await t.call({ headers: { authorization: 'allow-me' } });
     expect(t.invoker.calls).toEqual([
-      { functionRef: fnArn('authorizer-fn'), event: { type: 'TOKEN', authorizationToken: 'allow-me', methodArn: 'arn:aws:execute-api:us-east-1:000000000000:api123/dev/GET/users/42' } },
+      {
+        functionRef: fnArn('authorizer-fn'),
+        event: {
+          type: 'TOKEN',
+          authorizationToken: 'allow-me',
+          methodArn: 'arn:aws:execute-api:us-east-1:000000000000:api123/dev/GET/users/42',
+        },
+      },
     ]);
     expect(outcome).toEqual({
       ok: true,
@@ -84,7 +114,10 @@ describe('TOKEN authorizer', () => {
     ['no policyDocument', { principalId: 'u' }],
     ['a string', 'Allow'],
     ['Statement missing', { principalId: 'u', policyDocument: { Version: '2012-10-17' } }],
-    ['Effect misspelled', { principalId: 'u', policyDocument: { Statement: [{ Effect: 'Alow', Action: 'execute-api:Invoke', Resource: '*' }] } }],
+    [
+      'Effect misspelled',
+      { principalId: 'u', policyDocument: { Statement: [{ Effect: 'Alow', Action: 'execute-api:Invoke', Resource: '*' }] } },
+    ],
     ['no Resource', { principalId: 'u', policyDocument: { Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke' }] } }],
     ['context with an object', policy('Allow', '*', { context: { user: { id: 1 } } })],
     ['context with an array', policy('Allow', '*', { context: { roles: ['a'] } })],
@@ -113,11 +146,16 @@ describe('policy evaluation', () => {
     expect(await decide(statements(allow(['arn:aws:s3:::b', arnFor('GET', '/users/42')])))).toBeUndefined();
     expect(await decide(statement1Object())).toBeUndefined();
   });
-  const statement1Object = () => ({ principalId: 'u', policyDocument: { Statement: { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' } } });
+  const statement1Object = () => ({
+    principalId: 'u',
+    policyDocument: { Statement: { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' } },
+  });
 
   it('no Allow matching the method ARN: 403 "User is not authorized to access this resource"', async () => {
     expect(await decide(policy('Allow', arnFor('POST', '/users/42')))).toEqual(IMPLICIT_DENY);
-    expect(await decide(statements(allow('arn:aws:execute-api:us-east-1:000000000000:api123/dev/GET/users/4?')), { path: '/users/420' })).toEqual(IMPLICIT_DENY);
+    expect(
+      await decide(statements(allow('arn:aws:execute-api:us-east-1:000000000000:api123/dev/GET/users/4?')), { path: '/users/420' }),
+    ).toEqual(IMPLICIT_DENY);
     expect(await decide(statements(allow('arn:aws:execute-api:us-east-1:000000000000:api123/prod/*')))).toEqual(IMPLICIT_DENY);
     expect(await decide(statements())).toEqual(IMPLICIT_DENY);
   });
@@ -139,7 +177,9 @@ describe('policy evaluation', () => {
   });
 
   it('NotResource / NotAction; a Condition is never taken for granted (Allow: no match, Deny: match)', async () => {
-    expect(await decide(statements({ Effect: 'Allow', Action: 'execute-api:Invoke', NotResource: arnFor('DELETE', '/*') }))).toBeUndefined();
+    expect(
+      await decide(statements({ Effect: 'Allow', Action: 'execute-api:Invoke', NotResource: arnFor('DELETE', '/*') })),
+    ).toBeUndefined();
     expect(await decide(statements(allow('*'), { Effect: 'Deny', NotAction: 's3:*', Resource: '*' }))).toEqual(EXPLICIT_DENY);
     expect(await decide(statements({ ...allow('*'), Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.1' } } }))).toEqual(IMPLICIT_DENY);
     expect(await decide(statements(allow('*'), { ...deny('*'), Condition: { Bool: { x: 'true' } } }))).toEqual(EXPLICIT_DENY);
@@ -229,7 +269,12 @@ describe('REQUEST authorizer', () => {
   it('empty parts are {} in the event, not null', async () => {
     const t = setup({ Type: 'REQUEST', IdentitySource: 'method.request.header.X-Tenant' }, () => policy('Allow', '*'));
     await t.call({ headers: { 'X-Tenant': 't' } });
-    expect(t.invoker.calls[0]!.event).toMatchObject({ queryStringParameters: {}, multiValueQueryStringParameters: {}, pathParameters: {}, stageVariables: {} });
+    expect(t.invoker.calls[0]!.event).toMatchObject({
+      queryStringParameters: {},
+      multiValueQueryStringParameters: {},
+      pathParameters: {},
+      stageVariables: {},
+    });
   });
 
   it.each([
@@ -269,7 +314,11 @@ describe('what is not emulated is refused, never let through', () => {
     const engine = new Authorizers({ invoker, issuerBase: 'http://127.0.0.1:1', stack });
     return { engine, invoker, auth: readMethodAuth(stack, method, 'GET /m') };
   };
-  const MISSING_AUTH_TOKEN = { status: 403, body: '{"message":"Missing Authentication Token"}', errorType: 'MissingAuthenticationTokenException' };
+  const MISSING_AUTH_TOKEN = {
+    status: 403,
+    body: '{"message":"Missing Authentication Token"}',
+    errorType: 'MissingAuthenticationTokenException',
+  };
 
   it('AWS_IAM: unsigned 403 Missing Authentication Token, signed 501; listed as not emulated', async () => {
     const t = stackWith({ AuthorizationType: 'AWS_IAM' });
@@ -285,10 +334,30 @@ describe('what is not emulated is refused, never let through', () => {
     ['an unknown authorization type', { AuthorizationType: 'MUTUAL_TLS' }, undefined, 501],
     ['an unknown authorizer type', { AuthorizationType: 'CUSTOM' }, { Type: 'JWT', IdentitySource: 'method.request.header.A' }, 501],
     ['an authorizer that is not in the stack', { AuthorizationType: 'CUSTOM', AuthorizerId: 'nope' }, undefined, 500],
-    ['an AuthorizerUri that is no function', { AuthorizationType: 'CUSTOM' }, { Type: 'TOKEN', IdentitySource: 'method.request.header.A', AuthorizerUri: 'https://x' }, 500],
-    ['a Cognito method with a Lambda authorizer', { AuthorizationType: 'COGNITO_USER_POOLS' }, { Type: 'TOKEN', IdentitySource: 'method.request.header.A', AuthorizerUri: authorizerUri('f') }, 500],
-    ['Cognito ProviderARNs that are no user pools', { AuthorizationType: 'COGNITO_USER_POOLS' }, { Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.A', ProviderARNs: ['x'] }, 500],
-    ['an identity source the engine cannot read', { AuthorizationType: 'CUSTOM' }, { Type: 'REQUEST', IdentitySource: 'method.request.body.x', AuthorizerUri: authorizerUri('f') }, 500],
+    [
+      'an AuthorizerUri that is no function',
+      { AuthorizationType: 'CUSTOM' },
+      { Type: 'TOKEN', IdentitySource: 'method.request.header.A', AuthorizerUri: 'https://x' },
+      500,
+    ],
+    [
+      'a Cognito method with a Lambda authorizer',
+      { AuthorizationType: 'COGNITO_USER_POOLS' },
+      { Type: 'TOKEN', IdentitySource: 'method.request.header.A', AuthorizerUri: authorizerUri('f') },
+      500,
+    ],
+    [
+      'Cognito ProviderARNs that are no user pools',
+      { AuthorizationType: 'COGNITO_USER_POOLS' },
+      { Type: 'COGNITO_USER_POOLS', IdentitySource: 'method.request.header.A', ProviderARNs: ['x'] },
+      500,
+    ],
+    [
+      'an identity source the engine cannot read',
+      { AuthorizationType: 'CUSTOM' },
+      { Type: 'REQUEST', IdentitySource: 'method.request.body.x', AuthorizerUri: authorizerUri('f') },
+      500,
+    ],
   ])('%s: every request refused, listed as not emulated', async (_name, methodProps, authorizerProps, status) => {
     const t = stackWith(methodProps, authorizerProps);
     const outcome = await t.engine.authorize(t.auth, request({ headers: { A: 'token', Authorization: 'token' } }));
@@ -306,7 +375,9 @@ describe('what is not emulated is refused, never let through', () => {
   });
 
   it('reads TTL as AWS does: default 300, 0 kept, at most 3600', () => {
-    const ttl = (value: unknown) => stackWith({ AuthorizationType: 'CUSTOM' }, { ...TOKEN, AuthorizerUri: authorizerUri('f'), AuthorizerResultTtlInSeconds: value }).auth.authorizer?.ttlSeconds;
+    const ttl = (value: unknown) =>
+      stackWith({ AuthorizationType: 'CUSTOM' }, { ...TOKEN, AuthorizerUri: authorizerUri('f'), AuthorizerResultTtlInSeconds: value }).auth
+        .authorizer?.ttlSeconds;
     expect([ttl(undefined), ttl(0), ttl('60'), ttl(7200)]).toEqual([300, 0, 60, 3600]);
   });
 });

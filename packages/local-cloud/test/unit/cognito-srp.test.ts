@@ -4,14 +4,25 @@
  * proves the server side computes what a real client expects, unsigned calls
  * over fetch included.
  */
-import { AdminCreateUserCommand, CognitoIdentityProviderClient, SignUpCommand, AdminConfirmSignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminCreateUserCommand,
+  CognitoIdentityProviderClient,
+  SignUpCommand,
+  AdminConfirmSignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { AuthenticationDetails, CognitoUser, CognitoUserPool, type CognitoUserSession } from 'amazon-cognito-identity-js';
 import { CognitoService, cognitoIssuer, userPoolClientIdentity, userPoolIdentity, verifyCognitoToken } from '../../src/cognito';
 import type { StackResource } from '../../src/types';
 import { serveEdgeHandler, type ServedHandler } from '../support/edge-handler';
 import { localStack } from '../support/local-stack';
 
-const naming = (logicalId: string) => ({ region: 'us-east-1', accountId: '000000000000', stackName: 'Shop', logicalId, edgeUrl: 'http://localhost:4566' });
+const naming = (logicalId: string) => ({
+  region: 'us-east-1',
+  accountId: '000000000000',
+  stackName: 'Shop',
+  logicalId,
+  edgeUrl: 'http://localhost:4566',
+});
 const pool = userPoolIdentity(naming('UserPool'));
 const client = userPoolClientIdentity(naming('StorefrontClient'));
 
@@ -52,7 +63,10 @@ afterAll(async () => {
   await served.close();
 });
 
-type Outcome = { session: CognitoUserSession } | { error: { code?: string; name?: string; message: string } } | { newPasswordRequired: Record<string, string> };
+type Outcome =
+  | { session: CognitoUserSession }
+  | { error: { code?: string; name?: string; message: string } }
+  | { newPasswordRequired: Record<string, string> };
 
 function authenticate(user: CognitoUser, username: string, password: string): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -76,19 +90,29 @@ test('USER_SRP_AUTH + PASSWORD_VERIFIER signs in with the password, refuses a wr
   const user = new CognitoUser({ Username: 'srp@example.com', Pool: userPool });
   const ok = await authenticate(user, 'srp@example.com', PASSWORD);
   if (!('session' in ok)) throw new Error(`sign-in failed: ${JSON.stringify(ok)}`);
-  const id = await verifyCognitoToken(ok.session.getIdToken().getJwtToken(), { issuer: cognitoIssuer(served.url, pool.physicalId), tokenUse: 'id' });
+  const id = await verifyCognitoToken(ok.session.getIdToken().getJwtToken(), {
+    issuer: cognitoIssuer(served.url, pool.physicalId),
+    tokenUse: 'id',
+  });
   expect(id).toMatchObject({ email: 'srp@example.com', aud: client.physicalId });
 
   // The library's own refresh (REFRESH_TOKEN_AUTH, unsigned).
   const refreshed = await new Promise<CognitoUserSession>((resolve, reject) =>
-    user.refreshSession(ok.session.getRefreshToken(), (error: Error | null, session: CognitoUserSession) => (error ? reject(error) : resolve(session))),
+    user.refreshSession(ok.session.getRefreshToken(), (error: Error | null, session: CognitoUserSession) =>
+      error ? reject(error) : resolve(session),
+    ),
   );
   expect(refreshed.getAccessToken().decodePayload().origin_jti).toBe(ok.session.getAccessToken().decodePayload().origin_jti);
 });
 
 test('an admin-created user gets NEW_PASSWORD_REQUIRED after SRP and completes it', async () => {
   await sdk.send(
-    new AdminCreateUserCommand({ UserPoolId: pool.physicalId, Username: 'new@example.com', TemporaryPassword: 'Temporary-1!', MessageAction: 'SUPPRESS' }),
+    new AdminCreateUserCommand({
+      UserPoolId: pool.physicalId,
+      Username: 'new@example.com',
+      TemporaryPassword: 'Temporary-1!',
+      MessageAction: 'SUPPRESS',
+    }),
   );
   const user = new CognitoUser({ Username: 'new@example.com', Pool: userPool });
   const first = await authenticate(user, 'new@example.com', 'Temporary-1!');
@@ -97,7 +121,11 @@ test('an admin-created user gets NEW_PASSWORD_REQUIRED after SRP and completes i
     user.completeNewPasswordChallenge('Permanent-Pass-1!', {}, { onSuccess: resolve, onFailure: reject }),
   );
   expect(session.getIdToken().decodePayload()).toMatchObject({ email: 'new@example.com', token_use: 'id' });
-  const again = await authenticate(new CognitoUser({ Username: 'new@example.com', Pool: userPool }), 'new@example.com', 'Permanent-Pass-1!');
+  const again = await authenticate(
+    new CognitoUser({ Username: 'new@example.com', Pool: userPool }),
+    'new@example.com',
+    'Permanent-Pass-1!',
+  );
   expect('session' in again).toBe(true);
   expect(cognito.messages().filter((m) => m.kind === 'AdminCreateUser')).toEqual([]); // SUPPRESS
 });

@@ -46,7 +46,13 @@ import { localStack } from '../support/local-stack';
 
 // ---------------------------------------------------------------- template
 
-const naming = (logicalId: string) => ({ region: 'us-east-1', accountId: '000000000000', stackName: 'Shop', logicalId, edgeUrl: 'http://localhost:4566' });
+const naming = (logicalId: string) => ({
+  region: 'us-east-1',
+  accountId: '000000000000',
+  stackName: 'Shop',
+  logicalId,
+  edgeUrl: 'http://localhost:4566',
+});
 const pool = userPoolIdentity(naming('UserPool6BA7E5F2'));
 const webClient = userPoolClientIdentity(naming('UserPoolWebClient'), 'web');
 const srpClient = userPoolClientIdentity(naming('UserPoolSrpClient'), 'storefront');
@@ -66,7 +72,16 @@ function resources(lambdaConfig: Record<string, unknown>): StackResource[] {
         UsernameConfiguration: { CaseSensitive: false },
         MfaConfiguration: 'OPTIONAL',
         EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
-        Policies: { PasswordPolicy: { MinimumLength: 10, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: false, TemporaryPasswordValidityDays: 3 } },
+        Policies: {
+          PasswordPolicy: {
+            MinimumLength: 10,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: false,
+            TemporaryPasswordValidityDays: 3,
+          },
+        },
         Schema: [{ Name: 'email', Mutable: true, Required: true }],
         AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
         LambdaConfig: lambdaConfig,
@@ -81,7 +96,12 @@ function resources(lambdaConfig: Record<string, unknown>): StackResource[] {
       properties: {
         UserPoolId: pool.physicalId,
         ClientName: 'web',
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        ExplicitAuthFlows: [
+          'ALLOW_USER_PASSWORD_AUTH',
+          'ALLOW_ADMIN_USER_PASSWORD_AUTH',
+          'ALLOW_USER_SRP_AUTH',
+          'ALLOW_REFRESH_TOKEN_AUTH',
+        ],
         AllowedOAuthFlowsUserPoolClient: false,
         IdTokenValidity: 30,
         AccessTokenValidity: 30,
@@ -108,7 +128,12 @@ function resources(lambdaConfig: Record<string, unknown>): StackResource[] {
     {
       logicalId: 'UserPoolServerClient',
       type: 'AWS::Cognito::UserPoolClient',
-      properties: { UserPoolId: pool.physicalId, ClientName: 'backoffice', GenerateSecret: true, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] },
+      properties: {
+        UserPoolId: pool.physicalId,
+        ClientName: 'backoffice',
+        GenerateSecret: true,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      },
       physicalId: serverClient.physicalId,
       attributes: serverClient.attributes,
       metadata: {},
@@ -152,7 +177,10 @@ const record = (functionName: string): InvokeResult['record'] => ({
 });
 
 /** Records each invocation; `answer` decides what the "function" returns (default: the event back, as Cognito triggers do). */
-function fakeInvoker(calls: Call[], answer: (functionRef: string, event: any) => Partial<InvokeResult> = (_f, event) => ({ payload: event })): LambdaInvoker {
+function fakeInvoker(
+  calls: Call[],
+  answer: (functionRef: string, event: any) => Partial<InvokeResult> = (_f, event) => ({ payload: event }),
+): LambdaInvoker {
   return {
     async invoke(functionRef, event) {
       calls.push({ functionRef, event: structuredClone(event) });
@@ -173,7 +201,9 @@ let calls: Call[];
 let logLines: string[];
 let answer: ((functionRef: string, event: any) => Partial<InvokeResult>) | undefined;
 
-async function start(options: { lambdaConfig?: Record<string, unknown>; dataDir?: string; issuerBase?: string; now?: () => number } = {}): Promise<void> {
+async function start(
+  options: { lambdaConfig?: Record<string, unknown>; dataDir?: string; issuerBase?: string; now?: () => number } = {},
+): Promise<void> {
   calls = [];
   logLines = [];
   let current: CognitoService | undefined = undefined;
@@ -202,7 +232,14 @@ afterEach(async () => {
 const PASSWORD = 'Correct-Horse1';
 
 async function signUpConfirmed(email: string, password = PASSWORD): Promise<string> {
-  const { UserSub } = await sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: email, Password: password, UserAttributes: [{ Name: 'name', Value: 'Ada' }] }));
+  const { UserSub } = await sdk.send(
+    new SignUpCommand({
+      ClientId: webClient.physicalId,
+      Username: email,
+      Password: password,
+      UserAttributes: [{ Name: 'name', Value: 'Ada' }],
+    }),
+  );
   const code = cognito.confirmationCode(pool.physicalId, email)!;
   await sdk.send(new ConfirmSignUpCommand({ ClientId: webClient.physicalId, Username: email, ConfirmationCode: code }));
   return UserSub!;
@@ -210,7 +247,11 @@ async function signUpConfirmed(email: string, password = PASSWORD): Promise<stri
 
 async function signIn(email: string, password = PASSWORD, clientId = webClient.physicalId) {
   const { AuthenticationResult } = await sdk.send(
-    new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+    new InitiateAuthCommand({
+      ClientId: clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
   );
   return AuthenticationResult!;
 }
@@ -251,7 +292,11 @@ describe('sign-up, confirmation and sign-in', () => {
     for (const claim of ['event_id', 'jti', 'origin_jti']) expect(typeof id[claim]).toBe('string');
     expect(id['cognito:groups']).toBeUndefined();
 
-    const access = await verifyCognitoToken(tokens.AccessToken!, { issuer: issuer(), tokenUse: 'access', clientIds: [webClient.physicalId] });
+    const access = await verifyCognitoToken(tokens.AccessToken!, {
+      issuer: issuer(),
+      tokenUse: 'access',
+      clientIds: [webClient.physicalId],
+    });
     expect(access).toMatchObject({
       sub: signUp.UserSub,
       client_id: webClient.physicalId,
@@ -262,7 +307,9 @@ describe('sign-up, confirmation and sign-in', () => {
       event_id: id.event_id,
     });
     await expect(verifyCognitoToken(tokens.IdToken!, { issuer: issuer(), tokenUse: 'access' })).rejects.toThrow('expected an access token');
-    await expect(verifyCognitoToken(tokens.IdToken!, { issuer: issuer(), clientIds: [srpClient.physicalId] })).rejects.toThrow('another app client');
+    await expect(verifyCognitoToken(tokens.IdToken!, { issuer: issuer(), clientIds: [srpClient.physicalId] })).rejects.toThrow(
+      'another app client',
+    );
 
     const me = await sdk.send(new GetUserCommand({ AccessToken: tokens.AccessToken }));
     expect(me.Username).toBe(signUp.UserSub);
@@ -287,42 +334,80 @@ describe('sign-up, confirmation and sign-in', () => {
 
   test('wrong password, unknown user, unconfirmed user, wrong code', async () => {
     await sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'bob@example.com', Password: PASSWORD }));
-    await expect(signIn('bob@example.com')).rejects.toMatchObject({ name: 'UserNotConfirmedException', message: 'User is not confirmed.', $metadata: { httpStatusCode: 400 } });
-    await expect(signIn('bob@example.com', 'Wrong-Password1')).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    await expect(signIn('bob@example.com')).rejects.toMatchObject({
+      name: 'UserNotConfirmedException',
+      message: 'User is not confirmed.',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(signIn('bob@example.com', 'Wrong-Password1')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
     await expect(
-      sdk.send(new ConfirmSignUpCommand({ ClientId: webClient.physicalId, Username: 'bob@example.com', ConfirmationCode: '000000' === cognito.confirmationCode(pool.physicalId, 'bob@example.com') ? '111111' : '000000' })),
+      sdk.send(
+        new ConfirmSignUpCommand({
+          ClientId: webClient.physicalId,
+          Username: 'bob@example.com',
+          ConfirmationCode: '000000' === cognito.confirmationCode(pool.physicalId, 'bob@example.com') ? '111111' : '000000',
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'CodeMismatchException', message: 'Invalid verification code provided, please try again.' });
     await expect(signIn('nobody@example.com')).rejects.toMatchObject({ name: 'UserNotFoundException', message: 'User does not exist.' });
     // A client with PreventUserExistenceErrors ENABLED answers as for a wrong password.
     await expect(
-      sdk.send(new InitiateAuthCommand({ ClientId: srpClient.physicalId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'nobody@example.com', SRP_A: 'abc' } })),
+      sdk.send(
+        new InitiateAuthCommand({
+          ClientId: srpClient.physicalId,
+          AuthFlow: 'USER_SRP_AUTH',
+          AuthParameters: { USERNAME: 'nobody@example.com', SRP_A: 'abc' },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
 
-    await sdk.send(new ConfirmSignUpCommand({ ClientId: webClient.physicalId, Username: 'bob@example.com', ConfirmationCode: cognito.confirmationCode(pool.physicalId, 'bob@example.com') }));
-    await expect(sdk.send(new ConfirmSignUpCommand({ ClientId: webClient.physicalId, Username: 'bob@example.com', ConfirmationCode: '123456' }))).rejects.toMatchObject({
+    await sdk.send(
+      new ConfirmSignUpCommand({
+        ClientId: webClient.physicalId,
+        Username: 'bob@example.com',
+        ConfirmationCode: cognito.confirmationCode(pool.physicalId, 'bob@example.com'),
+      }),
+    );
+    await expect(
+      sdk.send(new ConfirmSignUpCommand({ ClientId: webClient.physicalId, Username: 'bob@example.com', ConfirmationCode: '123456' })),
+    ).rejects.toMatchObject({
       name: 'NotAuthorizedException',
       message: 'User cannot be confirmed. Current status is CONFIRMED',
     });
-    await expect(signIn('bob@example.com', 'Wrong-Password1')).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    await expect(signIn('bob@example.com', 'Wrong-Password1')).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
   });
 
   test('duplicate username, password policy, username must be an email, unknown client', async () => {
     await signUpConfirmed('cy@example.com');
-    await expect(sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'CY@example.com', Password: PASSWORD }))).rejects.toMatchObject({
+    await expect(
+      sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'CY@example.com', Password: PASSWORD })),
+    ).rejects.toMatchObject({
       name: 'UsernameExistsException',
       message: 'An account with the given email already exists.',
     });
-    await expect(sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'dee@example.com', Password: 'Short1' }))).rejects.toMatchObject({
+    await expect(
+      sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'dee@example.com', Password: 'Short1' })),
+    ).rejects.toMatchObject({
       name: 'InvalidPasswordException',
       message: 'Password did not conform with policy: Password not long enough',
     });
-    await expect(sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'dee@example.com', Password: 'longenough1' }))).rejects.toMatchObject({
+    await expect(
+      sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'dee@example.com', Password: 'longenough1' })),
+    ).rejects.toMatchObject({
       name: 'InvalidPasswordException',
       message: 'Password did not conform with policy: Password must have uppercase characters',
     });
     // RequireSymbols: false in the template.
     await sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'dee@example.com', Password: 'LongEnough1' }));
-    await expect(sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'dee', Password: PASSWORD }))).rejects.toMatchObject({
+    await expect(
+      sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'dee', Password: PASSWORD })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterException',
       message: 'Username should be an email.',
     });
@@ -347,27 +432,68 @@ describe('passwords and client secrets', () => {
     expect(forgot.CodeDeliveryDetails).toEqual({ Destination: 'w***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
     const code = cognito.confirmationCode(pool.physicalId, 'wes@example.com')!;
     expect(cognito.messages(pool.physicalId).at(-1)).toMatchObject({ kind: 'ForgotPassword', code, destination: 'wes@example.com' });
-    await sdk.send(new ConfirmForgotPasswordCommand({ ClientId: webClient.physicalId, Username: 'wes@example.com', ConfirmationCode: code, Password: 'Reset-Password1' }));
+    await sdk.send(
+      new ConfirmForgotPasswordCommand({
+        ClientId: webClient.physicalId,
+        Username: 'wes@example.com',
+        ConfirmationCode: code,
+        Password: 'Reset-Password1',
+      }),
+    );
     expect(calls.map((c) => c.event.triggerSource)).toEqual(['PostConfirmation_ConfirmSignUp', 'PostConfirmation_ConfirmForgotPassword']);
     await expect(signIn('wes@example.com')).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     const tokens = await signIn('wes@example.com', 'Reset-Password1');
     await expect(
-      sdk.send(new ChangePasswordCommand({ AccessToken: tokens.AccessToken, PreviousPassword: 'Wrong-Password1', ProposedPassword: 'Changed-Password1' })),
+      sdk.send(
+        new ChangePasswordCommand({
+          AccessToken: tokens.AccessToken,
+          PreviousPassword: 'Wrong-Password1',
+          ProposedPassword: 'Changed-Password1',
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
-    await sdk.send(new ChangePasswordCommand({ AccessToken: tokens.AccessToken, PreviousPassword: 'Reset-Password1', ProposedPassword: 'Changed-Password1' }));
+    await sdk.send(
+      new ChangePasswordCommand({
+        AccessToken: tokens.AccessToken,
+        PreviousPassword: 'Reset-Password1',
+        ProposedPassword: 'Changed-Password1',
+      }),
+    );
     await signIn('wes@example.com', 'Changed-Password1');
   });
 
   test('a client with a secret requires SecretHash = HMAC-SHA256(secret, username + clientId)', async () => {
-    const secretHash = (username: string) => createHmac('sha256', serverClient.attributes.ClientSecret).update(username + serverClient.physicalId).digest('base64');
-    await expect(sdk.send(new SignUpCommand({ ClientId: serverClient.physicalId, Username: 'xia@example.com', Password: PASSWORD }))).rejects.toMatchObject({
+    const secretHash = (username: string) =>
+      createHmac('sha256', serverClient.attributes.ClientSecret)
+        .update(username + serverClient.physicalId)
+        .digest('base64');
+    await expect(
+      sdk.send(new SignUpCommand({ ClientId: serverClient.physicalId, Username: 'xia@example.com', Password: PASSWORD })),
+    ).rejects.toMatchObject({
       name: 'NotAuthorizedException',
       message: `Client ${serverClient.physicalId} is configured for secret but secret was not received`,
     });
     await expect(
-      sdk.send(new SignUpCommand({ ClientId: serverClient.physicalId, Username: 'xia@example.com', Password: PASSWORD, SecretHash: secretHash('someone-else') })),
-    ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: `Unable to verify secret hash for client ${serverClient.physicalId}` });
-    await sdk.send(new SignUpCommand({ ClientId: serverClient.physicalId, Username: 'xia@example.com', Password: PASSWORD, SecretHash: secretHash('xia@example.com') }));
+      sdk.send(
+        new SignUpCommand({
+          ClientId: serverClient.physicalId,
+          Username: 'xia@example.com',
+          Password: PASSWORD,
+          SecretHash: secretHash('someone-else'),
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: `Unable to verify secret hash for client ${serverClient.physicalId}`,
+    });
+    await sdk.send(
+      new SignUpCommand({
+        ClientId: serverClient.physicalId,
+        Username: 'xia@example.com',
+        Password: PASSWORD,
+        SecretHash: secretHash('xia@example.com'),
+      }),
+    );
     await sdk.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.physicalId, Username: 'xia@example.com' }));
     const { AuthenticationResult } = await sdk.send(
       new InitiateAuthCommand({
@@ -396,7 +522,9 @@ describe('groups, refresh and sign-out', () => {
     expect(Groups![0].CreationDate).toBeInstanceOf(Date);
     await sdk.send(new AdminRemoveUserFromGroupCommand({ UserPoolId: pool.physicalId, Username: 'fay@example.com', GroupName: 'support' }));
     expect(claimsOf((await signIn('fay@example.com')).IdToken!)['cognito:groups']).toEqual(['admins']);
-    await expect(sdk.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.physicalId, Username: 'fay@example.com', GroupName: 'nope' }))).rejects.toMatchObject({
+    await expect(
+      sdk.send(new AdminAddUserToGroupCommand({ UserPoolId: pool.physicalId, Username: 'fay@example.com', GroupName: 'nope' })),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });
@@ -405,7 +533,11 @@ describe('groups, refresh and sign-out', () => {
     await signUpConfirmed('gus@example.com');
     const first = await signIn('gus@example.com');
     const { AuthenticationResult } = await sdk.send(
-      new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken! } }),
+      new InitiateAuthCommand({
+        ClientId: webClient.physicalId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: first.RefreshToken! },
+      }),
     );
     expect(AuthenticationResult!.RefreshToken).toBeUndefined();
     const before = claimsOf(first.IdToken!);
@@ -414,7 +546,13 @@ describe('groups, refresh and sign-out', () => {
     expect(after.auth_time).toBe(before.auth_time);
     expect(after.jti).not.toBe(before.jti);
     await expect(
-      sdk.send(new InitiateAuthCommand({ ClientId: srpClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: first.RefreshToken! } })),
+      sdk.send(
+        new InitiateAuthCommand({
+          ClientId: srpClient.physicalId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: first.RefreshToken! },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
   });
 
@@ -429,33 +567,62 @@ describe('groups, refresh and sign-out', () => {
         message: 'Access Token has been revoked',
       });
       await expect(
-        sdk.send(new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
+        sdk.send(
+          new InitiateAuthCommand({
+            ClientId: webClient.physicalId,
+            AuthFlow: 'REFRESH_TOKEN_AUTH',
+            AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+          }),
+        ),
       ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
     }
     const c = await signIn('hal@example.com');
     expect((await sdk.send(new GetUserCommand({ AccessToken: c.AccessToken }))).Username).toBeDefined();
-    await expect(sdk.send(new GetUserCommand({ AccessToken: 'not.a.token' }))).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid Access Token' });
+    await expect(sdk.send(new GetUserCommand({ AccessToken: 'not.a.token' }))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Invalid Access Token',
+    });
   });
 });
 
 describe('expiry', () => {
-  test('access tokens, refresh tokens and temporary passwords expire on the pool\'s clock', async () => {
+  test("access tokens, refresh tokens and temporary passwords expire on the pool's clock", async () => {
     await served.close();
     sdk.destroy();
     let clock = Date.now();
     await start({ now: () => clock });
     await signUpConfirmed('ula@example.com');
     const tokens = await signIn('ula@example.com');
-    await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool.physicalId, Username: 'vic@example.com', TemporaryPassword: 'Temporary-Pass1', MessageAction: 'SUPPRESS' }));
+    await sdk.send(
+      new AdminCreateUserCommand({
+        UserPoolId: pool.physicalId,
+        Username: 'vic@example.com',
+        TemporaryPassword: 'Temporary-Pass1',
+        MessageAction: 'SUPPRESS',
+      }),
+    );
     clock += 31 * 60_000; // the client's AccessTokenValidity is 30 minutes
-    await expect(sdk.send(new GetUserCommand({ AccessToken: tokens.AccessToken }))).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Access Token has expired' });
+    await expect(sdk.send(new GetUserCommand({ AccessToken: tokens.AccessToken }))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Access Token has expired',
+    });
     const { AuthenticationResult } = await sdk.send(
-      new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }),
+      new InitiateAuthCommand({
+        ClientId: webClient.physicalId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+      }),
     );
     expect((await sdk.send(new GetUserCommand({ AccessToken: AuthenticationResult!.AccessToken }))).Username).toBeDefined();
     clock += 30 * 86_400_000; // RefreshTokenValidity: 30 days by default
     await expect(
-      sdk.send(new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })),
+      sdk.send(
+        new InitiateAuthCommand({
+          ClientId: webClient.physicalId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Refresh Token has expired' });
     // TemporaryPasswordValidityDays: 3 in the template.
     await expect(signIn('vic@example.com', 'Temporary-Pass1')).rejects.toMatchObject({
@@ -487,7 +654,11 @@ describe('admin users', () => {
     ).rejects.toMatchObject({ name: 'UsernameExistsException' });
 
     const challenge = await sdk.send(
-      new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'ivy@example.com', PASSWORD: 'Temporary-Pass1' } }),
+      new InitiateAuthCommand({
+        ClientId: webClient.physicalId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: 'ivy@example.com', PASSWORD: 'Temporary-Pass1' },
+      }),
     );
     expect(challenge.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
     expect(challenge.AuthenticationResult).toBeUndefined();
@@ -510,7 +681,11 @@ describe('admin users', () => {
         ChallengeResponses: { USERNAME: 'ivy@example.com', NEW_PASSWORD: 'Brand-New-Pass1', 'userAttributes.name': 'Ivy' },
       }),
     );
-    expect(claimsOf(answered.AuthenticationResult!.IdToken!)).toMatchObject({ email: 'ivy@example.com', name: 'Ivy', email_verified: true });
+    expect(claimsOf(answered.AuthenticationResult!.IdToken!)).toMatchObject({
+      email: 'ivy@example.com',
+      name: 'Ivy',
+      email_verified: true,
+    });
     const got = await sdk.send(new AdminGetUserCommand({ UserPoolId: pool.physicalId, Username: 'ivy@example.com' }));
     expect(got.UserStatus).toBe('CONFIRMED');
     // The admin create path never fires PostConfirmation.
@@ -520,10 +695,16 @@ describe('admin users', () => {
   test('AdminSetUserPassword (Permanent) confirms; AdminInitiateAuth; ListUsers filter; AdminDeleteUser', async () => {
     await sdk.send(new AdminCreateUserCommand({ UserPoolId: pool.physicalId, Username: 'jo@example.com', MessageAction: 'SUPPRESS' }));
     await expect(
-      sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.physicalId, Username: 'jo@example.com', Password: 'nope', Permanent: true })),
+      sdk.send(
+        new AdminSetUserPasswordCommand({ UserPoolId: pool.physicalId, Username: 'jo@example.com', Password: 'nope', Permanent: true }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidPasswordException' });
-    await sdk.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.physicalId, Username: 'jo@example.com', Password: PASSWORD, Permanent: true }));
-    expect((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool.physicalId, Username: 'jo@example.com' }))).UserStatus).toBe('CONFIRMED');
+    await sdk.send(
+      new AdminSetUserPasswordCommand({ UserPoolId: pool.physicalId, Username: 'jo@example.com', Password: PASSWORD, Permanent: true }),
+    );
+    expect((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool.physicalId, Username: 'jo@example.com' }))).UserStatus).toBe(
+      'CONFIRMED',
+    );
     const admin = await sdk.send(
       new AdminInitiateAuthCommand({
         UserPoolId: pool.physicalId,
@@ -544,12 +725,14 @@ describe('admin users', () => {
       name: 'UserNotFoundException',
       message: 'User does not exist.',
     });
-    await expect(sdk.send(new GetUserCommand({ AccessToken: admin.AuthenticationResult!.AccessToken }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    await expect(sdk.send(new GetUserCommand({ AccessToken: admin.AuthenticationResult!.AccessToken }))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+    });
   });
 });
 
 describe('Lambda triggers', () => {
-  test('PostConfirmation gets Cognito\'s event after ConfirmSignUp and after AdminConfirmSignUp', async () => {
+  test("PostConfirmation gets Cognito's event after ConfirmSignUp and after AdminConfirmSignUp", async () => {
     const sub = await signUpConfirmed('lou@example.com');
     expect(calls).toHaveLength(1);
     expect(calls[0]).toEqual({
@@ -568,8 +751,12 @@ describe('Lambda triggers', () => {
       },
     });
 
-    const { UserSub } = await sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'max@example.com', Password: PASSWORD }));
-    await sdk.send(new AdminConfirmSignUpCommand({ UserPoolId: pool.physicalId, Username: 'max@example.com', ClientMetadata: { source: 'test' } }));
+    const { UserSub } = await sdk.send(
+      new SignUpCommand({ ClientId: webClient.physicalId, Username: 'max@example.com', Password: PASSWORD }),
+    );
+    await sdk.send(
+      new AdminConfirmSignUpCommand({ UserPoolId: pool.physicalId, Username: 'max@example.com', ClientMetadata: { source: 'test' } }),
+    );
     expect(calls[1].event).toMatchObject({
       triggerSource: 'PostConfirmation_ConfirmSignUp',
       userName: UserSub,
@@ -582,9 +769,21 @@ describe('Lambda triggers', () => {
     answer = () => ({ error: { errorType: 'Error', errorMessage: 'users table unavailable' } });
     await sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'ned@example.com', Password: PASSWORD }));
     await expect(
-      sdk.send(new ConfirmSignUpCommand({ ClientId: webClient.physicalId, Username: 'ned@example.com', ConfirmationCode: cognito.confirmationCode(pool.physicalId, 'ned@example.com') })),
-    ).rejects.toMatchObject({ name: 'UserLambdaValidationException', message: 'PostConfirmation failed with error users table unavailable.', $metadata: { httpStatusCode: 400 } });
-    expect((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool.physicalId, Username: 'ned@example.com' }))).UserStatus).toBe('CONFIRMED');
+      sdk.send(
+        new ConfirmSignUpCommand({
+          ClientId: webClient.physicalId,
+          Username: 'ned@example.com',
+          ConfirmationCode: cognito.confirmationCode(pool.physicalId, 'ned@example.com'),
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'UserLambdaValidationException',
+      message: 'PostConfirmation failed with error users table unavailable.',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect((await sdk.send(new AdminGetUserCommand({ UserPoolId: pool.physicalId, Username: 'ned@example.com' }))).UserStatus).toBe(
+      'CONFIRMED',
+    );
     expect(logLines.some((l) => l.includes('PostConfirmation') && l.includes('users table unavailable'))).toBe(true);
   });
 
@@ -595,48 +794,88 @@ describe('Lambda triggers', () => {
     await start({ lambdaConfig: { PreSignUp: preSignUpArn, PostConfirmation: postConfirmationArn, PreTokenGeneration: preTokenArn } });
     answer = (functionRef, event) => {
       if (functionRef === preSignUpArn) {
-        if (event.request.userAttributes.email.endsWith('@blocked.example')) return { error: { errorType: 'Error', errorMessage: 'domain not allowed' } };
+        if (event.request.userAttributes.email.endsWith('@blocked.example'))
+          return { error: { errorType: 'Error', errorMessage: 'domain not allowed' } };
         return { payload: { ...event, response: { autoConfirmUser: true, autoVerifyEmail: true, autoVerifyPhone: false } } };
       }
-      if (functionRef === preTokenArn) return { payload: { ...event, response: { claimsOverrideDetails: { claimsToAddOrOverride: { tier: 'gold', sub: 'forged' } } } } };
+      if (functionRef === preTokenArn)
+        return { payload: { ...event, response: { claimsOverrideDetails: { claimsToAddOrOverride: { tier: 'gold', sub: 'forged' } } } } };
       return { payload: event };
     };
-    const signUp = await sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'oz@example.com', Password: PASSWORD, ValidationData: [{ Name: 'invite', Value: 'x1' }] }));
+    const signUp = await sdk.send(
+      new SignUpCommand({
+        ClientId: webClient.physicalId,
+        Username: 'oz@example.com',
+        Password: PASSWORD,
+        ValidationData: [{ Name: 'invite', Value: 'x1' }],
+      }),
+    );
     expect(signUp.UserConfirmed).toBe(true);
     expect(signUp.CodeDeliveryDetails).toBeUndefined();
     expect(calls.map((c) => c.event.triggerSource)).toEqual(['PreSignUp_SignUp', 'PostConfirmation_ConfirmSignUp']);
     expect(calls[0].event.request).toEqual({ userAttributes: { email: 'oz@example.com' }, validationData: { invite: 'x1' } });
     const id = claimsOf((await signIn('oz@example.com')).IdToken!);
-    expect(calls[2].event).toMatchObject({ triggerSource: 'TokenGeneration_Authentication', request: { groupConfiguration: { groupsToOverride: [] } } });
+    expect(calls[2].event).toMatchObject({
+      triggerSource: 'TokenGeneration_Authentication',
+      request: { groupConfiguration: { groupsToOverride: [] } },
+    });
     expect(id).toMatchObject({ tier: 'gold', sub: signUp.UserSub, email_verified: true });
-    await expect(sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'x@blocked.example', Password: PASSWORD }))).rejects.toMatchObject({
+    await expect(
+      sdk.send(new SignUpCommand({ ClientId: webClient.physicalId, Username: 'x@blocked.example', Password: PASSWORD })),
+    ).rejects.toMatchObject({
       name: 'UserLambdaValidationException',
       message: 'PreSignUp failed with error domain not allowed.',
     });
-    await expect(sdk.send(new AdminGetUserCommand({ UserPoolId: pool.physicalId, Username: 'x@blocked.example' }))).rejects.toMatchObject({ name: 'UserNotFoundException' });
+    await expect(sdk.send(new AdminGetUserCommand({ UserPoolId: pool.physicalId, Username: 'x@blocked.example' }))).rejects.toMatchObject({
+      name: 'UserNotFoundException',
+    });
   });
 });
 
 describe('edge boundary', () => {
-  test('isUnsignedCognitoCall: unsigned calls with Cognito\'s target, not signed ones nor other services', () => {
-    const unsigned = { method: 'POST', url: '/', headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth', 'content-type': 'application/x-amz-json-1.1' } };
+  test("isUnsignedCognitoCall: unsigned calls with Cognito's target, not signed ones nor other services", () => {
+    const unsigned = {
+      method: 'POST',
+      url: '/',
+      headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth', 'content-type': 'application/x-amz-json-1.1' },
+    };
     expect(isUnsignedCognitoCall(unsigned)).toBe(true);
     expect(cognito.routes(unsigned)).toBe(true);
-    const signed = { ...unsigned, headers: { ...unsigned.headers, authorization: 'AWS4-HMAC-SHA256 Credential=test/20261201/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=x' } };
+    const signed = {
+      ...unsigned,
+      headers: {
+        ...unsigned.headers,
+        authorization: 'AWS4-HMAC-SHA256 Credential=test/20261201/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=x',
+      },
+    };
     expect(isUnsignedCognitoCall(signed)).toBe(false);
     expect(isUnsignedCognitoCall({ method: 'POST', url: '/', headers: { 'x-amz-target': 'AmazonSQS.SendMessage' } })).toBe(false);
     expect(cognito.routes({ method: 'GET', url: `/${pool.physicalId}/.well-known/jwks.json`, headers: {} })).toBe(true);
     expect(cognito.routes({ method: 'GET', url: '/some-bucket/.well-known/jwks.json', headers: {} })).toBe(false);
-    expect(cognito.routes({ method: 'OPTIONS', url: '/', headers: { 'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent' } })).toBe(true);
+    expect(
+      cognito.routes({
+        method: 'OPTIONS',
+        url: '/',
+        headers: { 'access-control-request-headers': 'content-type,x-amz-target,x-amz-user-agent' },
+      }),
+    ).toBe(true);
   });
 
   test('an unsigned public call is served; an unsigned admin call is refused', async () => {
     const call = (target: string, body: object) =>
-      fetch(served.url, { method: 'POST', headers: { 'x-amz-target': `AWSCognitoIdentityProviderService.${target}`, 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(body) });
+      fetch(served.url, {
+        method: 'POST',
+        headers: { 'x-amz-target': `AWSCognitoIdentityProviderService.${target}`, 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify(body),
+      });
     const signUp = await call('SignUp', { ClientId: webClient.physicalId, Username: 'pat@example.com', Password: PASSWORD });
     expect(signUp.status).toBe(200);
     expect(signUp.headers.get('content-type')).toBe('application/x-amz-json-1.1');
-    const wrong = await call('InitiateAuth', { ClientId: webClient.physicalId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'pat@example.com', PASSWORD: 'x' } });
+    const wrong = await call('InitiateAuth', {
+      ClientId: webClient.physicalId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: 'pat@example.com', PASSWORD: 'x' },
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.headers.get('x-amzn-errortype')).toBe('NotAuthorizedException');
     expect(await wrong.json()).toEqual({ __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
@@ -669,9 +908,15 @@ describe('data dir', () => {
       sdk.destroy();
       await start({ dataDir, issuerBase: 'http://localhost:4566' });
       expect(cognito.jwks(pool.physicalId)!.keys[0].kid).toBe(kid);
-      expect((await sdk.send(new GetUserCommand({ AccessToken: tokens.AccessToken }))).Username).toBe(claimsOf(tokens.AccessToken!).username);
+      expect((await sdk.send(new GetUserCommand({ AccessToken: tokens.AccessToken }))).Username).toBe(
+        claimsOf(tokens.AccessToken!).username,
+      );
       const refreshed = await sdk.send(
-        new InitiateAuthCommand({ ClientId: webClient.physicalId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }),
+        new InitiateAuthCommand({
+          ClientId: webClient.physicalId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+        }),
       );
       expect(refreshed.AuthenticationResult?.IdToken).toBeDefined();
       await signIn('quin@example.com');

@@ -57,26 +57,40 @@ export class CognitoVerifier {
 
     const scopes = method.authorizationScopes;
     if (scopes.length === 0) {
-      if (claims.token_use !== 'id') return refusal(UNAUTHORIZED, `token_use ${JSON.stringify(claims.token_use)}: a method without AuthorizationScopes takes an id token`);
+      if (claims.token_use !== 'id')
+        return refusal(
+          UNAUTHORIZED,
+          `token_use ${JSON.stringify(claims.token_use)}: a method without AuthorizationScopes takes an id token`,
+        );
       const aud = typeof claims.aud === 'string' ? claims.aud : undefined;
       if (!aud) return refusal(UNAUTHORIZED, 'the id token has no aud');
       const clients = this.options.clientIds?.[poolId];
       if (clients && !clients.includes(aud)) return refusal(UNAUTHORIZED, `aud ${aud} is not an app client of ${poolId}`);
-      if (!matchesWhole(authorizer.identityValidationExpression, aud)) return refusal(UNAUTHORIZED, `aud ${aud} does not match IdentityValidationExpression`);
+      if (!matchesWhole(authorizer.identityValidationExpression, aud))
+        return refusal(UNAUTHORIZED, `aud ${aud} does not match IdentityValidationExpression`);
     } else {
-      if (claims.token_use !== 'access') return refusal(UNAUTHORIZED, `token_use ${JSON.stringify(claims.token_use)}: a method with AuthorizationScopes takes an access token`);
+      if (claims.token_use !== 'access')
+        return refusal(
+          UNAUTHORIZED,
+          `token_use ${JSON.stringify(claims.token_use)}: a method with AuthorizationScopes takes an access token`,
+        );
       const granted = typeof claims.scope === 'string' ? claims.scope.split(' ').filter((s) => s !== '') : [];
-      if (!scopes.some((s) => granted.includes(s))) return refusal(UNAUTHORIZED, `scope ${JSON.stringify(claims.scope ?? '')} has none of ${scopes.join(', ')}`);
+      if (!scopes.some((s) => granted.includes(s)))
+        return refusal(UNAUTHORIZED, `scope ${JSON.stringify(claims.scope ?? '')} has none of ${scopes.join(', ')}`);
       const clientId = typeof claims.client_id === 'string' ? claims.client_id : '';
       const clients = this.options.clientIds?.[poolId];
       if (clients && !clients.includes(clientId)) return refusal(UNAUTHORIZED, `client_id ${clientId} is not an app client of ${poolId}`);
-      if (!matchesWhole(authorizer.identityValidationExpression, clientId)) return refusal(UNAUTHORIZED, `client_id ${clientId} does not match IdentityValidationExpression`);
+      if (!matchesWhole(authorizer.identityValidationExpression, clientId))
+        return refusal(UNAUTHORIZED, `client_id ${clientId} does not match IdentityValidationExpression`);
     }
     return { ok: true, authorizer: { claims: renderClaims(claims) } };
   }
 
   /** The token's claims once its issuer is one of the authorizer's pools, its RS256 signature checks and it has not expired. */
-  private async verify(authorizer: AuthorizerConfig, token: string): Promise<{ poolId: string; claims: JWTPayload } | { refused: AuthOutcome }> {
+  private async verify(
+    authorizer: AuthorizerConfig,
+    token: string,
+  ): Promise<{ poolId: string; claims: JWTPayload } | { refused: AuthOutcome }> {
     const nowMs = (this.options.now ?? Date.now)();
     const known = this.verified.get(token);
     if (known && authorizer.userPoolIds.includes(known.poolId)) {

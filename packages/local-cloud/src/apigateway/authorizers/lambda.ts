@@ -46,7 +46,10 @@ export function identityValue(source: IdentitySource, request: AuthRequest): str
       value = request.queryStringParameters?.[source.name];
       break;
     case 'multivaluequerystring':
-      value = (request.multiValueQueryStringParameters?.[source.name] ?? (request.queryStringParameters?.[source.name] !== undefined ? [request.queryStringParameters[source.name]!] : undefined))?.join(',');
+      value = (
+        request.multiValueQueryStringParameters?.[source.name] ??
+        (request.queryStringParameters?.[source.name] !== undefined ? [request.queryStringParameters[source.name]!] : undefined)
+      )?.join(',');
       break;
     case 'stageVariable':
       value = request.stageVariables?.[source.name];
@@ -101,7 +104,12 @@ export type Invocation =
  * Calls the authorizer function. As on AWS: a function failing with the message
  * `Unauthorized` means 401; any other failure, or an answer API Gateway cannot use, 500.
  */
-export async function invokeAuthorizer(invoker: LambdaInvoker, functionArn: string, event: unknown, now: () => number): Promise<Invocation> {
+export async function invokeAuthorizer(
+  invoker: LambdaInvoker,
+  functionArn: string,
+  event: unknown,
+  now: () => number,
+): Promise<Invocation> {
   const started = now();
   let result;
   try {
@@ -115,6 +123,7 @@ export async function invokeAuthorizer(invoker: LambdaInvoker, functionArn: stri
     return { kind: 'error', reason: `the authorizer ${functionArn} failed: ${errorType}: ${errorMessage}` };
   }
   const parsed = parseAuthorizerResponse(result.payload);
-  if ('problem' in parsed) return { kind: 'error', reason: `the authorizer ${functionArn} answered something API Gateway cannot use: ${parsed.problem}` };
+  if ('problem' in parsed)
+    return { kind: 'error', reason: `the authorizer ${functionArn} answered something API Gateway cannot use: ${parsed.problem}` };
   return { kind: 'answer', response: parsed.response, latencyMs: Math.max(0, Math.round(now() - started)) };
 }

@@ -75,7 +75,12 @@ function parseStatement(raw: unknown): Statement | string {
   const patterns = (field: string, caseInsensitive: boolean): RegExp[] | undefined | string => {
     const value = raw[field];
     if (value === undefined) return undefined;
-    const items = typeof value === 'string' ? [value] : Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : undefined;
+    const items =
+      typeof value === 'string'
+        ? [value]
+        : Array.isArray(value) && value.every((v) => typeof v === 'string')
+          ? (value as string[])
+          : undefined;
     return items ? items.map((p) => glob(p, caseInsensitive)) : `${field} is ${describe(value)}`;
   };
   const action = patterns('Action', true);
@@ -121,7 +126,10 @@ function statementMatches(s: Statement, methodArn: string): boolean {
 
 /** An IAM pattern: `*` any run of characters (slashes included), `?` any one character. */
 export function glob(pattern: string, caseInsensitive = false): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
 }
 

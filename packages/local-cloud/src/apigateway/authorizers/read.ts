@@ -37,7 +37,9 @@ export function readMethodAuth(stack: LocalStack, methodResource: StackResource,
       label,
       authorizationType,
       authorizationScopes,
-      notEmulated: [`${label}: AWS_IAM authorization is not emulated (unsigned requests get 403 Missing Authentication Token, signed ones 501)`],
+      notEmulated: [
+        `${label}: AWS_IAM authorization is not emulated (unsigned requests get 403 Missing Authentication Token, signed ones 501)`,
+      ],
     };
   }
   if (authorizationType !== 'COGNITO_USER_POOLS' && authorizationType !== 'CUSTOM') {
@@ -47,17 +49,24 @@ export function readMethodAuth(stack: LocalStack, methodResource: StackResource,
   const ref = p.AuthorizerId;
   const resource = typeof ref === 'string' ? stack.find(ref) : undefined;
   if (!resource || resource.type !== 'AWS::ApiGateway::Authorizer') {
-    return refuse(`${authorizationType} authorization names no AWS::ApiGateway::Authorizer of the stack (AuthorizerId ${JSON.stringify(ref)})`, AUTHORIZER_CONFIGURATION_ERROR);
+    return refuse(
+      `${authorizationType} authorization names no AWS::ApiGateway::Authorizer of the stack (AuthorizerId ${JSON.stringify(ref)})`,
+      AUTHORIZER_CONFIGURATION_ERROR,
+    );
   }
   const read = readAuthorizer(resource);
   if ('problem' in read) return refuse(read.problem, read.error);
   const authorizer = read.config;
   const cognito = authorizer.type === 'COGNITO_USER_POOLS';
   if (cognito !== (authorizationType === 'COGNITO_USER_POOLS')) {
-    return refuse(`authorization type ${authorizationType} with a ${authorizer.type} authorizer (${authorizer.logicalId})`, AUTHORIZER_CONFIGURATION_ERROR);
+    return refuse(
+      `authorization type ${authorizationType} with a ${authorizer.type} authorizer (${authorizer.logicalId})`,
+      AUTHORIZER_CONFIGURATION_ERROR,
+    );
   }
   const notes: string[] = [];
-  if (!cognito && authorizationScopes.length > 0) notes.push(`${label}: AuthorizationScopes are ignored with a Lambda authorizer (as on AWS)`);
+  if (!cognito && authorizationScopes.length > 0)
+    notes.push(`${label}: AuthorizationScopes are ignored with a Lambda authorizer (as on AWS)`);
   return { label, authorizationType, authorizationScopes, authorizer, notEmulated: notes };
 }
 
@@ -71,7 +80,8 @@ export function readAuthorizer(resource: StackResource): ReadAuthorizer {
   const ttlRaw = p.AuthorizerResultTtlInSeconds;
   const ttl = ttlRaw === undefined || ttlRaw === null || ttlRaw === '' ? DEFAULT_TTL_SECONDS : Number(ttlRaw);
   const sources = parseIdentitySources(p.IdentitySource);
-  if ('problem' in sources) return { problem: `authorizer ${resource.logicalId}: ${sources.problem}`, error: AUTHORIZER_CONFIGURATION_ERROR };
+  if ('problem' in sources)
+    return { problem: `authorizer ${resource.logicalId}: ${sources.problem}`, error: AUTHORIZER_CONFIGURATION_ERROR };
   const base = {
     logicalId: resource.logicalId,
     id,
@@ -83,20 +93,27 @@ export function readAuthorizer(resource: StackResource): ReadAuthorizer {
       : {}),
     ttlSeconds: Number.isFinite(ttl) ? Math.min(Math.max(0, Math.floor(ttl)), MAX_TTL_SECONDS) : DEFAULT_TTL_SECONDS,
   };
-  const problem = (text: string): ReadAuthorizer => ({ problem: `authorizer ${resource.logicalId}: ${text}`, error: AUTHORIZER_CONFIGURATION_ERROR });
+  const problem = (text: string): ReadAuthorizer => ({
+    problem: `authorizer ${resource.logicalId}: ${text}`,
+    error: AUTHORIZER_CONFIGURATION_ERROR,
+  });
 
   if (base.identityValidationExpression !== undefined) {
     try {
       new RegExp(base.identityValidationExpression);
     } catch {
-      return problem(`IdentityValidationExpression ${JSON.stringify(base.identityValidationExpression)} is not a regular expression JavaScript reads`);
+      return problem(
+        `IdentityValidationExpression ${JSON.stringify(base.identityValidationExpression)} is not a regular expression JavaScript reads`,
+      );
     }
   }
   if (type === 'COGNITO_USER_POOLS') {
     const arns = Array.isArray(p.ProviderARNs) ? p.ProviderARNs.map(String) : [];
     const userPoolIds = arns.map(userPoolIdOf).filter((x): x is string => x !== undefined);
-    if (userPoolIds.length === 0 || userPoolIds.length !== arns.length) return problem(`ProviderARNs ${JSON.stringify(p.ProviderARNs)} do not all name user pools`);
-    if (base.identitySources.length !== 1 || base.identitySources[0]!.kind !== 'header') return problem('IdentitySource must be one method.request.header.X');
+    if (userPoolIds.length === 0 || userPoolIds.length !== arns.length)
+      return problem(`ProviderARNs ${JSON.stringify(p.ProviderARNs)} do not all name user pools`);
+    if (base.identitySources.length !== 1 || base.identitySources[0]!.kind !== 'header')
+      return problem('IdentitySource must be one method.request.header.X');
     return { config: { ...base, userPoolIds } };
   }
   if (type === 'TOKEN' || type === 'REQUEST') {
@@ -110,7 +127,10 @@ export function readAuthorizer(resource: StackResource): ReadAuthorizer {
     }
     return { config: { ...base, userPoolIds: [], functionArn } };
   }
-  return { problem: `authorizer ${resource.logicalId}: authorizer type ${type || '(none)'} is not emulated`, error: notEmulated(`Authorizer type ${type || '(none)'}`) };
+  return {
+    problem: `authorizer ${resource.logicalId}: authorizer type ${type || '(none)'} is not emulated`,
+    error: notEmulated(`Authorizer type ${type || '(none)'}`),
+  };
 }
 
 const SOURCE_PREFIXES: readonly [string, IdentitySource['kind']][] = [
@@ -154,7 +174,14 @@ export function functionArnOf(uri: unknown): string | undefined {
  * `arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<METHOD>/<path>` with the
  * request's own path (`/users/42`, not `/users/{id}`); the root is `.../GET/`.
  */
-export function methodArn(parts: { region: string; accountId: string; apiId: string; stage: string; httpMethod: string; path: string }): string {
+export function methodArn(parts: {
+  region: string;
+  accountId: string;
+  apiId: string;
+  stage: string;
+  httpMethod: string;
+  path: string;
+}): string {
   const path = parts.path.startsWith('/') ? parts.path.slice(1) : parts.path;
   return `arn:aws:execute-api:${parts.region}:${parts.accountId}:${parts.apiId}/${parts.stage}/${parts.httpMethod.toUpperCase()}/${path}`;
 }

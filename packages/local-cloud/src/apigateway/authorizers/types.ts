@@ -107,7 +107,11 @@ export type AuthOutcome =
 /** UNAUTHORIZED: no token / identity source, a token that does not verify, a Lambda authorizer failing with "Unauthorized". */
 export const UNAUTHORIZED: GatewayError = { status: 401, body: '{"message":"Unauthorized"}', errorType: 'UnauthorizedException' };
 /** A Cognito user pool token past its `exp`. */
-export const TOKEN_EXPIRED: GatewayError = { status: 401, body: '{"message":"The incoming token has expired"}', errorType: 'UnauthorizedException' };
+export const TOKEN_EXPIRED: GatewayError = {
+  status: 401,
+  body: '{"message":"The incoming token has expired"}',
+  errorType: 'UnauthorizedException',
+};
 /** ACCESS_DENIED from a Lambda authorizer's policy: a matching Deny (note the capital `Message`). */
 export const EXPLICIT_DENY: GatewayError = {
   status: 403,
@@ -121,9 +125,17 @@ export const IMPLICIT_DENY: GatewayError = {
   errorType: 'AccessDeniedException',
 };
 /** AUTHORIZER_CONFIGURATION_ERROR: the authorizer failed, answered something invalid, or cannot be called. */
-export const AUTHORIZER_CONFIGURATION_ERROR: GatewayError = { status: 500, body: '{"message":null}', errorType: 'AuthorizerConfigurationException' };
+export const AUTHORIZER_CONFIGURATION_ERROR: GatewayError = {
+  status: 500,
+  body: '{"message":null}',
+  errorType: 'AuthorizerConfigurationException',
+};
 /** MISSING_AUTHENTICATION_TOKEN: an AWS_IAM method called without a SigV4 signature. */
-export const MISSING_AUTH_TOKEN: GatewayError = { status: 403, body: '{"message":"Missing Authentication Token"}', errorType: 'MissingAuthenticationTokenException' };
+export const MISSING_AUTH_TOKEN: GatewayError = {
+  status: 403,
+  body: '{"message":"Missing Authentication Token"}',
+  errorType: 'MissingAuthenticationTokenException',
+};
 
 /** Not AWS: what the local cloud answers for authorization it does not emulate (never let through). */
 export function notEmulated(what: string): GatewayError {

@@ -11,7 +11,13 @@ import { localStack } from '../../support/local-stack';
 
 const makeStack = localStack;
 
-function resource(logicalId: string, type: string, properties: Record<string, any>, physicalId = logicalId, attributes: Record<string, string> = {}): StackResource {
+function resource(
+  logicalId: string,
+  type: string,
+  properties: Record<string, any>,
+  physicalId = logicalId,
+  attributes: Record<string, string> = {},
+): StackResource {
   return { logicalId, type, properties, physicalId, attributes, metadata: {} };
 }
 
@@ -91,7 +97,17 @@ function apiResources(): StackResource[] {
   ];
 }
 
-const record = { timestamp: '', functionName: '', logicalId: '', requestId: 'r', memorySizeMb: 128, durationMs: 1, billedDurationMs: 1, maxMemoryUsedMb: 1, status: 'success' as const };
+const record = {
+  timestamp: '',
+  functionName: '',
+  logicalId: '',
+  requestId: 'r',
+  memorySizeMb: 128,
+  durationMs: 1,
+  billedDurationMs: 1,
+  maxMemoryUsedMb: 1,
+  status: 'success' as const,
+};
 
 /** Stands in for the Lambda runtime: answers by function name and remembers every event. */
 class FakeInvoker implements LambdaInvoker {
@@ -117,7 +133,15 @@ class FakeInvoker implements LambdaInvoker {
       case 'Throttled':
         return { record, error: { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' } };
       case 'Binary':
-        return { record, payload: { statusCode: 200, headers: { 'Content-Type': 'image/png' }, body: Buffer.from([0, 255, 7]).toString('base64'), isBase64Encoded: true } };
+        return {
+          record,
+          payload: {
+            statusCode: 200,
+            headers: { 'Content-Type': 'image/png' },
+            body: Buffer.from([0, 255, 7]).toString('base64'),
+            isBase64Encoded: true,
+          },
+        };
       case 'Slow':
         return new Promise(() => undefined); // never answers
       default:
@@ -138,7 +162,12 @@ interface Reply {
 }
 
 /** One HTTP request; a header given as a list is sent as that many header lines. */
-function request(base: string, method: string, target: string, options: { headers?: Record<string, string | string[]>; body?: Buffer | string } = {}): Promise<Reply> {
+function request(
+  base: string,
+  method: string,
+  target: string,
+  options: { headers?: Record<string, string | string[]>; body?: Buffer | string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL(target, base), { method, headers: options.headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -210,14 +239,24 @@ describe('startApiGateway', () => {
     expect(invoker.last()).toMatchObject({ resource: '/users/me', pathParameters: null });
 
     await call('DELETE', '/files/reports/2026/nov.pdf');
-    expect(invoker.last()).toMatchObject({ resource: '/files/{proxy+}', httpMethod: 'DELETE', pathParameters: { proxy: 'reports/2026/nov.pdf' } });
+    expect(invoker.last()).toMatchObject({
+      resource: '/files/{proxy+}',
+      httpMethod: 'DELETE',
+      pathParameters: { proxy: 'reports/2026/nov.pdf' },
+    });
 
     await call('GET', '/');
     expect(invoker.last()).toMatchObject({ resource: '/', path: '/' });
   });
 
   it('answers 403 Missing Authentication Token for an unknown path or method', async () => {
-    for (const [method, target] of [['GET', '/nope'], ['DELETE', '/users'], ['GET', '/users/u-1/orders'], ['OPTIONS', '/users/u-1'], ['GET', '/files']]) {
+    for (const [method, target] of [
+      ['GET', '/nope'],
+      ['DELETE', '/users'],
+      ['GET', '/users/u-1/orders'],
+      ['OPTIONS', '/users/u-1'],
+      ['GET', '/files'],
+    ]) {
       const reply = await call(method!, target!);
       expect({ method, target, status: reply.status, body: reply.text, type: reply.headers['x-amzn-errortype'] }).toEqual({
         method,
@@ -313,13 +352,18 @@ describe('startApiGateway', () => {
 
   it('answers 413 for a payload over 10 MB without invoking the function', async () => {
     const before = invoker.calls.length;
-    const reply = await call('POST', '/users', { headers: { 'Content-Type': 'application/octet-stream' }, body: Buffer.alloc(10 * 1024 * 1024 + 1) });
+    const reply = await call('POST', '/users', {
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: Buffer.alloc(10 * 1024 * 1024 + 1),
+    });
     expect(reply.status).toBe(413);
     expect(invoker.calls.length).toBe(before);
   });
 
   it('answers CORS preflight from the template OPTIONS method', async () => {
-    const reply = await call('OPTIONS', '/users', { headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST' } });
+    const reply = await call('OPTIONS', '/users', {
+      headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(reply.status).toBe(204);
     expect(reply.headers).toMatchObject({
       'access-control-allow-origin': '*',
@@ -329,7 +373,13 @@ describe('startApiGateway', () => {
   });
 
   it('lists its routes', () => {
-    expect(gateway.routes).toContainEqual({ httpMethod: 'GET', resourcePath: '/users/{userId}', apiKeyRequired: false, integrationType: 'AWS_PROXY', functionArn: fnArn('Echo') });
+    expect(gateway.routes).toContainEqual({
+      httpMethod: 'GET',
+      resourcePath: '/users/{userId}',
+      apiKeyRequired: false,
+      integrationType: 'AWS_PROXY',
+      functionArn: fnArn('Echo'),
+    });
     expect(gateway.routes).toContainEqual(expect.objectContaining({ httpMethod: 'GET', resourcePath: '/admin', apiKeyRequired: true }));
     expect(gateway.stage).toBe('dev');
     expect(gateway.unsupported).toEqual([]);
@@ -347,11 +397,17 @@ describe('startApiGateway with the local Lambda runtime', () => {
     const fn = (name: string, code: string): StackResource => {
       mkdirSync(path.join(dir, `asset.${name}`));
       writeFileSync(path.join(dir, `asset.${name}`, 'index.mjs'), code);
-      return { ...resource(name, 'AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' }, name, { Arn: fnArn(name) }), metadata: { 'aws:asset:path': `asset.${name}` } };
+      return {
+        ...resource(name, 'AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs22.x' }, name, { Arn: fnArn(name) }),
+        metadata: { 'aws:asset:path': `asset.${name}` },
+      };
     };
     const resources = [
       ...apiResources(),
-      fn('Echo', `export const handler = async (event, context) => ({ statusCode: 200, body: JSON.stringify({ params: event.pathParameters, requestId: context.awsRequestId }) });`),
+      fn(
+        'Echo',
+        `export const handler = async (event, context) => ({ statusCode: 200, body: JSON.stringify({ params: event.pathParameters, requestId: context.awsRequestId }) });`,
+      ),
       fn('Failing', `export const handler = async () => { throw new Error('boom'); };`),
     ];
     const stack = makeStack(resources, dir);

@@ -2,7 +2,10 @@ import { IntrinsicError, evaluateCondition, resolveValue, type ResolveContext } 
 
 const physical: Record<string, string> = { Table: 'dev-Table', Queue: 'http://localhost:4566/000000000000/dev-Queue' };
 const attributes: Record<string, Record<string, string>> = {
-  Table: { Arn: 'arn:aws:dynamodb:us-east-1:000000000000:table/dev-Table', StreamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/dev-Table/stream/x' },
+  Table: {
+    Arn: 'arn:aws:dynamodb:us-east-1:000000000000:table/dev-Table',
+    StreamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/dev-Table/stream/x',
+  },
   Queue: { Arn: 'arn:aws:sqs:us-east-1:000000000000:dev-Queue', QueueName: 'dev-Queue' },
 };
 
@@ -75,7 +78,9 @@ describe('resolveValue', () => {
   it('resolves Fn::GetAtt in array and dotted string forms', () => {
     expect(resolveValue({ 'Fn::GetAtt': ['Table', 'StreamArn'] }, context())).toBe(attributes.Table.StreamArn);
     expect(resolveValue({ 'Fn::GetAtt': 'Queue.QueueName' }, context())).toBe('dev-Queue');
-    expect(resolveValue({ 'Fn::GetAtt': ['Queue', { Ref: 'AttName' }] }, context({ parameters: { AttName: 'Arn' } }))).toBe(attributes.Queue.Arn);
+    expect(resolveValue({ 'Fn::GetAtt': ['Queue', { Ref: 'AttName' }] }, context({ parameters: { AttName: 'Arn' } }))).toBe(
+      attributes.Queue.Arn,
+    );
   });
 
   it('resolves Fn::Join, Fn::Select, Fn::Split, Fn::Base64 and Fn::GetAZs', () => {
@@ -86,7 +91,9 @@ describe('resolveValue', () => {
     expect(resolveValue({ 'Fn::Join': [',', { Ref: 'Zones' }] }, ctx)).toBe('a,b');
     expect(resolveValue({ 'Fn::Select': [1, { 'Fn::Split': ['/', 'a/b/c'] }] }, ctx)).toBe('b');
     expect(resolveValue({ 'Fn::Select': ['5', { 'Fn::Split': [':', { 'Fn::GetAtt': ['Queue', 'Arn'] }] }] }, ctx)).toBe('dev-Queue');
-    expect(resolveValue({ 'Fn::Base64': { 'Fn::Sub': 'hello ${AWS::Region}' } }, ctx)).toBe(Buffer.from('hello us-east-1').toString('base64'));
+    expect(resolveValue({ 'Fn::Base64': { 'Fn::Sub': 'hello ${AWS::Region}' } }, ctx)).toBe(
+      Buffer.from('hello us-east-1').toString('base64'),
+    );
     expect(resolveValue({ 'Fn::GetAZs': '' }, ctx)).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
     expect(resolveValue({ 'Fn::Select': [0, { 'Fn::GetAZs': { Ref: 'AWS::Region' } }] }, ctx)).toBe('us-east-1a');
   });
@@ -97,9 +104,9 @@ describe('resolveValue', () => {
       attributes.Queue.Arn,
     );
     expect(resolveValue({ 'Fn::Sub': '${Table}-${Stage}-${!NotReplaced}' }, ctx)).toBe('dev-Table-dev-${NotReplaced}');
-    expect(
-      resolveValue({ 'Fn::Sub': ['${Name}/${Table.Arn}', { Name: { 'Fn::Join': ['-', ['x', { Ref: 'Stage' }]] } }] }, ctx),
-    ).toBe(`x-dev/${attributes.Table.Arn}`);
+    expect(resolveValue({ 'Fn::Sub': ['${Name}/${Table.Arn}', { Name: { 'Fn::Join': ['-', ['x', { Ref: 'Stage' }]] } }] }, ctx)).toBe(
+      `x-dev/${attributes.Table.Arn}`,
+    );
   });
 
   it('chooses Fn::If branches from conditions built of Equals, Not, And, Or and Condition', () => {
@@ -132,7 +139,9 @@ describe('resolveValue', () => {
     expect(() => resolveValue({ 'Fn::GetAtt': ['Table', 'Bogus'] }, ctx, 'X')).toThrow('X.Fn::GetAtt: no attribute Bogus on Table');
     expect(() => resolveValue({ 'Fn::Sub': 'x-${Missing}' }, ctx, 'Y')).toThrow(/^Y\.Fn::Sub\.\$\{Missing\}: Ref to 'Missing'/);
     expect(() => resolveValue({ 'Fn::If': ['Unknown', 1, 2] }, ctx, 'Z')).toThrow("Z.Fn::If[0]: unknown condition 'Unknown'");
-    expect(() => resolveValue({ 'Fn::Cidr': ['10.0.0.0/16', 2, 8] }, ctx, 'W')).toThrow('W.Fn::Cidr: Fn::Cidr is not supported by the local cloud');
+    expect(() => resolveValue({ 'Fn::Cidr': ['10.0.0.0/16', 2, 8] }, ctx, 'W')).toThrow(
+      'W.Fn::Cidr: Fn::Cidr is not supported by the local cloud',
+    );
     expect(() => resolveValue({ 'Fn::Select': [3, ['a']] }, ctx, 'V')).toThrow('V.Fn::Select: index 3 is out of range for a list of 1');
   });
 

@@ -34,7 +34,10 @@ function synthFixture(): string {
     timeToLiveAttribute: 'expiresAt',
   });
   table.addGlobalSecondaryIndex({ indexName: 'byStatus', partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING } });
-  const named = new dynamodb.Table(stack, 'Named', { tableName: 'shop-named', partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } });
+  const named = new dynamodb.Table(stack, 'Named', {
+    tableName: 'shop-named',
+    partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+  });
   const queue = new sqs.Queue(stack, 'Dlq');
   const bucket = new s3.Bucket(stack, 'RawBucket');
   const stream = new kinesis.Stream(stack, 'Activity', { shardCount: 2 });
@@ -107,7 +110,10 @@ describe('loadAssembly on a synthesised app', () => {
   it('names queues by URL on the edge, buckets in lower case, streams and functions', () => {
     const dlq = byLogicalPrefix(shop, 'AWS::SQS::Queue', 'Dlq');
     expect(dlq.physicalId).toBe(`http://127.0.0.1:4566/000000000000/Shop-${dlq.logicalId}`);
-    expect(dlq.attributes).toMatchObject({ QueueName: `Shop-${dlq.logicalId}`, Arn: `arn:aws:sqs:us-east-1:000000000000:Shop-${dlq.logicalId}` });
+    expect(dlq.attributes).toMatchObject({
+      QueueName: `Shop-${dlq.logicalId}`,
+      Arn: `arn:aws:sqs:us-east-1:000000000000:Shop-${dlq.logicalId}`,
+    });
 
     const bucket = byLogicalPrefix(shop, 'AWS::S3::Bucket', 'RawBucket');
     expect(bucket.physicalId).toBe(`shop-${bucket.logicalId.toLowerCase()}`);
@@ -179,7 +185,8 @@ describe('loadAssembly on a synthesised app', () => {
     expect(shop.outputs).toEqual({
       TableName: table.physicalId,
       QueueArn: byLogicalPrefix(shop, 'AWS::SQS::Queue', 'Dlq').attributes.Arn,
-      [Object.keys(shop.outputs).find((k) => k.startsWith('ApiEndpoint'))!]: `https://${api.physicalId}.execute-api.us-east-1.amazonaws.com/dev/`,
+      [Object.keys(shop.outputs).find((k) => k.startsWith('ApiEndpoint'))!]:
+        `https://${api.physicalId}.execute-api.us-east-1.amazonaws.com/dev/`,
     });
   });
 
@@ -207,7 +214,10 @@ describe('loadAssembly errors', () => {
     writeFileSync(path.join(dir, 'Bad.template.json'), JSON.stringify(template));
     writeFileSync(
       path.join(dir, 'manifest.json'),
-      JSON.stringify({ version: '55.0.0', artifacts: { Bad: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Bad.template.json' } } } }),
+      JSON.stringify({
+        version: '55.0.0',
+        artifacts: { Bad: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Bad.template.json' } } },
+      }),
     );
     return dir;
   }
@@ -216,7 +226,9 @@ describe('loadAssembly errors', () => {
     const dir = writeAssembly({
       Resources: { Fn: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { T: { Ref: 'Gone' } } } } } },
     });
-    expect(() => loadAssembly(dir)).toThrow("Resources.Fn.Properties.Environment.Variables.T.Ref: Ref to 'Gone', which is neither a resource nor a parameter");
+    expect(() => loadAssembly(dir)).toThrow(
+      "Resources.Fn.Properties.Environment.Variables.T.Ref: Ref to 'Gone', which is neither a resource nor a parameter",
+    );
   });
 
   it('names an attribute the local cloud does not know on a modelled type', () => {
@@ -226,7 +238,9 @@ describe('loadAssembly errors', () => {
         Fn: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { S: { 'Fn::GetAtt': ['T', 'StreamArn'] } } } } },
       },
     });
-    expect(() => loadAssembly(dir)).toThrow(/Resources\.Fn\.Properties\.Environment\.Variables\.S\.Fn::GetAtt: .*attribute 'StreamArn' of AWS::DynamoDB::Table \(known: Arn\)/);
+    expect(() => loadAssembly(dir)).toThrow(
+      /Resources\.Fn\.Properties\.Environment\.Variables\.S\.Fn::GetAtt: .*attribute 'StreamArn' of AWS::DynamoDB::Table \(known: Arn\)/,
+    );
   });
 
   it('says what to do about a parameter without a value, and uses defaults otherwise', () => {
@@ -238,9 +252,14 @@ describe('loadAssembly errors', () => {
       },
       Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { DelaySeconds: { Ref: 'Size' }, QueueName: { Ref: 'Needed' } } } },
     };
-    expect(() => loadAssembly(writeAssembly(template))).toThrow(/Resources\.Q\.Properties\.QueueName\.Ref: parameter 'Needed' has no Default/);
+    expect(() => loadAssembly(writeAssembly(template))).toThrow(
+      /Resources\.Q\.Properties\.QueueName\.Ref: parameter 'Needed' has no Default/,
+    );
     const [stack] = loadAssembly(writeAssembly(template), { parameters: { Needed: 'given' } });
-    expect(stack.byType('AWS::SQS::Queue')[0]).toMatchObject({ physicalId: 'http://localhost:4566/000000000000/given', properties: { DelaySeconds: '3' } });
+    expect(stack.byType('AWS::SQS::Queue')[0]).toMatchObject({
+      physicalId: 'http://localhost:4566/000000000000/given',
+      properties: { DelaySeconds: '3' },
+    });
   });
 
   it('explains a missing cdk.out', () => {

@@ -114,7 +114,11 @@ describe('DynamoDB Streams', () => {
   it('lists and describes the streams the template enables, with the label of the template ARN', async () => {
     const { Streams = [] } = await streams.send(new ListStreamsCommand({}));
     expect(Streams.map((s) => s.TableName).sort()).toEqual(['events', 'keys-only', 'new-only']);
-    expect(Streams.find((s) => s.TableName === 'events')).toEqual({ StreamArn: STREAM_ARN, TableName: 'events', StreamLabel: '2024-01-01T00:00:00.000' });
+    expect(Streams.find((s) => s.TableName === 'events')).toEqual({
+      StreamArn: STREAM_ARN,
+      TableName: 'events',
+      StreamLabel: '2024-01-01T00:00:00.000',
+    });
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: STREAM_ARN }));
     expect(StreamDescription).toMatchObject({
       StreamArn: STREAM_ARN,
@@ -136,7 +140,12 @@ describe('DynamoDB Streams', () => {
     const binary = new Uint8Array([0, 1, 2, 250]);
     await client.send(new PutItemCommand({ TableName: 'events', Item: { ...key('a'), n: { N: '1' }, b: { B: binary } } }));
     await client.send(
-      new UpdateItemCommand({ TableName: 'events', Key: key('a'), UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': { N: '1' } } }),
+      new UpdateItemCommand({
+        TableName: 'events',
+        Key: key('a'),
+        UpdateExpression: 'SET n = n + :one',
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      }),
     );
     // Unchanged: the same item again, and a delete of an absent item.
     await client.send(new PutItemCommand({ TableName: 'events', Item: { ...key('a'), n: { N: '2' }, b: { B: binary } } }));
@@ -196,7 +205,14 @@ describe('DynamoDB Streams', () => {
     await client.send(
       new TransactWriteItemsCommand({
         TransactItems: [
-          { Update: { TableName: 'events', Key: key('batch', 1), UpdateExpression: 'SET done = :t', ExpressionAttributeValues: { ':t': { BOOL: true } } } },
+          {
+            Update: {
+              TableName: 'events',
+              Key: key('batch', 1),
+              UpdateExpression: 'SET done = :t',
+              ExpressionAttributeValues: { ':t': { BOOL: true } },
+            },
+          },
           { Delete: { TableName: 'events', Key: key('batch', 2) } },
           { ConditionCheck: { TableName: 'plain', Key: key('batch'), ConditionExpression: 'attribute_exists(pk)' } },
         ],
@@ -235,7 +251,12 @@ describe('DynamoDB Streams', () => {
     expect(empty.NextShardIterator).toBeDefined();
 
     const at = await streams.send(
-      new GetShardIteratorCommand({ StreamArn: STREAM_ARN, ShardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: page.Records![0]!.dynamodb!.SequenceNumber }),
+      new GetShardIteratorCommand({
+        StreamArn: STREAM_ARN,
+        ShardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        SequenceNumber: page.Records![0]!.dynamodb!.SequenceNumber,
+      }),
     );
     const again = await streams.send(new GetRecordsCommand({ ShardIterator: at.ShardIterator }));
     expect(again.Records!.map((r) => r.eventID)).toEqual([page.Records![0]!.eventID]);

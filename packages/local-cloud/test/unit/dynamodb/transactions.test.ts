@@ -108,7 +108,9 @@ describe('TransactWriteItems', () => {
     );
     expect(error).toBeInstanceOf(TransactionCanceledException);
     expect(error.name).toBe('TransactionCanceledException');
-    expect(error.message).toBe('Transaction cancelled, please refer cancellation reasons for specific reasons [None, None, ConditionalCheckFailed, None]');
+    expect(error.message).toBe(
+      'Transaction cancelled, please refer cancellation reasons for specific reasons [None, None, ConditionalCheckFailed, None]',
+    );
     expect(error.CancellationReasons).toEqual([
       { Code: 'None' },
       { Code: 'None' },
@@ -161,10 +163,7 @@ describe('TransactWriteItems', () => {
     const error = await rejection(
       client.send(
         new TransactWriteItemsCommand({
-          TransactItems: [
-            decrement('m-1', 1),
-            { Update: { TableName: TABLE, Key: { pk: { S: 'm-2' } }, UpdateExpression: 'SET = oops' } },
-          ],
+          TransactItems: [decrement('m-1', 1), { Update: { TableName: TABLE, Key: { pk: { S: 'm-2' } }, UpdateExpression: 'SET = oops' } }],
         }),
       ),
     );
@@ -203,7 +202,9 @@ describe('TransactWriteItems', () => {
     const two = await rejection(
       client.send(
         new TransactWriteItemsCommand({
-          TransactItems: [{ Put: { TableName: TABLE, Item: { pk: { S: 'two' } } }, Delete: { TableName: TABLE, Key: { pk: { S: 'two' } } } }],
+          TransactItems: [
+            { Put: { TableName: TABLE, Item: { pk: { S: 'two' } } }, Delete: { TableName: TABLE, Key: { pk: { S: 'two' } } } },
+          ],
         }),
       ),
     );
@@ -243,7 +244,13 @@ describe('TransactWriteItems', () => {
             new TransactWriteItemsCommand({
               TransactItems: [
                 decrement('stock#hot', q),
-                { Put: { TableName: TABLE, Item: { pk: { S: `hot-order#${i}` }, qty: { N: String(q) } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+                {
+                  Put: {
+                    TableName: TABLE,
+                    Item: { pk: { S: `hot-order#${i}` }, qty: { N: String(q) } },
+                    ConditionExpression: 'attribute_not_exists(pk)',
+                  },
+                },
               ],
             }),
           )
@@ -273,8 +280,7 @@ describe('TransactWriteItems', () => {
 
   it('honours ClientRequestToken: the same request again is not applied twice; another request with it is refused', async () => {
     await put('idem', { stock: { N: '10' } });
-    const command = () =>
-      new TransactWriteItemsCommand({ ClientRequestToken: 'token-idem-1', TransactItems: [decrement('idem', 1)] });
+    const command = () => new TransactWriteItemsCommand({ ClientRequestToken: 'token-idem-1', TransactItems: [decrement('idem', 1)] });
     await client.send(command());
     await client.send(command());
     expect(await get('idem')).toEqual({ pk: { S: 'idem' }, stock: { N: '9' } });
@@ -310,7 +316,10 @@ describe('TransactGetItems', () => {
     const error = await rejection(
       client.send(
         new TransactGetItemsCommand({
-          TransactItems: [{ Get: { TableName: TABLE, Key: { pk: { S: 'g-1' } } } }, { Get: { TableName: TABLE, Key: { pk: { S: 'g-1' } } } }],
+          TransactItems: [
+            { Get: { TableName: TABLE, Key: { pk: { S: 'g-1' } } } },
+            { Get: { TableName: TABLE, Key: { pk: { S: 'g-1' } } } },
+          ],
         }),
       ),
     );

@@ -35,7 +35,9 @@ class FakeLambda implements LambdaInvoker {
       maxMemoryUsedMb: 1,
       status: 'error' in outcome ? ('error' as const) : ('success' as const),
     };
-    return 'error' in outcome ? { error: { errorType: 'Error', errorMessage: outcome.error }, record } : { payload: outcome.payload, record };
+    return 'error' in outcome
+      ? { error: { errorType: 'Error', errorMessage: outcome.error }, record }
+      : { payload: outcome.payload, record };
   }
 
   async invokeAsync(): Promise<void> {}
@@ -207,7 +209,13 @@ describe('Kinesis event source mappings', () => {
     });
     const queues = new FakeQueues();
     const esm = await run(
-      { EventSourceArn: arn, BatchSize: 10, StartingPosition: 'TRIM_HORIZON', FunctionResponseTypes: ['ReportBatchItemFailures'], MaximumRetryAttempts: 3 },
+      {
+        EventSourceArn: arn,
+        BatchSize: 10,
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumRetryAttempts: 3,
+      },
       lambda,
       queues,
     );
@@ -222,7 +230,9 @@ describe('Kinesis event source mappings', () => {
   it('treats an identifier that is not in the batch as a failure of the whole batch', async () => {
     const arn = await streamWith(numbered(2));
     let calls = 0;
-    const lambda = new FakeLambda(() => (++calls === 1 ? { payload: { batchItemFailures: [{ itemIdentifier: 'nope' }] } } : { payload: {} }));
+    const lambda = new FakeLambda(() =>
+      ++calls === 1 ? { payload: { batchItemFailures: [{ itemIdentifier: 'nope' }] } } : { payload: {} },
+    );
     const esm = await run(
       { EventSourceArn: arn, BatchSize: 10, StartingPosition: 'TRIM_HORIZON', FunctionResponseTypes: ['ReportBatchItemFailures'] },
       lambda,
@@ -267,7 +277,12 @@ describe('Kinesis event source mappings', () => {
     expect(queue).toBe(DLQ);
     const r5 = lambda.calls[4]!.records[0].kinesis.sequenceNumber;
     expect(body).toEqual({
-      requestContext: { requestId: expect.any(String), functionArn: FUNCTION_ARN, condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
+      requestContext: {
+        requestId: expect.any(String),
+        functionArn: FUNCTION_ARN,
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: 2,
+      },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       timestamp: expect.any(String),
@@ -288,12 +303,23 @@ describe('Kinesis event source mappings', () => {
     const lambda = new FakeLambda((records): Outcome => (payloadOf(records[0]) === 'r1' ? { error: 'always' } : {}));
     const queues = new FakeQueues();
     const esm = await run(
-      { EventSourceArn: arn, BatchSize: 2, StartingPosition: 'TRIM_HORIZON', MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: DLQ } } },
+      {
+        EventSourceArn: arn,
+        BatchSize: 2,
+        StartingPosition: 'TRIM_HORIZON',
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: DLQ } },
+      },
       lambda,
       queues,
     );
     await esm.stop();
-    expect(lambda.batches).toEqual([['r1', 'r2'], ['r1', 'r2'], ['r1', 'r2'], ['r3', 'r4']]);
+    expect(lambda.batches).toEqual([
+      ['r1', 'r2'],
+      ['r1', 'r2'],
+      ['r1', 'r2'],
+      ['r3', 'r4'],
+    ]);
     expect(queues.sent).toHaveLength(1);
     expect(queues.sent[0]!.body.requestContext).toMatchObject({ condition: 'RetryAttemptsExhausted', approximateInvokeCount: 3 });
     expect(queues.sent[0]!.body.KinesisBatchInfo).toMatchObject({
@@ -305,7 +331,9 @@ describe('Kinesis event source mappings', () => {
 
   it('bounds MaximumRetryAttempts -1 locally, and gives up partial failures the same way', async () => {
     const arn = await streamWith(numbered(3));
-    const lambda = new FakeLambda((records) => ({ payload: { batchItemFailures: [{ itemIdentifier: records.at(-1).kinesis.sequenceNumber }] } }));
+    const lambda = new FakeLambda((records) => ({
+      payload: { batchItemFailures: [{ itemIdentifier: records.at(-1).kinesis.sequenceNumber }] },
+    }));
     const queues = new FakeQueues();
     const esm = await run(
       {
@@ -330,7 +358,9 @@ describe('Kinesis event source mappings', () => {
   it('reads a split shard to its end before its children', async () => {
     const arn = await streamWith(numbered(3));
     const StreamName = arn.split('/')[1]!;
-    await kinesis.send(new SplitShardCommand({ StreamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }));
+    await kinesis.send(
+      new SplitShardCommand({ StreamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }),
+    );
     for (;;) {
       const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName }));
       if (StreamDescription?.StreamStatus === 'ACTIVE') break;
@@ -350,7 +380,10 @@ describe('Kinesis event source mappings', () => {
   it('drain() delivers what the batching window holds, without waiting for the window', async () => {
     const arn = await streamWith(numbered(3));
     const lambda = new FakeLambda();
-    const esm = await run({ EventSourceArn: arn, BatchSize: 100, MaximumBatchingWindowInSeconds: 300, StartingPosition: 'TRIM_HORIZON' }, lambda);
+    const esm = await run(
+      { EventSourceArn: arn, BatchSize: 100, MaximumBatchingWindowInSeconds: 300, StartingPosition: 'TRIM_HORIZON' },
+      lambda,
+    );
     await esm.stop();
     expect(lambda.batches).toEqual([['r1', 'r2', 'r3']]);
   });
@@ -432,7 +465,9 @@ describe('DynamoDB stream event source mappings', () => {
     const streams = new DynamoDbStreams({ tables: [{ tableName: 'orders', viewType: 'NEW_IMAGE', streamArn: STREAM }] });
     change(streams, 'before', 'PENDING');
     const lambda = new FakeLambda();
-    const esm = await run({ EventSourceArn: STREAM, BatchSize: 2, StartingPosition: 'LATEST' }, lambda, new FakeQueues(), { dynamoDbStreams: streams });
+    const esm = await run({ EventSourceArn: STREAM, BatchSize: 2, StartingPosition: 'LATEST' }, lambda, new FakeQueues(), {
+      dynamoDbStreams: streams,
+    });
     change(streams, 'a', 'PENDING');
     change(streams, 'b', 'PENDING');
     change(streams, 'c', 'PENDING');
@@ -448,13 +483,23 @@ describe('DynamoDB stream event source mappings', () => {
     const lambda = new FakeLambda(() => ({ error: 'nope' }));
     const queues = new FakeQueues();
     const esm = await run(
-      { EventSourceArn: STREAM, BatchSize: 10, StartingPosition: 'TRIM_HORIZON', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: DLQ } } },
+      {
+        EventSourceArn: STREAM,
+        BatchSize: 10,
+        StartingPosition: 'TRIM_HORIZON',
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: DLQ } },
+      },
       lambda,
       queues,
       { dynamoDbStreams: streams },
     );
     await esm.stop();
     expect(lambda.calls).toHaveLength(1);
-    expect(queues.sent[0]!.body.DDBStreamBatchInfo).toMatchObject({ batchSize: 1, streamArn: STREAM, shardId: expect.stringMatching(/^shardId-/) });
+    expect(queues.sent[0]!.body.DDBStreamBatchInfo).toMatchObject({
+      batchSize: 1,
+      streamArn: STREAM,
+      shardId: expect.stringMatching(/^shardId-/),
+    });
   });
 });

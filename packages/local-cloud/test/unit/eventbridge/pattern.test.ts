@@ -4,12 +4,7 @@
  * operators, arrays, null and empty values), each with the events it must and
  * must not match, and the patterns EventBridge refuses.
  */
-import {
-  compileEventPattern,
-  InvalidEventPatternError,
-  matchesEventPattern,
-  validateEventPattern,
-} from '../../../src/eventbridge/pattern';
+import { compileEventPattern, InvalidEventPatternError, matchesEventPattern, validateEventPattern } from '../../../src/eventbridge/pattern';
 
 /** The EC2 state-change event of the user guide's "Creating event patterns" page. */
 const ec2Event = {
@@ -31,7 +26,12 @@ type Case = [description: string, pattern: object, event: object, expected: bool
 
 const cases: Case[] = [
   // ---- exact values, alternatives, nesting (Creating event patterns / Matching event values)
-  ['source, detail-type and detail.state all match', { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['terminated'] } }, ec2Event, true],
+  [
+    'source, detail-type and detail.state all match',
+    { source: ['aws.ec2'], 'detail-type': ['EC2 Instance State-change Notification'], detail: { state: ['terminated'] } },
+    ec2Event,
+    true,
+  ],
   ['one field differs', { source: ['aws.ec2'], detail: { state: ['running'] } }, ec2Event, false],
   ['alternatives: aws.ec2 or aws.fargate', { source: ['aws.ec2', 'aws.fargate'] }, ec2Event, true],
   ['alternatives that do not include the value', { source: ['aws.fargate', 'aws.ecs'] }, ec2Event, false],
@@ -46,7 +46,13 @@ const cases: Case[] = [
   [
     'event array intersects the pattern values',
     { resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f', 'arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f'] },
-    { ...ec2Event, resources: ['arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:asg', 'arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f'] },
+    {
+      ...ec2Event,
+      resources: [
+        'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:asg',
+        'arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f',
+      ],
+    },
     true,
   ],
   [
@@ -55,14 +61,44 @@ const cases: Case[] = [
     { ...ec2Event, resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f'] },
     false,
   ],
-  ['nested pattern over an array of objects: one element matches it all', { detail: { items: { sku: ['b'], qty: [2] } } }, withDetail({ items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }] }), true],
-  ['nested pattern over an array of objects: fields of different elements never combine', { detail: { items: { sku: ['a'], qty: [2] } } }, withDetail({ items: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }] }), false],
+  [
+    'nested pattern over an array of objects: one element matches it all',
+    { detail: { items: { sku: ['b'], qty: [2] } } },
+    withDetail({
+      items: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 2 },
+      ],
+    }),
+    true,
+  ],
+  [
+    'nested pattern over an array of objects: fields of different elements never combine',
+    { detail: { items: { sku: ['a'], qty: [2] } } },
+    withDetail({
+      items: [
+        { sku: 'a', qty: 1 },
+        { sku: 'b', qty: 2 },
+      ],
+    }),
+    false,
+  ],
 
   // ---- null and empty strings (Matching null values and empty strings)
   ['empty string', { detail: { eventVersion: [''] } }, withDetail({ eventVersion: '', responseElements: null }), true],
   ['null', { detail: { responseElements: [null] } }, withDetail({ eventVersion: '', responseElements: null }), true],
-  ['an empty-string pattern does not match null', { detail: { responseElements: [''] } }, withDetail({ eventVersion: '', responseElements: null }), false],
-  ['a null pattern does not match an empty string', { detail: { eventVersion: [null] } }, withDetail({ eventVersion: '', responseElements: null }), false],
+  [
+    'an empty-string pattern does not match null',
+    { detail: { responseElements: [''] } },
+    withDetail({ eventVersion: '', responseElements: null }),
+    false,
+  ],
+  [
+    'a null pattern does not match an empty string',
+    { detail: { eventVersion: [null] } },
+    withDetail({ eventVersion: '', responseElements: null }),
+    false,
+  ],
   ['a null pattern does not match a missing field', { detail: { userId: [null] } }, withDetail({ eventVersion: '' }), false],
 
   // ---- prefix (Prefix matching, with and without ignoring case)
@@ -70,35 +106,120 @@ const cases: Case[] = [
   ['prefix of time, other day', { time: [{ prefix: '2017-10-02' }] }, ec2Event, false],
   ['European regions: prefix eu-', { source: ['aws.ec2'], region: [{ prefix: 'eu-' }] }, ec2Event, false],
   ['US regions: prefix us-', { region: [{ prefix: 'us-' }] }, ec2Event, true],
-  ['prefix ignoring case', { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } }, withDetail({ service: 'eventbridge' }), true],
-  ['prefix ignoring case, other prefix', { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } }, withDetail({ service: 'lambda' }), false],
+  [
+    'prefix ignoring case',
+    { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } },
+    withDetail({ service: 'eventbridge' }),
+    true,
+  ],
+  [
+    'prefix ignoring case, other prefix',
+    { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } },
+    withDetail({ service: 'lambda' }),
+    false,
+  ],
   ['prefix only applies to strings', { detail: { code: [{ prefix: '12' }] } }, withDetail({ code: 123 }), false],
 
   // ---- suffix
   ['suffix .png', { detail: { FileName: [{ suffix: '.png' }] } }, withDetail({ FileName: 'image.png' }), true],
   ['suffix is case-sensitive', { detail: { FileName: [{ suffix: '.png' }] } }, withDetail({ FileName: 'image.PNG' }), false],
-  ['suffix ignoring case', { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, withDetail({ FileName: 'image.PNG' }), true],
-  ['suffix ignoring case, other extension', { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } }, withDetail({ FileName: 'image.jpg' }), false],
+  [
+    'suffix ignoring case',
+    { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } },
+    withDetail({ FileName: 'image.PNG' }),
+    true,
+  ],
+  [
+    'suffix ignoring case, other extension',
+    { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } },
+    withDetail({ FileName: 'image.jpg' }),
+    false,
+  ],
 
   // ---- anything-but
   ['anything-but a string', { detail: { state: [{ 'anything-but': 'initializing' }] } }, withDetail({ state: 'running' }), true],
-  ['anything-but the same string', { detail: { state: [{ 'anything-but': 'initializing' }] } }, withDetail({ state: 'initializing' }), false],
+  [
+    'anything-but the same string',
+    { detail: { state: [{ 'anything-but': 'initializing' }] } },
+    withDetail({ state: 'initializing' }),
+    false,
+  ],
   ['anything-but a number', { detail: { 'x-limit': [{ 'anything-but': 123 }] } }, withDetail({ 'x-limit': 456 }), true],
   ['anything-but the same number', { detail: { 'x-limit': [{ 'anything-but': 123 }] } }, withDetail({ 'x-limit': 123 }), false],
-  ['anything-but a list of strings', { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, withDetail({ state: 'running' }), true],
-  ['anything-but a list of strings, listed value', { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, withDetail({ state: 'overloaded' }), false],
-  ['anything-but a list of numbers', { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } }, withDetail({ 'x-limit': 250 }), true],
-  ['anything-but a list of numbers, listed value', { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } }, withDetail({ 'x-limit': 200 }), false],
+  [
+    'anything-but a list of strings',
+    { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } },
+    withDetail({ state: 'running' }),
+    true,
+  ],
+  [
+    'anything-but a list of strings, listed value',
+    { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } },
+    withDetail({ state: 'overloaded' }),
+    false,
+  ],
+  [
+    'anything-but a list of numbers',
+    { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } },
+    withDetail({ 'x-limit': 250 }),
+    true,
+  ],
+  [
+    'anything-but a list of numbers, listed value',
+    { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } },
+    withDetail({ 'x-limit': 200 }),
+    false,
+  ],
   ['anything-but a prefix', { detail: { state: [{ 'anything-but': { prefix: 'init' } }] } }, withDetail({ state: 'running' }), true],
-  ['anything-but a prefix, prefixed value', { detail: { state: [{ 'anything-but': { prefix: 'init' } }] } }, withDetail({ state: 'initializing' }), false],
+  [
+    'anything-but a prefix, prefixed value',
+    { detail: { state: [{ 'anything-but': { prefix: 'init' } }] } },
+    withDetail({ state: 'initializing' }),
+    false,
+  ],
   ['anything-but a suffix', { detail: { FileName: [{ 'anything-but': { suffix: '.txt' } }] } }, withDetail({ FileName: 'notes.md' }), true],
-  ['anything-but a suffix, suffixed value', { detail: { FileName: [{ 'anything-but': { suffix: '.txt' } }] } }, withDetail({ FileName: 'notes.txt' }), false],
-  ['anything-but ignoring case', { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'Overloaded'] } }] } }, withDetail({ state: 'running' }), true],
-  ['anything-but ignoring case, other casing of a listed value', { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'Overloaded'] } }] } }, withDetail({ state: 'STOPPED' }), false],
-  ['anything-but a wildcard', { detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } }, withDetail({ FilePath: '/usr/bin/node' }), true],
-  ['anything-but a wildcard, matching path', { detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } }, withDetail({ FilePath: '/usr/lib/node' }), false],
-  ['anything-but needs a value: a missing field does not match', { detail: { state: [{ 'anything-but': 'initializing' }] } }, withDetail({}), false],
-  ['anything-but over an array: any other element matches', { detail: { tags: [{ 'anything-but': 'x' }] } }, withDetail({ tags: ['x', 'y'] }), true],
+  [
+    'anything-but a suffix, suffixed value',
+    { detail: { FileName: [{ 'anything-but': { suffix: '.txt' } }] } },
+    withDetail({ FileName: 'notes.txt' }),
+    false,
+  ],
+  [
+    'anything-but ignoring case',
+    { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'Overloaded'] } }] } },
+    withDetail({ state: 'running' }),
+    true,
+  ],
+  [
+    'anything-but ignoring case, other casing of a listed value',
+    { detail: { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'Overloaded'] } }] } },
+    withDetail({ state: 'STOPPED' }),
+    false,
+  ],
+  [
+    'anything-but a wildcard',
+    { detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } },
+    withDetail({ FilePath: '/usr/bin/node' }),
+    true,
+  ],
+  [
+    'anything-but a wildcard, matching path',
+    { detail: { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] } },
+    withDetail({ FilePath: '/usr/lib/node' }),
+    false,
+  ],
+  [
+    'anything-but needs a value: a missing field does not match',
+    { detail: { state: [{ 'anything-but': 'initializing' }] } },
+    withDetail({}),
+    false,
+  ],
+  [
+    'anything-but over an array: any other element matches',
+    { detail: { tags: [{ 'anything-but': 'x' }] } },
+    withDetail({ tags: ['x', 'y'] }),
+    true,
+  ],
 
   // ---- numeric
   ...((): Case[] => {
@@ -121,12 +242,42 @@ const cases: Case[] = [
   })(),
 
   // ---- IP addresses (cidr)
-  ['IPv4 address inside the block', { detail: { sourceIPAddress: [{ cidr: '10.0.0.0/24' }] } }, withDetail({ sourceIPAddress: '10.0.0.123' }), true],
-  ['IPv4 address outside the block', { detail: { sourceIPAddress: [{ cidr: '10.0.0.0/24' }] } }, withDetail({ sourceIPAddress: '10.0.1.1' }), false],
-  ['IPv6 address inside the block', { detail: { sourceIPAddress: [{ cidr: '2001:db8::/64' }] } }, withDetail({ sourceIPAddress: '2001:db8::ff00:42:8329' }), true],
-  ['IPv6 address outside the block', { detail: { sourceIPAddress: [{ cidr: '2001:db8::/64' }] } }, withDetail({ sourceIPAddress: '2001:db8:0:1::1' }), false],
-  ['an IPv4 address is not in an IPv6 block', { detail: { sourceIPAddress: [{ cidr: '::/0' }] } }, withDetail({ sourceIPAddress: '10.0.0.1' }), false],
-  ['a non-address never matches a cidr', { detail: { sourceIPAddress: [{ cidr: '0.0.0.0/0' }] } }, withDetail({ sourceIPAddress: 'localhost' }), false],
+  [
+    'IPv4 address inside the block',
+    { detail: { sourceIPAddress: [{ cidr: '10.0.0.0/24' }] } },
+    withDetail({ sourceIPAddress: '10.0.0.123' }),
+    true,
+  ],
+  [
+    'IPv4 address outside the block',
+    { detail: { sourceIPAddress: [{ cidr: '10.0.0.0/24' }] } },
+    withDetail({ sourceIPAddress: '10.0.1.1' }),
+    false,
+  ],
+  [
+    'IPv6 address inside the block',
+    { detail: { sourceIPAddress: [{ cidr: '2001:db8::/64' }] } },
+    withDetail({ sourceIPAddress: '2001:db8::ff00:42:8329' }),
+    true,
+  ],
+  [
+    'IPv6 address outside the block',
+    { detail: { sourceIPAddress: [{ cidr: '2001:db8::/64' }] } },
+    withDetail({ sourceIPAddress: '2001:db8:0:1::1' }),
+    false,
+  ],
+  [
+    'an IPv4 address is not in an IPv6 block',
+    { detail: { sourceIPAddress: [{ cidr: '::/0' }] } },
+    withDetail({ sourceIPAddress: '10.0.0.1' }),
+    false,
+  ],
+  [
+    'a non-address never matches a cidr',
+    { detail: { sourceIPAddress: [{ cidr: '0.0.0.0/0' }] } },
+    withDetail({ sourceIPAddress: 'localhost' }),
+    false,
+  ],
 
   // ---- exists (leaf nodes only)
   ['exists: true on a present field', { detail: { state: [{ exists: true }] } }, ec2Event, true],
@@ -142,18 +293,37 @@ const cases: Case[] = [
   ['equals-ignore-case is still equality', { 'detail-type': [{ 'equals-ignore-case': 'ec2 instance state-change' }] }, ec2Event, false],
 
   // ---- wildcard
-  ['wildcard: file with a .png extension in dir', { detail: { FileName: [{ wildcard: 'dir/*.png' }] } }, withDetail({ FileName: 'dir/image.png' }), true],
+  [
+    'wildcard: file with a .png extension in dir',
+    { detail: { FileName: [{ wildcard: 'dir/*.png' }] } },
+    withDetail({ FileName: 'dir/image.png' }),
+    true,
+  ],
   ['wildcard: other extension', { detail: { FileName: [{ wildcard: 'dir/*.png' }] } }, withDetail({ FileName: 'dir/image.jpg' }), false],
-  ['wildcard is anchored at both ends', { detail: { FileName: [{ wildcard: 'dir/*.png' }] } }, withDetail({ FileName: 'other/dir/image.png' }), false],
+  [
+    'wildcard is anchored at both ends',
+    { detail: { FileName: [{ wildcard: 'dir/*.png' }] } },
+    withDetail({ FileName: 'other/dir/image.png' }),
+    false,
+  ],
   ['wildcard: several stars', { resources: [{ wildcard: 'arn:aws:ec2:*:*:instance/*' }] }, ec2Event, true],
   ['wildcard: an escaped star is literal', { detail: { name: [{ wildcard: 'a\\*b' }] } }, withDetail({ name: 'a*b' }), true],
-  ['wildcard: an escaped star does not match other characters', { detail: { name: [{ wildcard: 'a\\*b' }] } }, withDetail({ name: 'axb' }), false],
+  [
+    'wildcard: an escaped star does not match other characters',
+    { detail: { name: [{ wildcard: 'a\\*b' }] } },
+    withDetail({ name: 'axb' }),
+    false,
+  ],
 
   // ---- $or
   ...((): Case[] => {
     const pattern = {
       detail: {
-        $or: [{ 'c-count': [{ numeric: ['>', 0, '<=', 5] }] }, { 'd-count': [{ numeric: ['<', 10] }] }, { 'x-limit': [{ numeric: ['=', 3.018e2] }] }],
+        $or: [
+          { 'c-count': [{ numeric: ['>', 0, '<=', 5] }] },
+          { 'd-count': [{ numeric: ['<', 10] }] },
+          { 'x-limit': [{ numeric: ['=', 3.018e2] }] },
+        ],
       },
     };
     return [
@@ -243,7 +413,12 @@ describe('event pattern validation', () => {
         source: ['a', 1, true, null, ''],
         detail: {
           p: [{ prefix: 'x' }, { prefix: { 'equals-ignore-case': 'x' } }, { suffix: 'x' }, { suffix: { 'equals-ignore-case': 'x' } }],
-          b: [{ 'anything-but': 'x' }, { 'anything-but': [1, 2] }, { 'anything-but': { prefix: 'x' } }, { 'anything-but': { suffix: 'x' } }],
+          b: [
+            { 'anything-but': 'x' },
+            { 'anything-but': [1, 2] },
+            { 'anything-but': { prefix: 'x' } },
+            { 'anything-but': { suffix: 'x' } },
+          ],
           w: [{ 'anything-but': { wildcard: ['*a', 'b*'] } }, { 'anything-but': { 'equals-ignore-case': 'x' } }, { wildcard: '*' }],
           n: [{ numeric: ['=', 0] }, { numeric: ['<=', 5] }, { numeric: ['>=', -5, '<', 5] }],
           i: [{ cidr: '192.168.0.0/16' }, { cidr: '2001:db8::/32' }, { cidr: '10.1.2.3' }],

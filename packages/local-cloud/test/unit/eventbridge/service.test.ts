@@ -30,7 +30,13 @@ const lambdaArn = (name: string) => `${ARN.replace('%s', 'lambda')}function:${na
 const queueArn = (name: string) => `${ARN.replace('%s', 'sqs')}${name}`;
 const BUS = 'commerce-bus';
 
-function resource(logicalId: string, type: string, physicalId: string, attributes: Record<string, string>, properties: Record<string, unknown> = {}): StackResource {
+function resource(
+  logicalId: string,
+  type: string,
+  physicalId: string,
+  attributes: Record<string, string>,
+  properties: Record<string, unknown> = {},
+): StackResource {
   return { logicalId, type, properties, physicalId, attributes, metadata: {} };
 }
 
@@ -41,7 +47,13 @@ function queue(name: string): StackResource {
 
 /** A rule on the custom bus, resolved as src/assembly/load.ts resolves it. */
 function rule(logicalId: string, name: string, properties: Record<string, unknown>): StackResource {
-  return resource(logicalId, 'AWS::Events::Rule', `${BUS}|${name}`, { Arn: `${ARN.replace('%s', 'events')}rule/${BUS}/${name}` }, { EventBusName: BUS, State: 'ENABLED', ...properties });
+  return resource(
+    logicalId,
+    'AWS::Events::Rule',
+    `${BUS}|${name}`,
+    { Arn: `${ARN.replace('%s', 'events')}rule/${BUS}/${name}` },
+    { EventBusName: BUS, State: 'ENABLED', ...properties },
+  );
 }
 
 const usersPattern = { source: ['commerce.users'], 'detail-type': ['UserCreated'] };
@@ -56,7 +68,11 @@ const stack = stackOf([
     EventPattern: usersPattern,
     Targets: [{ Id: 'Target0', Arn: lambdaArn('welcome'), DeadLetterConfig: { Arn: queueArn('welcome-dlq') }, ...retry }],
   }),
-  rule('DisabledRule', 'disabled', { State: 'DISABLED', EventPattern: usersPattern, Targets: [{ Id: 'Target0', Arn: lambdaArn('disabled') }] }),
+  rule('DisabledRule', 'disabled', {
+    State: 'DISABLED',
+    EventPattern: usersPattern,
+    Targets: [{ Id: 'Target0', Arn: lambdaArn('disabled') }],
+  }),
   rule('GoneRule', 'gone', {
     EventPattern: JSON.stringify({ source: ['commerce.users'], 'detail-type': ['UserDeleted'] }),
     Targets: [{ Id: 'Target0', Arn: lambdaArn('deleted-function'), DeadLetterConfig: { Arn: queueArn('welcome-dlq') }, ...retry }],
@@ -67,27 +83,42 @@ const stack = stackOf([
       {
         Id: 'Audit',
         Arn: queueArn('audit'),
-        InputTransformer: { InputPathsMap: { order: '$.detail.data.orderId', total: '$.detail.data.total' }, InputTemplate: '{"order": "<order>", "total": <total>, "rule": "<aws.events.rule-name>"}' },
+        InputTransformer: {
+          InputPathsMap: { order: '$.detail.data.orderId', total: '$.detail.data.total' },
+          InputTemplate: '{"order": "<order>", "total": <total>, "rule": "<aws.events.rule-name>"}',
+        },
       },
     ],
   }),
-  resource('NightlyRule', 'AWS::Events::Rule', 'nightly', { Arn: `${ARN.replace('%s', 'events')}rule/nightly` }, {
-    ScheduleExpression: 'rate(1 day)',
-    State: 'ENABLED',
-    Targets: [{ Id: 'Report', Arn: lambdaArn('report'), Input: '{"report":"daily"}' }],
-  }),
+  resource(
+    'NightlyRule',
+    'AWS::Events::Rule',
+    'nightly',
+    { Arn: `${ARN.replace('%s', 'events')}rule/nightly` },
+    {
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      Targets: [{ Id: 'Report', Arn: lambdaArn('report'), Input: '{"report":"daily"}' }],
+    },
+  ),
   // One target of each outcome a fired schedule can report.
-  resource('HourlyRule', 'AWS::Events::Rule', 'hourly', { Arn: `${ARN.replace('%s', 'events')}rule/hourly` }, {
-    ScheduleExpression: 'rate(1 hour)',
-    State: 'DISABLED',
-    Description: 'every target kind',
-    Targets: [
-      { Id: 'Report', Arn: lambdaArn('report'), ...retry },
-      { Id: 'Audit', Arn: queueArn('audit') },
-      { Id: 'Gone', Arn: lambdaArn('deleted-function') },
-      { Id: 'Topic', Arn: `${ARN.replace('%s', 'sns')}alerts` },
-    ],
-  }),
+  resource(
+    'HourlyRule',
+    'AWS::Events::Rule',
+    'hourly',
+    { Arn: `${ARN.replace('%s', 'events')}rule/hourly` },
+    {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'DISABLED',
+      Description: 'every target kind',
+      Targets: [
+        { Id: 'Report', Arn: lambdaArn('report'), ...retry },
+        { Id: 'Audit', Arn: queueArn('audit') },
+        { Id: 'Gone', Arn: lambdaArn('deleted-function') },
+        { Id: 'Topic', Arn: `${ARN.replace('%s', 'sns')}alerts` },
+      ],
+    },
+  ),
 ]);
 
 /** Records asynchronous invocations; functions fail as a test says, unknown ones do not exist. */
@@ -131,7 +162,11 @@ beforeEach(async () => {
   sqs = new SqsService({ stack, edgeUrl: 'http://localhost:4566' });
   bus = new EventBridgeService({ stack, lambda, queues: sqs, retryBaseDelayMs: 1, log: (line) => logged.push(line) });
   served = await serveEdgeHandler(bus.handler, 'events');
-  client = new EventBridgeClient({ endpoint: served.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  client = new EventBridgeClient({
+    endpoint: served.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 });
 
 afterEach(async () => {
@@ -141,7 +176,12 @@ afterEach(async () => {
   await served.close();
 });
 
-const userCreated = { EventBusName: BUS, Source: 'commerce.users', DetailType: 'UserCreated', Detail: JSON.stringify({ data: { userId: 'u-1' } }) };
+const userCreated = {
+  EventBusName: BUS,
+  Source: 'commerce.users',
+  DetailType: 'UserCreated',
+  Detail: JSON.stringify({ data: { userId: 'u-1' } }),
+};
 
 // ---------------------------------------------------------------- tests
 
@@ -164,7 +204,10 @@ describe('PutEvents', () => {
     expect(entries[0]!.EventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(entries[1]).toEqual({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
     expect(entries[2]).toEqual({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
-    expect(entries[3]).toEqual({ ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.' });
+    expect(entries[3]).toEqual({
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: 'Parameter Source is not valid. Reason: Source is a required argument.',
+    });
     expect(entries[4]).toEqual({ ErrorCode: 'ResourceNotFoundException', ErrorMessage: 'Event bus no-such-bus does not exist.' });
     expect(entries[5]!.EventId).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -174,7 +217,9 @@ describe('PutEvents', () => {
   });
 
   test('more than 10 entries, or none, is a ValidationException for the whole call', async () => {
-    await expect(client.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => userCreated) }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(client.send(new PutEventsCommand({ Entries: Array.from({ length: 11 }, () => userCreated) }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     await expect(client.send(new PutEventsCommand({ Entries: [] }))).rejects.toMatchObject({ name: 'ValidationException' });
     const big = { ...userCreated, Detail: JSON.stringify({ blob: 'x'.repeat(256 * 1024) }) };
     await expect(client.send(new PutEventsCommand({ Entries: [big] }))).rejects.toMatchObject({
@@ -227,7 +272,12 @@ describe('PutEvents', () => {
   });
 
   test('an SQS target gets the InputTransformer output when the numeric pattern matches', async () => {
-    const order = (orderId: string, total: number) => ({ EventBusName: BUS, Source: 'commerce.orders', DetailType: 'OrderPlaced', Detail: JSON.stringify({ data: { orderId, total } }) });
+    const order = (orderId: string, total: number) => ({
+      EventBusName: BUS,
+      Source: 'commerce.orders',
+      DetailType: 'OrderPlaced',
+      Detail: JSON.stringify({ data: { orderId, total } }),
+    });
     await client.send(new PutEventsCommand({ Entries: [order('small', 99.5), order('big', 250)] }));
     await bus.idle();
     expect(sqs.peek('audit').map((m) => JSON.parse(m.body))).toEqual([{ order: 'big', total: 250, rule: 'big-orders' }]);
@@ -295,9 +345,13 @@ describe('TestEventPattern', () => {
   });
 
   test('answers true and false', async () => {
-    const matches = await client.send(new TestEventPatternCommand({ EventPattern: '{"detail":{"data":{"total":[{"numeric":[">",100]}]}}}', Event: event }));
+    const matches = await client.send(
+      new TestEventPatternCommand({ EventPattern: '{"detail":{"data":{"total":[{"numeric":[">",100]}]}}}', Event: event }),
+    );
     expect(matches.Result).toBe(true);
-    const other = await client.send(new TestEventPatternCommand({ EventPattern: '{"source":[{"prefix":"commerce.users"}]}', Event: event }));
+    const other = await client.send(
+      new TestEventPatternCommand({ EventPattern: '{"source":[{"prefix":"commerce.users"}]}', Event: event }),
+    );
     expect(other.Result).toBe(false);
   });
 
@@ -311,7 +365,9 @@ describe('TestEventPattern', () => {
   });
 
   test('an event without the mandatory fields is a ValidationException', async () => {
-    await expect(client.send(new TestEventPatternCommand({ EventPattern: '{"source":["x"]}', Event: '{"source":"x"}' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new TestEventPatternCommand({ EventPattern: '{"source":["x"]}', Event: '{"source":"x"}' })),
+    ).rejects.toMatchObject({
       name: 'ValidationException',
     });
   });
@@ -335,22 +391,39 @@ describe('rules and buses', () => {
     expect(rest.Rules?.map((r) => r.Name)).toEqual(['big-orders']);
 
     const welcome = await client.send(new DescribeRuleCommand({ Name: 'welcome', EventBusName: BUS }));
-    expect(welcome).toMatchObject({ Name: 'welcome', Description: 'UserCreated -> Welcome', EventBusName: BUS, Arn: `arn:aws:events:us-east-1:000000000000:rule/${BUS}/welcome` });
+    expect(welcome).toMatchObject({
+      Name: 'welcome',
+      Description: 'UserCreated -> Welcome',
+      EventBusName: BUS,
+      Arn: `arn:aws:events:us-east-1:000000000000:rule/${BUS}/welcome`,
+    });
     expect(JSON.parse(welcome.EventPattern!)).toEqual(usersPattern);
     expect((await client.send(new DescribeRuleCommand({ Name: 'nightly' }))).ScheduleExpression).toBe('rate(1 day)');
 
     const targets = await client.send(new ListTargetsByRuleCommand({ Rule: 'welcome', EventBusName: BUS }));
     expect(targets.Targets).toEqual([
-      { Id: 'Target0', Arn: lambdaArn('welcome'), DeadLetterConfig: { Arn: queueArn('welcome-dlq') }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } },
+      {
+        Id: 'Target0',
+        Arn: lambdaArn('welcome'),
+        DeadLetterConfig: { Arn: queueArn('welcome-dlq') },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      },
     ]);
 
-    await expect(client.send(new DescribeRuleCommand({ Name: 'nope', EventBusName: BUS }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new DescribeRuleCommand({ Name: 'nope', EventBusName: BUS }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 
   test('fireSchedule delivers a Scheduled Event to the schedule rule targets, with their Input', async () => {
     const event = bus.fireSchedule('NightlyRule');
     await bus.idle();
-    expect(event).toMatchObject({ source: 'aws.events', 'detail-type': 'Scheduled Event', resources: ['arn:aws:events:us-east-1:000000000000:rule/nightly'], detail: {} });
+    expect(event).toMatchObject({
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      resources: ['arn:aws:events:us-east-1:000000000000:rule/nightly'],
+      detail: {},
+    });
     expect(lambda.callsTo('report').map((c) => c.event)).toEqual([{ report: 'daily' }]);
     expect(bus.events().map((p) => p.matchedRules)).toEqual([['nightly']]);
     expect(() => bus.fireSchedule('welcome')).toThrow(/no ScheduleExpression/);
@@ -371,15 +444,23 @@ describe('rules and buses', () => {
     ]);
   });
 
-  test('fireScheduleAndReport says what each target\'s first attempt came to; retries go on after it answers', async () => {
+  test("fireScheduleAndReport says what each target's first attempt came to; retries go on after it answers", async () => {
     lambda.failures.set('report', 1);
     const fired = await bus.fireScheduleAndReport('hourly');
     expect(fired.rule.logicalId).toBe('HourlyRule');
-    expect(fired.event).toMatchObject({ 'detail-type': 'Scheduled Event', resources: ['arn:aws:events:us-east-1:000000000000:rule/hourly'] });
+    expect(fired.event).toMatchObject({
+      'detail-type': 'Scheduled Event',
+      resources: ['arn:aws:events:us-east-1:000000000000:rule/hourly'],
+    });
     expect(fired.targets).toEqual([
       { id: 'Report', arn: lambdaArn('report'), outcome: 'retrying', error: 'TooManyRequestsException: Rate exceeded' },
       { id: 'Audit', arn: queueArn('audit'), outcome: 'delivered' },
-      { id: 'Gone', arn: lambdaArn('deleted-function'), outcome: 'failed', error: `ResourceNotFoundException: Function not found: ${lambdaArn('deleted-function')}` },
+      {
+        id: 'Gone',
+        arn: lambdaArn('deleted-function'),
+        outcome: 'failed',
+        error: `ResourceNotFoundException: Function not found: ${lambdaArn('deleted-function')}`,
+      },
       { id: 'Topic', arn: 'arn:aws:sns:us-east-1:000000000000:alerts', outcome: 'not-emulated' },
     ]);
     await bus.idle();

@@ -195,7 +195,12 @@ describe('LambdaRuntime', () => {
 
     expect(first.record.initDurationMs).toBeGreaterThan(0);
     expect(second.record.initDurationMs).toBeUndefined();
-    expect(first.record).toMatchObject({ functionName: 'Test-UsersCreateUser', logicalId: 'UsersCreateUser423998C7', memorySizeMb: 256, status: 'success' });
+    expect(first.record).toMatchObject({
+      functionName: 'Test-UsersCreateUser',
+      logicalId: 'UsersCreateUser423998C7',
+      memorySizeMb: 256,
+      status: 'success',
+    });
     expect(first.record.billedDurationMs).toBeGreaterThanOrEqual(Math.ceil(first.record.durationMs));
     expect(first.record.maxMemoryUsedMb).toBeGreaterThan(0);
   });
@@ -232,10 +237,14 @@ describe('LambdaRuntime', () => {
     const { record } = await runtime.invoke('UsersCreateUser423998C7', { hello: 'logs' });
     const mine = logLines.filter((line) => line.includes(record.requestId));
     expect(mine[0]).toBe(`[UsersCreateUser] START RequestId: ${record.requestId} Version: $LATEST`);
-    expect(mine).toContainEqual(expect.stringMatching(new RegExp(`^\\[UsersCreateUser\\] \\S+Z\\t${record.requestId}\\tINFO\\thandling \\{"hello":"logs"\\}$`)));
+    expect(mine).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\[UsersCreateUser\\] \\S+Z\\t${record.requestId}\\tINFO\\thandling \\{"hello":"logs"\\}$`)),
+    );
     expect(mine.at(-2)).toBe(`[UsersCreateUser] END RequestId: ${record.requestId}`);
     expect(mine.at(-1)).toMatch(
-      new RegExp(`^\\[UsersCreateUser\\] REPORT RequestId: ${record.requestId}\\tDuration: \\d+\\.\\d{2} ms\\tBilled Duration: \\d+ ms\\tMemory Size: 256 MB\\tMax Memory Used: \\d+ MB$`),
+      new RegExp(
+        `^\\[UsersCreateUser\\] REPORT RequestId: ${record.requestId}\\tDuration: \\d+\\.\\d{2} ms\\tBilled Duration: \\d+ ms\\tMemory Size: 256 MB\\tMax Memory Used: \\d+ MB$`,
+      ),
     );
     const coldReport = logLines.find((line) => line.startsWith('[UsersCreateUser] REPORT') && line.includes('Init Duration:'));
     expect(coldReport).toMatch(/\tInit Duration: \d+\.\d{2} ms$/);
@@ -272,10 +281,14 @@ describe('LambdaRuntime', () => {
     const timedOut = await runtime.invoke('Slow', { sleepMs: 20_000 });
     expect(timedOut.error).toEqual({
       errorType: 'Sandbox.Timedout',
-      errorMessage: expect.stringMatching(new RegExp(`^RequestId: ${timedOut.record.requestId} Error: Task timed out after \\d+\\.\\d{2} seconds$`)),
+      errorMessage: expect.stringMatching(
+        new RegExp(`^RequestId: ${timedOut.record.requestId} Error: Task timed out after \\d+\\.\\d{2} seconds$`),
+      ),
     });
     expect(timedOut.record.status).toBe('timeout');
-    expect(logLines).toContainEqual(expect.stringMatching(new RegExp(`REPORT RequestId: ${timedOut.record.requestId}\\t.*\\tStatus: timeout$`)));
+    expect(logLines).toContainEqual(
+      expect.stringMatching(new RegExp(`REPORT RequestId: ${timedOut.record.requestId}\\t.*\\tStatus: timeout$`)),
+    );
 
     const next = await runtime.invoke('Slow', {});
     expect(next.record.initDurationMs).toBeDefined();
@@ -315,7 +328,10 @@ describe('LambdaRuntime', () => {
     await runtime.invokeAsync('Failing', { id: 'o-3' });
     await runtime.idle();
 
-    const attempts = runtime.records().slice(before).filter((r) => r.logicalId === 'Failing');
+    const attempts = runtime
+      .records()
+      .slice(before)
+      .filter((r) => r.logicalId === 'Failing');
     expect(attempts).toHaveLength(3);
     expect(new Set(attempts.map((r) => r.requestId)).size).toBe(1); // Lambda keeps the request id across retries
     expect(queues.sent).toEqual([
@@ -388,13 +404,24 @@ describe('LambdaRuntime', () => {
 
   it('appends every invocation record to the NDJSON file', async () => {
     const file = path.join(dir, 'own-state', 'invocations.ndjson');
-    const own = new LambdaRuntime({ stack: makeStack(dir, resources), endpointUrl: 'http://127.0.0.1:4566', log: () => undefined, recordsFile: file });
+    const own = new LambdaRuntime({
+      stack: makeStack(dir, resources),
+      endpointUrl: 'http://127.0.0.1:4566',
+      log: () => undefined,
+      recordsFile: file,
+    });
     await own.invoke('Callback', { n: 1 });
     await own.invoke('Failing', { id: 'o-6' });
     await own.stop(); // flushes the file
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual(own.records());
-    expect(lines.map((r) => [r.logicalId, r.status])).toEqual([['Callback', 'success'], ['Failing', 'error']]);
+    expect(lines.map((r) => [r.logicalId, r.status])).toEqual([
+      ['Callback', 'success'],
+      ['Failing', 'error'],
+    ]);
   });
 
   it.each(['uncaught exception', 'SIGKILL'])('leaves no worker behind when its parent dies (%s)', async (how) => {
@@ -419,7 +446,9 @@ runtime.invoke('Slow', {}).then((r) => {
     });
     expect(isAlive(pid)).toBe(true);
     if (how === 'SIGKILL') killTree(parent.pid!);
-    await new Promise((resolve) => (parent.exitCode !== null || parent.signalCode !== null ? resolve(undefined) : parent.once('exit', resolve)));
+    await new Promise((resolve) =>
+      parent.exitCode !== null || parent.signalCode !== null ? resolve(undefined) : parent.once('exit', resolve),
+    );
     for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(isAlive(pid)).toBe(false);
   });

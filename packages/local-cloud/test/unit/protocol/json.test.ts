@@ -16,7 +16,12 @@ import { jsonProtocol } from '../../../src/protocol/json';
 import { raw, type Wire } from '../../../src/protocol/operations';
 import { serveEdgeHandler, type ServedHandler } from '../../support/edge-handler';
 
-const config = (url: string) => ({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+const config = (url: string) => ({
+  endpoint: url,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  maxAttempts: 1,
+});
 
 /** A JSON 1.0 service as SQS is one: namespaced `__type`, query-compatible errors. */
 const sqsLike = jsonProtocol({
@@ -28,7 +33,9 @@ const sqsLike = jsonProtocol({
     GetQueueUrl: (input: Wire<GetQueueUrlRequest>) => {
       if (input.QueueName === 'orders') return { QueueUrl: 'http://localhost/000000000000/orders' };
       if (input.QueueName === 'boom') throw new Error('kaboom');
-      throw new AwsError('QueueDoesNotExist', 'The specified queue does not exist.', 400, { queryCode: 'AWS.SimpleQueueService.NonExistentQueue' });
+      throw new AwsError('QueueDoesNotExist', 'The specified queue does not exist.', 400, {
+        queryCode: 'AWS.SimpleQueueService.NonExistentQueue',
+      });
     },
   },
 });
@@ -38,7 +45,10 @@ const eventsLike = jsonProtocol({
   version: '1.1',
   targetPrefix: 'AWSEvents',
   operations: {
-    PutEvents: (input: Wire<PutEventsRequest>) => ({ FailedEntryCount: 0, Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })) }),
+    PutEvents: (input: Wire<PutEventsRequest>) => ({
+      FailedEntryCount: 0,
+      Entries: (input.Entries ?? []).map((_, i) => ({ EventId: `e${i}` })),
+    }),
     ListEventBuses: () => {
       throw new AwsError('ResourceNotFoundException', 'Event bus nope does not exist.');
     },
@@ -84,7 +94,11 @@ describe('AWS JSON 1.0 (SQS-like)', () => {
     try {
       const error = await client.send(new GetQueueUrlCommand({ QueueName: 'nope' })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(QueueDoesNotExist);
-      expect(error).toMatchObject({ name: 'QueueDoesNotExist', message: 'The specified queue does not exist.', $metadata: { httpStatusCode: 400 } });
+      expect(error).toMatchObject({
+        name: 'QueueDoesNotExist',
+        message: 'The specified queue does not exist.',
+        $metadata: { httpStatusCode: 400 },
+      });
     } finally {
       client.destroy();
     }
@@ -93,7 +107,10 @@ describe('AWS JSON 1.0 (SQS-like)', () => {
     expect(reply.headers.get('content-type')).toBe('application/x-amz-json-1.0');
     expect(reply.headers.get('x-amzn-errortype')).toBe('QueueDoesNotExist');
     expect(reply.headers.get('x-amzn-query-error')).toBe('AWS.SimpleQueueService.NonExistentQueue;Sender');
-    expect(JSON.parse(reply.text)).toEqual({ __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' });
+    expect(JSON.parse(reply.text)).toEqual({
+      __type: 'com.amazonaws.sqs#QueueDoesNotExist',
+      message: 'The specified queue does not exist.',
+    });
   });
 
   test('anything else thrown is a 500 InternalFailure (a server fault for the SDK)', async () => {
@@ -106,7 +123,10 @@ describe('AWS JSON 1.0 (SQS-like)', () => {
   test('an operation not in the table is UnknownOperationException', async () => {
     const client = new SQSClient(config(sqs.url));
     try {
-      await expect(client.send(new ListQueuesCommand({}))).rejects.toMatchObject({ name: 'UnknownOperationException', $metadata: { httpStatusCode: 400 } });
+      await expect(client.send(new ListQueuesCommand({}))).rejects.toMatchObject({
+        name: 'UnknownOperationException',
+        $metadata: { httpStatusCode: 400 },
+      });
     } finally {
       client.destroy();
     }
@@ -117,7 +137,14 @@ describe('AWS JSON 1.1 (EventBridge-like)', () => {
   test('answers the output in application/x-amz-json-1.1', async () => {
     const client = new EventBridgeClient(config(events.url));
     try {
-      const result = await client.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }, { Source: 's', DetailType: 'd', Detail: '{}' }] }));
+      const result = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            { Source: 's', DetailType: 'd', Detail: '{}' },
+            { Source: 's', DetailType: 'd', Detail: '{}' },
+          ],
+        }),
+      );
       expect(result).toMatchObject({ FailedEntryCount: 0, Entries: [{ EventId: 'e0' }, { EventId: 'e1' }] });
     } finally {
       client.destroy();
@@ -152,7 +179,11 @@ describe('AWS JSON 1.1 (EventBridge-like)', () => {
   test('a body that is not JSON, or not a JSON object, is a SerializationException; an empty body is {}', async () => {
     for (const body of ['{"Entries":', '[]', '"x"', 'null']) {
       const reply = await call(events.url, 'AWSEvents.PutEvents', body);
-      expect({ body, status: reply.status, type: JSON.parse(reply.text).__type }).toEqual({ body, status: 400, type: 'SerializationException' });
+      expect({ body, status: reply.status, type: JSON.parse(reply.text).__type }).toEqual({
+        body,
+        status: 400,
+        type: 'SerializationException',
+      });
     }
     const empty = await call(events.url, 'AWSEvents.PutEvents', '');
     expect(JSON.parse(empty.text)).toEqual({ FailedEntryCount: 0, Entries: [] });
@@ -160,7 +191,11 @@ describe('AWS JSON 1.1 (EventBridge-like)', () => {
 
   test('a raw operation gets the request itself, body unparsed, and answers for itself', async () => {
     const reply = await call(events.url, 'AWSEvents.Echo', 'not json at all');
-    expect({ status: reply.status, op: reply.headers.get('x-op'), text: reply.text }).toEqual({ status: 299, op: 'Echo', text: 'not json at all' });
+    expect({ status: reply.status, op: reply.headers.get('x-op'), text: reply.text }).toEqual({
+      status: 299,
+      op: 'Echo',
+      text: 'not json at all',
+    });
   });
 
   test('a call for another target prefix, or none, is not answered (the edge passes it on)', async () => {

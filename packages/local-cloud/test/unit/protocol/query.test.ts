@@ -28,7 +28,10 @@ const sns = queryProtocol({
     },
     ListTopics: (input: QueryInput) => {
       heard.push(input);
-      return { Topics: [{ TopicArn: 'arn:aws:sns:us-east-1:000000000000:a' }, { TopicArn: 'arn:aws:sns:us-east-1:000000000000:b & c' }], NextToken: 'page-2' };
+      return {
+        Topics: [{ TopicArn: 'arn:aws:sns:us-east-1:000000000000:a' }, { TopicArn: 'arn:aws:sns:us-east-1:000000000000:b & c' }],
+        NextToken: 'page-2',
+      };
     },
     GetTopicAttributes: (input: QueryInput) => {
       if (input.TopicArn !== 'arn:aws:sns:us-east-1:000000000000:a') throw new AwsError('NotFound', 'Topic does not exist', 404);
@@ -46,7 +49,12 @@ let client: SNSClient;
 
 beforeAll(async () => {
   served = await serveEdgeHandler(sns, 'sns');
-  client = new SNSClient({ endpoint: served.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  client = new SNSClient({
+    endpoint: served.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 });
 
 afterAll(async () => {
@@ -60,7 +68,9 @@ beforeEach(() => {
 
 describe('AWS Query protocol through @aws-sdk/client-sns', () => {
   test('an action gets its parameters and answers <{Action}Response><{Action}Result> that the SDK reads', async () => {
-    const created = await client.send(new CreateTopicCommand({ Name: 'orders', Attributes: { DisplayName: 'Orders' }, Tags: [{ Key: 'team', Value: 'shop' }] }));
+    const created = await client.send(
+      new CreateTopicCommand({ Name: 'orders', Attributes: { DisplayName: 'Orders' }, Tags: [{ Key: 'team', Value: 'shop' }] }),
+    );
     expect(created.TopicArn).toBe('arn:aws:sns:us-east-1:000000000000:orders');
     // Maps (`Attributes.entry.N.key/value`) and lists (`Tags.member.N`) are rebuilt from the dotted names.
     expect(heard).toEqual([{ Name: 'orders', Attributes: { DisplayName: 'Orders' }, Tags: [{ Key: 'team', Value: 'shop' }] }]);
@@ -68,7 +78,10 @@ describe('AWS Query protocol through @aws-sdk/client-sns', () => {
 
   test('lists render as <member> items, text is escaped, maps render as entries', async () => {
     const listed = await client.send(new ListTopicsCommand({}));
-    expect(listed).toMatchObject({ Topics: [{ TopicArn: 'arn:aws:sns:us-east-1:000000000000:a' }, { TopicArn: 'arn:aws:sns:us-east-1:000000000000:b & c' }], NextToken: 'page-2' });
+    expect(listed).toMatchObject({
+      Topics: [{ TopicArn: 'arn:aws:sns:us-east-1:000000000000:a' }, { TopicArn: 'arn:aws:sns:us-east-1:000000000000:b & c' }],
+      NextToken: 'page-2',
+    });
     const attributes = await client.send(new GetTopicAttributesCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:a' }));
     expect(attributes.Attributes).toEqual({ DisplayName: 'A <topic>', Policy: '{"Version":"2012-10-17"}' });
   });
@@ -89,7 +102,9 @@ describe('AWS Query protocol through @aws-sdk/client-sns', () => {
   });
 
   test('an AwsError is an <ErrorResponse> the SDK maps to its exception class', async () => {
-    const error = await client.send(new GetTopicAttributesCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:nope' })).catch((e: unknown) => e);
+    const error = await client
+      .send(new GetTopicAttributesCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:nope' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundException);
     expect(error).toMatchObject({ message: 'Topic does not exist', $metadata: { httpStatusCode: 404 } });
   });
@@ -135,7 +150,7 @@ describe('errorAnswer (an AwsError in any protocol)', () => {
     }
   });
 
-  test('AWS Query: <ErrorResponse> (a 5xx is the Receiver\'s fault); REST-XML: <Error>, as S3 answers', () => {
+  test("AWS Query: <ErrorResponse> (a 5xx is the Receiver's fault); REST-XML: <Error>, as S3 answers", () => {
     expect(errorAnswer('query', error, 'r-1').body).toBe(
       '<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Type>Receiver</Type><Code>NotImplemented</Code><Message>the local cloud does not emulate &lt;x&gt;</Message></Error><RequestId>r-1</RequestId></ErrorResponse>',
     );

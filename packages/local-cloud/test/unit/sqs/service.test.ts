@@ -57,7 +57,10 @@ const ordersUrl = 'http://localhost:4566/000000000000/orders';
 beforeEach(async () => {
   sqs = new SqsService({
     stack: stackOf([
-      queueResource('orders', { VisibilityTimeout: 30, RedrivePolicy: { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:orders-dlq', maxReceiveCount: 2 } }),
+      queueResource('orders', {
+        VisibilityTimeout: 30,
+        RedrivePolicy: { deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:orders-dlq', maxReceiveCount: 2 },
+      }),
       queueResource('orders-dlq', { MessageRetentionPeriod: 1_209_600 }),
     ]),
     edgeUrl: 'http://localhost:4566',
@@ -86,14 +89,21 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
       new SendMessageCommand({
         QueueUrl: ordersUrl,
         MessageBody: '{"orderId":"o-1"}',
-        MessageAttributes: { kind: { DataType: 'String', StringValue: 'order' }, blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) } },
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'order' },
+          blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) },
+        },
       }),
     );
     expect(sent.MD5OfMessageBody).toBe(md5('{"orderId":"o-1"}'));
     expect(sent.MD5OfMessageAttributes).toMatch(/^[0-9a-f]{32}$/);
 
     const received = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: ordersUrl, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: ordersUrl,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
     );
     expect(received.Messages).toHaveLength(1);
     const [message] = received.Messages!;
@@ -114,7 +124,18 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
     // Computed by hand with SQS's algorithm: length-prefixed name, type, transport byte 1, value.
     const field = (s: string) => Buffer.concat([Buffer.from([0, 0, 0, Buffer.byteLength(s)]), Buffer.from(s)]);
     const expected = createHash('md5')
-      .update(Buffer.concat([field('a'), field('String'), Buffer.from([1]), field('x'), field('b'), field('Number'), Buffer.from([1]), field('1')]))
+      .update(
+        Buffer.concat([
+          field('a'),
+          field('String'),
+          Buffer.from([1]),
+          field('x'),
+          field('b'),
+          field('Number'),
+          Buffer.from([1]),
+          field('1'),
+        ]),
+      )
       .digest('hex');
     const sent = await client.send(
       new SendMessageCommand({
@@ -132,11 +153,18 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
     expect(first.Messages).toHaveLength(1);
 
     expect((await client.send(new ReceiveMessageCommand({ QueueUrl: ordersUrl }))).Messages ?? []).toHaveLength(0);
-    const attributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: ordersUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const attributes = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: ordersUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
     expect(attributes.Attributes).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
 
     advance(10);
-    const again = await client.send(new ReceiveMessageCommand({ QueueUrl: ordersUrl, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const again = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: ordersUrl, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    );
     expect(again.Messages?.[0]?.MessageId).toBe(first.Messages![0]!.MessageId);
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
     expect(again.Messages?.[0]?.ReceiptHandle).not.toBe(first.Messages![0]!.ReceiptHandle);
@@ -145,7 +173,9 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
   test('ChangeMessageVisibility to 0 releases a message at once', async () => {
     await client.send(new SendMessageCommand({ QueueUrl: ordersUrl, MessageBody: 'retry me' }));
     const first = await client.send(new ReceiveMessageCommand({ QueueUrl: ordersUrl }));
-    await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: ordersUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 0 }));
+    await client.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: ordersUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 0 }),
+    );
     const again = await client.send(new ReceiveMessageCommand({ QueueUrl: ordersUrl }));
     expect(again.Messages?.[0]?.Body).toBe('retry me');
   });
@@ -191,13 +221,18 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
       ['a', md5('first')],
       ['c', md5('third')],
     ]);
-    expect(sent.Failed).toEqual([{ Id: 'b', SenderFault: true, Code: 'InvalidParameterValue', Message: expect.stringContaining('DelaySeconds') }]);
+    expect(sent.Failed).toEqual([
+      { Id: 'b', SenderFault: true, Code: 'InvalidParameterValue', Message: expect.stringContaining('DelaySeconds') },
+    ]);
 
     const received = await client.send(new ReceiveMessageCommand({ QueueUrl: ordersUrl, MaxNumberOfMessages: 10 }));
     const deleted = await client.send(
       new DeleteMessageBatchCommand({
         QueueUrl: ordersUrl,
-        Entries: [...received.Messages!.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle! })), { Id: 'bad', ReceiptHandle: 'nonsense' }],
+        Entries: [
+          ...received.Messages!.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle! })),
+          { Id: 'bad', ReceiptHandle: 'nonsense' },
+        ],
       }),
     );
     expect(deleted.Successful?.map((e) => e.Id)).toEqual(['m0', 'm1']);
@@ -221,15 +256,22 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
       QueueArn: 'arn:aws:sqs:us-east-1:000000000000:scratch',
     });
     await client.send(new PurgeQueueCommand({ QueueUrl: created.QueueUrl }));
-    const purged = await client.send(new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const purged = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     expect(purged.Attributes).toEqual({ ApproximateNumberOfMessages: '0' });
   });
 
   test('errors come back as the SDK exception classes', async () => {
     const missing = client.send(new SendMessageCommand({ QueueUrl: 'http://localhost:4566/000000000000/nope', MessageBody: 'x' }));
     await expect(missing).rejects.toBeInstanceOf(QueueDoesNotExist);
-    await expect(client.send(new GetQueueUrlCommand({ QueueName: 'nope' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist', $metadata: { httpStatusCode: 400 } });
-    await expect(client.send(new DeleteMessageCommand({ QueueUrl: ordersUrl, ReceiptHandle: 'garbage' }))).rejects.toBeInstanceOf(ReceiptHandleIsInvalid);
+    await expect(client.send(new GetQueueUrlCommand({ QueueName: 'nope' }))).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(client.send(new DeleteMessageCommand({ QueueUrl: ordersUrl, ReceiptHandle: 'garbage' }))).rejects.toBeInstanceOf(
+      ReceiptHandleIsInvalid,
+    );
     await expect(client.send(new ReceiveMessageCommand({ QueueUrl: ordersUrl, MaxNumberOfMessages: 11 }))).rejects.toMatchObject({
       name: 'InvalidParameterValue',
       message: expect.stringContaining('MaxNumberOfMessages'),
@@ -237,7 +279,9 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
   });
 
   test('FIFO queues keep group order, hold a group in flight, and drop duplicates', async () => {
-    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }));
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({ QueueName: 'jobs.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }),
+    );
     const first = await client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'g1-a', MessageGroupId: 'g1' }));
     const duplicate = await client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'g1-a', MessageGroupId: 'g1' }));
     expect(duplicate.MessageId).toBe(first.MessageId);
@@ -253,7 +297,9 @@ describe('SqsService through @aws-sdk/client-sqs', () => {
     const rest = await client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
     expect(rest.Messages?.map((m) => m.Body)).toEqual(['g1-b']);
 
-    await expect(client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'no group' }))).rejects.toMatchObject({ name: 'MissingParameter' });
+    await expect(client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'no group' }))).rejects.toMatchObject({
+      name: 'MissingParameter',
+    });
   });
 
   test('send() (the QueueSink other parts use) takes an ARN or URL and sets String attributes', async () => {
