@@ -1,12 +1,14 @@
 /**
  * The `/_local/cognito` control endpoint, behind `npm run local -- user`:
- * `POST /_local/cognito/users` with `{ email, admin?, password?, name?, phone?, pool? }`
+ * `POST /_local/cognito/users` with `{ email, admin?, password?, name?, phone?, pool?, issuedSecondsAgo? }`
  * creates a signed-in user in one call, as a developer would through the
  * console: AdminCreateUser (email verified, message suppressed), a permanent
  * password (generated when none is given), the PostConfirmation trigger (so
  * the profile the platform keeps exists), the `admins` group with `admin`,
  * then a sign-in: USER_PASSWORD_AUTH through the first client that allows it,
  * else tokens issued admin-side through the first client without a secret.
+ * `issuedSecondsAgo` (for expiry tests) issues the tokens admin-side as of that
+ * long ago, signed by the pool: past their validity, they are expired tokens.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { ControlHandler, ControlResponse } from '../types';
@@ -109,7 +111,10 @@ async function createUser(
   }
   const { client, signIn } = signInClient(cognito.clientsOf(poolId));
   let tokens: CreatedUserAnswer['tokens'];
-  if (signIn === 'USER_PASSWORD_AUTH') {
+  if (typeof input.issuedSecondsAgo === 'number') {
+    const issuedAt = Date.now() - input.issuedSecondsAgo * 1000;
+    tokens = (await cognito.adminTokens(poolId, client.id, username, issuedAt)) as CreatedUserAnswer['tokens'];
+  } else if (signIn === 'USER_PASSWORD_AUTH') {
     const secretHash = client.secret
       ? {
           SECRET_HASH: createHmac('sha256', client.secret)
@@ -135,7 +140,7 @@ async function createUser(
     email,
     groups,
     ...(given === undefined ? { generatedPassword: password } : {}),
-    signIn,
+    signIn: typeof input.issuedSecondsAgo === 'number' ? 'admin' : signIn,
     tokens,
     ...(apiUrl ? { apiUrl } : {}),
   };

@@ -211,11 +211,13 @@ export class CognitoService extends CognitoAccounts {
   }
 
   /** Tokens for a confirmed user through `clientId`, issued admin-side (no password): for a client that allows no password flow. */
-  async adminTokens(poolId: string, clientId: string, username: string): Promise<object> {
+  async adminTokens(poolId: string, clientId: string, username: string, issuedAt?: number): Promise<object> {
     const pool = this.pool(poolId);
     const client = pool.clients.get(clientId);
     if (!client) throw new CognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
-    return this.persisting(() => this.issueTokens(pool, client, this.user(pool, username), 'Authentication'));
+    return this.persisting(() =>
+      this.issueTokens(pool, client, this.user(pool, username), 'Authentication', undefined, undefined, issuedAt),
+    );
   }
 
   // ---------------------------------------------------------------- edge

@@ -30,8 +30,10 @@ export class CognitoTokens extends CognitoStore {
     source: TokenSource,
     clientMetadata?: Record<string, string>,
     refresh?: RefreshSession,
+    /** When the tokens count as issued (epoch ms; default now): the control endpoint's tokens for expiry tests. */
+    issuedAt?: number,
   ): Promise<{ AccessToken: string; IdToken: string; RefreshToken: string; ExpiresIn: number; TokenType: 'Bearer' }> {
-    const now = seconds(this.now());
+    const now = seconds(issuedAt ?? this.now());
     const originJti = refresh?.originJti ?? randomUUID();
     const authTime = refresh?.authTime ?? now;
     const eventId = randomUUID();
