@@ -195,7 +195,7 @@ export interface OrderSagaProps extends ContextProps {
 }
 
 /**
- * The order saga, choreographed over the bus (DESIGN.md §2): inventory, orders
+ * The order saga, choreographed over the bus (docs/architecture.md, Flows): inventory, orders
  * and payments, plus the notifications consumer that tells the customer.
  *
  *   OrderPlaced -> reserve -> InventoryReserved -> charge -> PaymentCompleted -> notify -> CONFIRMED
