@@ -21,6 +21,8 @@ const ENV = {
   USERS_TABLE: 't',
   NOTIFICATIONS_TABLE: 't',
   ORDERS_TABLE: 't',
+  ORDERS_BY_CUSTOMER_INDEX: 'i',
+  ROUTE_ACCESS: 'customer',
   INVENTORY_TABLE: 't',
   PAYMENTS_TABLE: 't',
   EVENT_BUS_NAME: 'b',

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { apiEvent, lambdaContext } from '../test/support/api-event';
+import { apiEvent, authorizedContext, lambdaContext, machineClaims } from '../test/support/api-event';
 import { type LocalAws, handlerEnvironment, startLocalAws } from '../test/support/aws';
 import type { ActivityNames } from './naive-ingestion';
 import { printTable, progress, runBench } from './support';
@@ -63,7 +63,13 @@ const activity = (i: number) => ({
 function requests(events: number) {
   return Array.from({ length: Math.ceil(events / REQUEST_EVENTS) }, (_, r) => {
     const batch = Array.from({ length: Math.min(REQUEST_EVENTS, events - r * REQUEST_EVENTS) }, (_, i) => activity(r * REQUEST_EVENTS + i));
-    return apiEvent({ path: '/activity', resource: '/activity', body: JSON.stringify({ events: batch }) });
+    // As the activity producer sends them: a machine client's token on POST /producers/activity.
+    return apiEvent({
+      path: '/producers/activity',
+      resource: '/producers/activity',
+      body: JSON.stringify({ events: batch }),
+      requestContext: authorizedContext(machineClaims('bench-producer')),
+    });
   });
 }
 
@@ -164,7 +170,12 @@ async function main() {
     }
     // The handlers' modules create their SDK clients and read their names at import.
     const { streamName, bucket, statsTable } = oursNames;
-    handlerEnvironment(cloud.endpoint, 'analytics', { ANALYTICS_STREAM: streamName, RAW_BUCKET: bucket, STATS_TABLE: statsTable });
+    handlerEnvironment(cloud.endpoint, 'analytics', {
+      ANALYTICS_STREAM: streamName,
+      RAW_BUCKET: bucket,
+      STATS_TABLE: statsTable,
+      ROUTE_ACCESS: 'machine',
+    });
     const { handler } = await import('../lambda/analytics/ingest-activity');
     const { naiveIngestHandler } = await import('./naive-ingestion');
     await countCalls();
