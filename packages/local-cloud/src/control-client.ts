@@ -91,6 +91,7 @@ export function formatCreatedUser(user: CreatedUserAnswer): string[] {
     `Created ${user.email} in ${user.poolId}${user.groups.length > 0 ? ` (groups: ${user.groups.join(', ')})` : ''}: confirmed, signed in through client ${user.clientId}.`,
     `  sub       ${user.sub}`,
     ...(user.generatedPassword !== undefined ? [`  password  ${user.generatedPassword}`] : []),
+    ...(user.defaulted?.length ? [`  defaults  ${user.defaulted.join(', ')} (required by the pool; pass --name / --phone)`] : []),
     `  id token  ${user.tokens.IdToken}`,
     '',
     `curl -H "Authorization: ${user.tokens.IdToken}" ${api}/users/me`,

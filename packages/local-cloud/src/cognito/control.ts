@@ -26,6 +26,8 @@ export interface CreatedUserAnswer {
   readonly groups: readonly string[];
   /** Present when the endpoint generated the password. */
   readonly generatedPassword?: string;
+  /** Required attributes the request did not give, set to placeholders (`name`, `phone_number`). */
+  readonly defaulted?: readonly string[];
   readonly signIn: 'USER_PASSWORD_AUTH' | 'admin';
   readonly tokens: { readonly IdToken: string; readonly AccessToken: string; readonly RefreshToken: string; readonly ExpiresIn: number };
   /** The REST API's base URL, for the ready-to-paste curl. */
@@ -38,6 +40,8 @@ export interface CognitoControlOptions {
 }
 
 const ADMINS = 'admins';
+/** A fictional number (555-01xx is reserved for fiction in North America). */
+const PLACEHOLDER_PHONE = '+15555550100';
 
 export function cognitoControl(cognito: CognitoService, options: CognitoControlOptions = {}): ControlHandler {
   return async (request): Promise<ControlResponse> => {
@@ -82,13 +86,22 @@ async function createUser(
     (await ops.DescribeUserPool({ UserPoolId: poolId })) as { UserPool: { Policies: { PasswordPolicy: { MinimumLength: number } } } }
   ).UserPool;
   const password = given ?? strongPassword(policy.Policies.PasswordPolicy.MinimumLength);
+  // A pool whose schema requires `name` or `phone_number` gets placeholders when none are given
+  // (the answer names them), so `npm run local -- user <email>` works on any pool.
+  const required = cognito.requiredAttributesOf(poolId);
+  const name = typeof input.name === 'string' ? input.name : required.includes('name') ? email.split('@')[0] : undefined;
+  const phone = typeof input.phone === 'string' ? input.phone : required.includes('phone_number') ? PLACEHOLDER_PHONE : undefined;
+  const defaulted = [
+    ...(name !== undefined && typeof input.name !== 'string' ? ['name'] : []),
+    ...(phone !== undefined && typeof input.phone !== 'string' ? ['phone_number'] : []),
+  ];
   const attributes = [
     { Name: 'email', Value: email },
     { Name: 'email_verified', Value: 'true' },
-    ...(typeof input.name === 'string' ? [{ Name: 'name', Value: input.name }] : []),
-    ...(typeof input.phone === 'string'
+    ...(name !== undefined ? [{ Name: 'name', Value: name }] : []),
+    ...(phone !== undefined
       ? [
-          { Name: 'phone_number', Value: input.phone },
+          { Name: 'phone_number', Value: phone },
           { Name: 'phone_number_verified', Value: 'true' },
         ]
       : []),
@@ -140,6 +153,7 @@ async function createUser(
     email,
     groups,
     ...(given === undefined ? { generatedPassword: password } : {}),
+    ...(defaulted.length ? { defaulted } : {}),
     signIn: typeof input.issuedSecondsAgo === 'number' ? 'admin' : signIn,
     tokens,
     ...(apiUrl ? { apiUrl } : {}),

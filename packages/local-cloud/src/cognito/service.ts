@@ -195,6 +195,11 @@ export class CognitoService extends CognitoAccounts {
     return this.delivered.filter((m) => poolId === undefined || m.poolId === poolId);
   }
 
+  /** The attributes the pool's schema requires (for the `user` control endpoint's defaults). */
+  requiredAttributesOf(poolId: string): readonly string[] {
+    return this.pools.get(poolId)?.config.requiredAttributes ?? [];
+  }
+
   /** The pool's clients (for the `user` control endpoint: which client to sign in with). */
   clientsOf(poolId: string): ClientConfig[] {
     return [...(this.pools.get(poolId)?.clients.values() ?? [])];
