@@ -78,20 +78,37 @@ export class CognitoAuth extends CognitoTokens {
     return this.answerChallenge(pool, client, input.ChallengeName, input.Session, input.ChallengeResponses ?? {}, input.ClientMetadata);
   }
 
+  /**
+   * What every sign-in flow checks first, in Cognito's order: USERNAME and the
+   * flow's own parameter present, the client's secret hash, the user known
+   * (or, with PreventUserExistenceErrors, the same error as a wrong password),
+   * then the PreAuthentication trigger.
+   */
+  private async startSignIn(
+    pool: PoolState,
+    client: ClientConfig,
+    params: Record<string, string>,
+    proofParameter: 'PASSWORD' | 'SRP_A',
+    clientMetadata?: Record<string, string>,
+  ): Promise<{ user: User; proof: string }> {
+    const name = params.USERNAME;
+    if (!name) throw invalidParameter('Missing required parameter USERNAME');
+    const proof = params[proofParameter];
+    if (!proof) throw invalidParameter(`Missing required parameter ${proofParameter}`);
+    this.checkSecretHash(client, name, params.SECRET_HASH);
+    const user = this.findUser(pool, name);
+    if (!user) throw client.preventUserExistenceErrors ? notAuthorized() : userNotFound();
+    await this.preAuthentication(pool, client, user, clientMetadata);
+    return { user, proof };
+  }
+
   protected async passwordAuth(
     pool: PoolState,
     client: ClientConfig,
     params: Record<string, string>,
     clientMetadata?: Record<string, string>,
   ): Promise<object> {
-    const name = params.USERNAME;
-    if (!name) throw invalidParameter('Missing required parameter USERNAME');
-    const password = params.PASSWORD;
-    if (!password) throw invalidParameter('Missing required parameter PASSWORD');
-    this.checkSecretHash(client, name, params.SECRET_HASH);
-    const user = this.findUser(pool, name);
-    if (!user) throw client.preventUserExistenceErrors ? notAuthorized() : userNotFound();
-    await this.preAuthentication(pool, client, user, clientMetadata);
+    const { user, proof: password } = await this.startSignIn(pool, client, params, 'PASSWORD', clientMetadata);
     if (!this.passwordMatches(user, password)) throw notAuthorized();
     return this.afterPasswordVerified(pool, client, user, clientMetadata);
   }
@@ -180,14 +197,7 @@ export class CognitoAuth extends CognitoTokens {
     params: Record<string, string>,
     clientMetadata?: Record<string, string>,
   ): Promise<object> {
-    const name = params.USERNAME;
-    if (!name) throw invalidParameter('Missing required parameter USERNAME');
-    const srpA = params.SRP_A;
-    if (!srpA) throw invalidParameter('Missing required parameter SRP_A');
-    this.checkSecretHash(client, name, params.SECRET_HASH);
-    const user = this.findUser(pool, name);
-    if (!user) throw client.preventUserExistenceErrors ? notAuthorized() : userNotFound();
-    await this.preAuthentication(pool, client, user, clientMetadata);
+    const { user, proof: srpA } = await this.startSignIn(pool, client, params, 'SRP_A', clientMetadata);
     if (!user.srp) throw notAuthorized();
     const parameters = this.srp.challenge(pool.config.id, client.id, user.username, user.srp, srpA);
     if (!parameters) throw invalidParameter('SRP_A is not a valid SRP value.');
