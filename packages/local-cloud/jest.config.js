@@ -12,6 +12,8 @@ const base = {
 const projects = [
   { ...base, displayName: 'local-cloud:unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
   { ...base, displayName: 'local-cloud:integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+  // Small CDK apps of our own, synthesised and served: one behaviour each (test/support/fixture-app.ts).
+  { ...base, displayName: 'local-cloud:fixtures', testMatch: ['<rootDir>/test/fixtures/**/*.test.ts'] },
 ];
 
 module.exports = { testTimeout: 30_000, projects };
