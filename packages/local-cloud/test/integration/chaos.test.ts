@@ -14,6 +14,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { runChaos } from '../../src/chaos/client';
 import { startLocalCloud, type LocalCloud } from '../../src/index';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -177,4 +178,33 @@ it('/_localstack/health lists the services the edge serves as running', async ()
   for (const service of ['dynamodb', 'dynamodbstreams', 'kinesis', 's3', 'sqs', 'events']) expect(health.services[service]).toBe('running');
   expect(Object.values(health.services).every((state) => ['running', 'available', 'disabled'].includes(state))).toBe(true);
   expect(health).toMatchObject({ edition: 'local-cloud', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+});
+
+it('`npm run local -- chaos` adds, sets, lists and clears rules, latency and seed through the edge', async () => {
+  const client = { edgeUrl: cloud.edgeUrl };
+  const added = await runChaos(client, ['add'], {
+    service: 'kinesis',
+    operation: 'PutRecords',
+    probability: '0.3',
+    code: 'ProvisionedThroughputExceededException',
+    status: '400',
+  });
+  expect(added).toContain(
+    '  1. {"service":"kinesis","operation":"PutRecords","probability":0.3,"error":{"statusCode":400,"code":"ProvisionedThroughputExceededException"}}',
+  );
+  await runChaos(client, ['add'], { service: 'lambda', function: 'Writer', kill: true, times: '1' });
+  expect(cloud.chaos.rules()).toEqual([
+    expect.objectContaining({ service: 'kinesis' }),
+    { service: 'lambda', functionName: 'Writer', kill: true, times: 1 },
+  ]);
+  await runChaos(client, ['set', '[{"service":"s3"}]'], {});
+  expect(cloud.chaos.rules()).toEqual([{ service: 's3' }]);
+  expect(await runChaos(client, ['latency', '5'], {})).toContain('Latency 5 ms on every AWS call; no seed (Math.random).');
+  expect(await runChaos(client, ['seed', '9'], {})).toContain('Latency 5 ms on every AWS call; seed 9.');
+  await expect(runChaos(client, ['add'], { probability: '7' })).rejects.toThrow('probability must be a number from 0 to 1');
+  expect(await runChaos(client, ['clear'], {})).toEqual([
+    'No fault rules: every call goes through.',
+    'Latency 0 ms on every AWS call; seed 9.',
+  ]);
+  expect(await runChaos(client, ['list'], {})).toHaveLength(2);
 });
