@@ -6,7 +6,9 @@
  * so the SDK raises the named error and retries it exactly as it would
  * AWS's (5xx, throttling codes). Every answered call also reports its access
  * key to the engine, which is how a Lambda worker is killed right after its
- * first AWS call (chaos `kill`).
+ * first AWS call (chaos `kill`): after the call took effect, before its answer
+ * is written, so the worker can never run on past it (a kill sent after the
+ * answer races the worker, which on a busy machine reads it and goes on).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChaosEngine } from '../chaos/engine';
@@ -27,7 +29,13 @@ export async function applyFaults(
 ): Promise<boolean> {
   if (chaos.killArmed) {
     const accessKey = accessKeyOf(req);
-    if (accessKey !== undefined) res.once('finish', () => chaos.callServed(accessKey));
+    if (accessKey !== undefined) {
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.writeHead = ((...args: unknown[]) => {
+        chaos.callServed(accessKey);
+        return writeHead(...args);
+      }) as ServerResponse['writeHead'];
+    }
   }
   await chaos.delay();
   const fault = chaos.callFault({ services: serviceNames(call.service, call.target), region: call.region, operation: operationOf(call) });
