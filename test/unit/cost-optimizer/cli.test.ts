@@ -63,7 +63,7 @@ describe('local records', () => {
 
 describe('selecting local records', () => {
   const record = (functionName: string, timestamp: string) =>
-    ({ functionName, timestamp, memorySizeMb: 128, durationMs: 1, billedDurationMs: 1, status: 'success' }) as const;
+    ({ functionName, timestamp, memorySizeMb: 128, durationMs: 1, billedDurationMs: 1, maxMemoryUsedMb: 64, status: 'success' }) as const;
   const records = [
     record('Shop-prod-Orders', '2026-12-01T08:00:00.000Z'),
     record('Shop-prod-Users', '2026-12-01T10:00:00.000Z'),
