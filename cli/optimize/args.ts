@@ -14,6 +14,8 @@ Recommends a memory size per Lambda function (dry run unless --apply).
   --stack <name>              stack name (default ServerlessCommerce-<stage>)
   --window-hours <n>          CloudWatch window in hours (default 24)
   --records <file>            local invocation records (default ${DEFAULT_RECORDS_FILE})
+  --since <time>              local records: only those since an ISO time or a span ago (30m, 6h, 7d)
+                              (--stack/--stage given: only that stack's functions)
   --architecture arm64|x86_64 architecture of local functions (default arm64)
   --strategy <name>           threshold|cost|speed|balanced (default threshold)
   --up-ms <n> --down-ms <n>   threshold rule: step up above / down below (default 500 / 100)
@@ -28,10 +30,11 @@ Recommends a memory size per Lambda function (dry run unless --apply).
 
 const OPTIONS = {
   source: { type: 'string', default: 'cloudwatch' },
-  stage: { type: 'string', default: 'dev' },
+  stage: { type: 'string' },
   stack: { type: 'string' },
   'window-hours': { type: 'string' },
   records: { type: 'string' },
+  since: { type: 'string' },
   architecture: { type: 'string', default: 'arm64' },
   strategy: { type: 'string', default: 'threshold' },
   'up-ms': { type: 'string' },
@@ -68,6 +71,10 @@ export interface LocalSourceArgs {
   readonly architecture: Architecture;
   /** Default: the span of the records. */
   readonly windowHours?: number;
+  /** Only records of this stack's functions (named `<stack>-...`), when --stack or --stage is given. */
+  readonly stackName?: string;
+  /** Only records at or after this time (--since). */
+  readonly since?: Date;
 }
 
 /** Usage of a deployed stack from CloudWatch, optionally power-tuned first. */
@@ -119,8 +126,10 @@ export async function parseCommand(argv: readonly string[], env: Readonly<Record
     },
     ...(values.weight !== undefined ? { balancedWeight: number(values.weight, '--weight', 0, 1) } : {}),
   };
-  const stackName = values.stack ?? `ServerlessCommerce-${values.stage}`;
+  const stackName = values.stack ?? `ServerlessCommerce-${values.stage ?? 'dev'}`;
+  const stackGiven = values.stack !== undefined || values.stage !== undefined;
 
+  if (values.since !== undefined && source !== 'local') throw new UsageError('--since filters local records: use it with --source local');
   if (values.tune && source !== 'cloudwatch') throw new UsageError('--tune measures deployed functions: use it with --source cloudwatch');
   if (values.tune && !values.function?.length) throw new UsageError('--tune needs --function <name>: it invokes that function many times');
   if (values.apply && source === 'local' && !env.AWS_ENDPOINT_URL) {
@@ -136,6 +145,8 @@ export async function parseCommand(argv: readonly string[], env: Readonly<Record
         records: values.records ?? DEFAULT_RECORDS_FILE,
         architecture,
         ...(values['window-hours'] !== undefined ? { windowHours: number(values['window-hours'], '--window-hours', 0) } : {}),
+        ...(stackGiven ? { stackName } : {}),
+        ...(values.since !== undefined ? { since: sinceTime(values.since, new Date()) } : {}),
       },
     };
   }
@@ -151,6 +162,19 @@ export async function parseCommand(argv: readonly string[], env: Readonly<Record
       }
     : undefined;
   return { ...common, source: { kind: 'cloudwatch', stackName, windowHours, ...(tune ? { tune } : {}) } };
+}
+
+const SPAN_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`: an ISO date-time, or a span back from `now` (`30m`, `6h`, `7d`). */
+export function sinceTime(text: string, now: Date): Date {
+  const span = /^(\d+)([mhd])$/.exec(text.trim());
+  if (span) return new Date(now.getTime() - Number(span[1]) * (SPAN_MS[span[2]!] ?? 0));
+  const time = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(time)) {
+    throw new UsageError(`--since must be an ISO date-time (2026-12-01T09:00:00Z) or a span such as 30m, 6h, 7d (got "${text}")`);
+  }
+  return new Date(time);
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {

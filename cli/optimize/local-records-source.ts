@@ -23,8 +23,24 @@ export interface LocalRecordsSourceOptions {
   readonly file?: string;
   /** The local cloud does not record the architecture; ServiceFunction deploys arm64. */
   readonly architecture?: Architecture;
-  /** Observation window; default: from the first record to the last in the file. */
+  /** Observation window; default: from the first record to the last one kept. */
   readonly windowHours?: number;
+  /** Keep only records of this stack's functions (local names are `<stack>-<logical id>`). */
+  readonly stackName?: string;
+  /** Keep only records at or after this time. */
+  readonly since?: Date;
+}
+
+/** The records a source's `stackName` and `since` keep. */
+export function selectRecords(
+  records: readonly InvocationRecordLine[],
+  filter: Pick<LocalRecordsSourceOptions, 'stackName' | 'since'>,
+): InvocationRecordLine[] {
+  const prefix = filter.stackName === undefined ? undefined : `${filter.stackName}-`;
+  const since = filter.since?.getTime();
+  return records.filter(
+    (r) => (prefix === undefined || r.functionName.startsWith(prefix)) && (since === undefined || Date.parse(r.timestamp) >= since),
+  );
 }
 
 /** What reading a records file found, before it is turned into profiles. */
@@ -160,8 +176,17 @@ export class LocalRecordsSource implements UsageSource {
       }
       throw error;
     }
-    const { records, skippedLines } = parseRecords(text);
-    progress(`Read ${records.length} invocation records from ${this.file}`);
+    const parsed = parseRecords(text);
+    const { skippedLines } = parsed;
+    const records = selectRecords(parsed.records, this.options);
+    const filters = [
+      ...(this.options.stackName !== undefined ? [`of stack ${this.options.stackName}`] : []),
+      ...(this.options.since !== undefined ? [`since ${this.options.since.toISOString()}`] : []),
+    ];
+    progress(
+      `Read ${parsed.records.length} invocation records from ${this.file}` +
+        (filters.length ? `; ${records.length} ${filters.join(' ')}` : ''),
+    );
     if (skippedLines.length) {
       progress(
         `Skipped ${skippedLines.length} lines that are not invocation records (line ${skippedLines.slice(0, 5).join(', ')}${skippedLines.length > 5 ? ', ...' : ''})`,

@@ -16,6 +16,8 @@ export function usageSourceFor(source: Command['source'], deps: CliDeps, progres
       file: source.records,
       architecture: source.architecture,
       ...(source.windowHours !== undefined ? { windowHours: source.windowHours } : {}),
+      ...(source.stackName !== undefined ? { stackName: source.stackName } : {}),
+      ...(source.since !== undefined ? { since: source.since } : {}),
     });
   }
   const cloudwatch = new CloudWatchUsageSource({

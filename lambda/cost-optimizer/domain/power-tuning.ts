@@ -3,16 +3,9 @@
  * the memory sizes a function was measured at; plus the checks of a tuning
  * run's memory sizes.
  */
+import { type Architecture, costPerMillion, isValidMemory, MAX_MEMORY_MB, meanBilledMs, MIN_MEMORY_MB, US_EAST_1_PRICES } from './pricing';
 import {
-  type Architecture,
-  billedDurationMs,
-  costPerMillion,
-  isValidMemory,
-  MAX_MEMORY_MB,
-  MIN_MEMORY_MB,
-  US_EAST_1_PRICES,
-} from './pricing';
-import {
+  billedNowMs,
   type Candidate,
   type FunctionProfile,
   type MemoryMeasurement,
@@ -29,7 +22,8 @@ import { DEFAULT_TRIM, nearlyEqual, trimmedMean } from './stats';
  * Turns measurements into candidates: the trimmed mean of billed durations,
  * the speed (that plus init durations spread over all invocations, so cold
  * starts count even though trimming would drop them), and the cost per million
- * at that size. Sizes without samples give no candidate.
+ * at that size, priced on the mean billed duration (`meanBilledMs`, the one
+ * number every strategy prices). Sizes without samples give no candidate.
  */
 export function candidatesOf(
   measurements: readonly MemoryMeasurement[],
@@ -40,7 +34,8 @@ export function candidatesOf(
   const result: Candidate[] = [];
   for (const m of measurements) {
     const durationMs = trimmedMean(m.billedDurationsMs, options.trim ?? DEFAULT_TRIM);
-    if (durationMs === undefined || !isValidMemory(m.memoryMb)) continue;
+    const billedMs = meanBilledMs(m.billedDurationsMs);
+    if (durationMs === undefined || billedMs === undefined || !isValidMemory(m.memoryMb)) continue;
     const initTotal = m.initDurationsMs.reduce((sum, v) => sum + v, 0);
     result.push({
       memoryMb: m.memoryMb,
@@ -48,7 +43,7 @@ export function candidatesOf(
       errors: m.errors,
       durationMs,
       speedMs: durationMs + initTotal / m.billedDurationsMs.length,
-      costPerMillion: costPerMillion({ memoryMb: m.memoryMb, billedDurationMs: durationMs, architecture }, prices),
+      costPerMillion: costPerMillion({ memoryMb: m.memoryMb, billedDurationMs: billedMs, architecture }, prices),
     });
   }
   return result.sort((a, b) => a.memoryMb - b.memoryMb);
@@ -117,16 +112,12 @@ export function powerTuning(
   const failed = candidates.filter((c) => c.errors > 0);
   const excluded = failed.length ? ` Excluded for failures: ${failed.map((c) => `${c.memoryMb} MB (${c.errors} errors)`).join(', ')}.` : '';
   const atCurrent = candidates.find((c) => c.memoryMb === profile.memoryMb);
-  const observed = profile.duration.averageMs;
-  const currentDurationMs = atCurrent?.durationMs ?? observed;
+  const currentDurationMs = atCurrent?.durationMs ?? profile.duration.averageMs;
+  const billedNow = billedNowMs(profile);
   const costPerMillionNow =
-    atCurrent?.costPerMillion ??
-    (observed !== undefined
-      ? costPerMillion(
-          { memoryMb: profile.memoryMb, billedDurationMs: billedDurationMs(observed), architecture: profile.architecture },
-          prices,
-        )
-      : undefined);
+    billedNow === undefined
+      ? undefined
+      : costPerMillion({ memoryMb: profile.memoryMb, billedDurationMs: billedNow, architecture: profile.architecture }, prices);
 
   const chosen = usable.length >= 2 ? pickCandidate(usable, strategy, options) : undefined;
   if (!chosen) {

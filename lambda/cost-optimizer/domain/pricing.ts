@@ -78,6 +78,19 @@ export function billedDurationMs(durationMs: number): number {
   return Math.ceil(rounded / BILLING_GRANULARITY_MS) * BILLING_GRANULARITY_MS;
 }
 
+/**
+ * What one invocation is billed for on average (ms): the plain mean of billed
+ * durations, each the invocation's Duration plus, on a cold start, its Init
+ * Duration, rounded up to 1 ms (Lambda bills the INIT phase of on-demand
+ * functions since 2025-08-01; its REPORT line's Billed Duration includes it).
+ * Every strategy prices this one number; it is not trimmed, since every billed
+ * millisecond is paid, outliers and cold starts included. Undefined for no samples.
+ */
+export function meanBilledMs(billedDurationsMs: readonly number[]): number | undefined {
+  if (billedDurationsMs.length === 0) return undefined;
+  return billedDurationsMs.reduce((sum, v) => sum + v, 0) / billedDurationsMs.length;
+}
+
 /** GB-seconds of one invocation; memory in MB is divided by 1,024 as AWS does. */
 export function gbSeconds(memoryMb: number, billedMs: number): number {
   return (memoryMb / 1024) * (billedMs / 1000);

@@ -4,7 +4,7 @@
  * invocation records, a power-tuning run), the options, and the recommendation
  * with the one way of building it. Nothing here does I/O.
  */
-import { type Architecture, monthlyInvocations, type PriceTable } from './pricing';
+import { type Architecture, billedDurationMs, meanBilledMs, monthlyInvocations, type PriceTable } from './pricing';
 
 export type StrategyName = 'threshold' | 'cost' | 'speed' | 'balanced';
 export const STRATEGIES: readonly StrategyName[] = ['threshold', 'cost', 'speed', 'balanced'];
@@ -154,4 +154,18 @@ export function withThrottles(profile: FunctionProfile, reason: string): string 
 /** Milliseconds to one decimal, for reasons. */
 export function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+/**
+ * What an invocation at the function's current memory is billed for (ms), the
+ * one number every strategy prices "now" with: the mean billed duration of the
+ * invocations measured at that size (init included, see `meanBilledMs`), else
+ * the observed average duration rounded up to 1 ms. CloudWatch's `Duration`
+ * metric excludes init, so a profile from CloudWatch alone prices warm time only.
+ */
+export function billedNowMs(profile: FunctionProfile): number | undefined {
+  const atCurrent = profile.measurements.find((m) => m.memoryMb === profile.memoryMb);
+  const measured = atCurrent ? meanBilledMs(atCurrent.billedDurationsMs) : undefined;
+  if (measured !== undefined) return measured;
+  return profile.duration.averageMs === undefined ? undefined : billedDurationMs(profile.duration.averageMs);
 }

@@ -2,8 +2,9 @@
  * The threshold strategy (the seed's rule), pure: steps memory one rung up or
  * down a ladder from the observed average duration.
  */
-import { billedDurationMs, costPerMillion, isValidMemory, type PriceTable, US_EAST_1_PRICES } from './pricing';
+import { billedDurationMs, costPerMillion, isValidMemory, meanBilledMs, type PriceTable, US_EAST_1_PRICES } from './pricing';
 import {
+  billedNowMs,
   type FunctionProfile,
   type Recommendation,
   recommendation,
@@ -48,10 +49,9 @@ export function thresholdRule(profile: FunctionProfile, options: StrategyOptions
   if (profile.invocations === 0 || average === undefined) {
     return keep(withThrottles(profile, 'No invocations in the window: nothing to judge.'));
   }
-  const now = costPerMillion(
-    { memoryMb: profile.memoryMb, billedDurationMs: billedDurationMs(average), architecture: profile.architecture },
-    prices,
-  );
+  // Priced on what an invocation is billed for (init included where known), as every strategy prices it.
+  const billedNow = billedNowMs(profile) ?? billedDurationMs(average);
+  const now = costPerMillion({ memoryMb: profile.memoryMb, billedDurationMs: billedNow, architecture: profile.architecture }, prices);
   const current = { currentDurationMs: average, expectedDurationMs: average, costPerMillionNow: now, costPerMillionAfter: now };
   const avg = `Average ${roundMs(average)} ms`;
 
@@ -63,7 +63,9 @@ export function thresholdRule(profile: FunctionProfile, options: StrategyOptions
         current,
       );
     const measured = measuredDuration(profile, next, options.trim);
-    const expected = measured ?? (average * cpuShare(profile.memoryMb)) / cpuShare(next);
+    const speedUp = cpuShare(profile.memoryMb) / cpuShare(next);
+    const expected = measured ?? average * speedUp;
+    const billedAfter = measuredBilled(profile, next) ?? billedNow * speedUp;
     const basis =
       measured !== undefined
         ? `measured ${roundMs(expected)} ms at ${next} MB`
@@ -72,6 +74,7 @@ export function thresholdRule(profile: FunctionProfile, options: StrategyOptions
       profile,
       next,
       expected,
+      billedAfter,
       measured === undefined,
       prices,
       now,
@@ -107,6 +110,7 @@ export function thresholdRule(profile: FunctionProfile, options: StrategyOptions
     }
     const measured = measuredDuration(profile, next, options.trim);
     const expected = measured ?? average;
+    const billedAfter = measuredBilled(profile, next) ?? billedNow;
     const basis =
       measured !== undefined
         ? `measured ${roundMs(expected)} ms at ${next} MB`
@@ -115,6 +119,7 @@ export function thresholdRule(profile: FunctionProfile, options: StrategyOptions
       profile,
       next,
       expected,
+      billedAfter,
       measured === undefined,
       prices,
       now,
@@ -130,16 +135,14 @@ function stepTo(
   profile: FunctionProfile,
   proposed: number,
   expectedMs: number,
+  billedAfterMs: number,
   estimated: boolean,
   prices: PriceTable,
   now: number,
   currentMs: number,
   reason: string,
 ): Recommendation {
-  const after = costPerMillion(
-    { memoryMb: proposed, billedDurationMs: billedDurationMs(expectedMs), architecture: profile.architecture },
-    prices,
-  );
+  const after = costPerMillion({ memoryMb: proposed, billedDurationMs: billedAfterMs, architecture: profile.architecture }, prices);
   return recommendation(profile, 'threshold', proposed, withThrottles(profile, reason), {
     currentDurationMs: currentMs,
     expectedDurationMs: expectedMs,
@@ -157,4 +160,10 @@ function cpuShare(memoryMb: number): number {
 function measuredDuration(profile: FunctionProfile, memoryMb: number, trim = DEFAULT_TRIM): number | undefined {
   const m = profile.measurements.find((x) => x.memoryMb === memoryMb && x.errors === 0);
   return m ? trimmedMean(m.billedDurationsMs, trim) : undefined;
+}
+
+/** The mean billed duration measured at `memoryMb` without failures (what that size would be priced on). */
+function measuredBilled(profile: FunctionProfile, memoryMb: number): number | undefined {
+  const m = profile.measurements.find((x) => x.memoryMb === memoryMb && x.errors === 0);
+  return m ? meanBilledMs(m.billedDurationsMs) : undefined;
 }

@@ -3,7 +3,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
-import { parseRecords, profilesFromRecords } from '../../../cli/optimize/local-records-source';
+import { sinceTime, UsageError } from '../../../cli/optimize/args';
+import { parseRecords, profilesFromRecords, selectRecords } from '../../../cli/optimize/local-records-source';
 import { main } from '../../../cli/optimize/main';
 import type { CliDeps } from '../../../cli/optimize/terminal';
 
@@ -60,13 +61,52 @@ describe('local records', () => {
   });
 });
 
+describe('selecting local records', () => {
+  const record = (functionName: string, timestamp: string) =>
+    ({ functionName, timestamp, memorySizeMb: 128, durationMs: 1, billedDurationMs: 1, maxMemoryUsedMb: 64, status: 'success' }) as const;
+  const records = [
+    record('Shop-prod-Orders', '2026-12-01T08:00:00.000Z'),
+    record('Shop-prod-Users', '2026-12-01T10:00:00.000Z'),
+    record('Shop-production-Orders', '2026-12-01T10:00:00.000Z'), // another stack whose name starts alike
+    record('Other-Fn', '2026-12-01T11:00:00.000Z'),
+  ];
+
+  it('keeps the records of one stack (its functions are named <stack>-...) and since a time', () => {
+    expect(selectRecords(records, { stackName: 'Shop-prod' }).map((r) => r.functionName)).toEqual(['Shop-prod-Orders', 'Shop-prod-Users']);
+    expect(selectRecords(records, { since: new Date('2026-12-01T10:00:00Z') })).toHaveLength(3);
+    expect(selectRecords(records, { stackName: 'Shop-prod', since: new Date('2026-12-01T09:00:00Z') })).toEqual([records[1]]);
+    expect(selectRecords(records, {})).toEqual(records);
+  });
+
+  it('reads --since as an ISO time or a span back from now, and refuses anything else', () => {
+    const now = new Date('2026-12-01T12:00:00Z');
+    expect(sinceTime('30m', now).toISOString()).toBe('2026-12-01T11:30:00.000Z');
+    expect(sinceTime('6h', now).toISOString()).toBe('2026-12-01T06:00:00.000Z');
+    expect(sinceTime('7d', now).toISOString()).toBe('2026-11-24T12:00:00.000Z');
+    expect(sinceTime('2026-11-30T09:00:00Z', now).toISOString()).toBe('2026-11-30T09:00:00.000Z');
+    for (const bad of ['yesterday', '6 hours', '12', '-1h']) expect(() => sinceTime(bad, now)).toThrow(UsageError);
+  });
+
+  it('filters by --stack and --since on the command line, and says how many records it kept', async () => {
+    const h = harness();
+    expect(await main([...local, '--stack', 'commerce-dev', '--since', '2026-11-26T10:00:20Z'], h.deps)).toBe(0);
+    expect(h.stderr()).toMatch(/Read 26 invocation records from .*; \d+ of stack commerce-dev since 2026-11-26T10:00:20.000Z/);
+    const none = harness();
+    expect(await main([...local, '--stack', 'NoSuchStack'], none.deps)).toBe(0);
+    expect(none.stderr()).toContain('; 0 of stack NoSuchStack');
+    expect(await main(['--source', 'cloudwatch', '--since', '1h'], harness().deps)).toBe(2);
+  });
+});
+
 describe('optimize CLI', () => {
   it('prints the recommendation table (dry run) with progress on stderr only', async () => {
     const h = harness();
     expect(await main(local, h.deps)).toBe(0);
     const lines = h.stdout().split('\n');
     expect(lines[0]).toMatch(/^Function\s+Memory MB\s+p50 ms\s+p90 ms\s+Cost per 1M\s+Saving\/month$/);
-    expect(lines.find((l) => l.startsWith('commerce-dev-CreateUser'))).toMatch(/512 → 256\s+38\s+44\s+\$0\.5200 → \$0\.3600\s+\$0\.0701$/);
+    // Priced on the mean billed duration at 512 MB, the cold start's init included: 685 ms / 10 = 68.5 ms;
+    // 0.5 GB x 0.0685 s x $13.3334/1M GB-s + $0.20 = $0.6567 per 1M now, at 0.25 GB $0.4283.
+    expect(lines.find((l) => l.startsWith('commerce-dev-CreateUser'))).toMatch(/512 → 256\s+38\s+44\s+\$0\.6567 → \$0\.4283\s+\$0\.1000$/);
     expect(lines.find((l) => l.startsWith('commerce-dev-Report'))).toMatch(/512 → 1024\s+805\s+1211/);
     expect(lines.find((l) => l.startsWith('commerce-dev-Broken'))).toMatch(/512 \(keep\)/);
     expect(h.stdout()).toContain('Dry run: nothing changed. Add --apply to make 3 change(s).');

@@ -149,11 +149,27 @@ describe('power-tuning strategies', () => {
     expect(() => recommend(profile({ measurements }), 'balanced', { balancedWeight: 2 })).toThrow(RangeError);
   });
 
-  it('uses the trimmed mean of billed durations, so one outlier does not decide', () => {
+  it('compares durations on the trimmed mean, but prices the mean billed duration: every billed millisecond is paid', () => {
     const noisy = [at(256, [100, 100, 100, 100, 5000]), at(512, [60, 60, 60, 60, 60])];
-    const [c256] = candidatesOf(noisy, 'arm64');
-    expect(c256?.durationMs).toBe(100);
-    expect(recommend(profile({ measurements: noisy }), 'cost').proposedMemoryMb).toBe(256);
+    const [c256, c512] = candidatesOf(noisy, 'arm64');
+    expect(c256?.durationMs).toBe(100); // the outlier is trimmed from the duration...
+    expect(c256?.costPerMillion).toBeCloseTo(costPerMillion({ memoryMb: 256, billedDurationMs: 1080, architecture: 'arm64' }), 10); // ...not from the bill
+    expect(c512?.costPerMillion).toBeCloseTo(costPerMillion({ memoryMb: 512, billedDurationMs: 60, architecture: 'arm64' }), 10);
+    expect(recommend(profile({ measurements: noisy }), 'cost').proposedMemoryMb).toBe(512);
+  });
+
+  it('prices one function at one memory size the same in every strategy (init included where billed)', () => {
+    // Measured at the current 512 MB: one cold start (billed 30 ms + 400 ms init), four warm ones.
+    const current = { memoryMb: 512, billedDurationsMs: [430, 30, 30, 30, 30], initDurationsMs: [400], errors: 0 };
+    const subject = profile({
+      memoryMb: 512,
+      duration: { averageMs: 30, p50Ms: 30, p90Ms: 30, maxMs: 30 },
+      measurements: [current, at(256, [50, 50, 50, 50, 50])],
+    });
+    const expected = costPerMillion({ memoryMb: 512, billedDurationMs: 110, architecture: 'arm64' });
+    for (const strategy of ['threshold', 'cost', 'speed', 'balanced'] as const) {
+      expect(recommend(subject, strategy).costPerMillionNow).toBeCloseTo(expected, 10);
+    }
   });
 
   it('excludes sizes where invocations failed, and says so', () => {
