@@ -13,7 +13,7 @@
  *   after the edge has answered that worker's next AWS call.
  */
 import { LOCAL_REGION, type InvocationFault, type InvocationFaults } from '../types';
-import { canonicalRule, faultError, ruleMatches, type CallFacts, type FaultError, type FaultRule } from './rules';
+import { canonicalRule, faultError, parseRules, ruleMatches, type CallFacts, type FaultError, type FaultRule } from './rules';
 import { decide } from './random';
 
 /** `/_localstack/chaos/effects`: LocalStack's `latency`, and our `seed`. */
@@ -49,13 +49,13 @@ export class ChaosEngine implements InvocationFaults {
 
   /** Replaces the rules (POST); `[]` disables every fault. */
   setRules(rules: readonly FaultRule[]): FaultRule[] {
-    this.active = rules.map(activate);
+    this.active = checked(rules).map(activate);
     return this.rules();
   }
 
   /** Appends rules after the existing ones (PATCH). */
   addRules(rules: readonly FaultRule[]): FaultRule[] {
-    this.active.push(...rules.map(activate));
+    this.active.push(...checked(rules).map(activate));
     return this.rules();
   }
 
@@ -140,6 +140,13 @@ export class ChaosEngine implements InvocationFaults {
     found.fired++;
     return found.rule;
   }
+}
+
+/** The rules if valid (a misspelt field must not widen a rule to every call); throws naming every problem. */
+function checked(rules: readonly FaultRule[]): FaultRule[] {
+  const parsed = parseRules(rules);
+  if ('problems' in parsed) throw new Error(`invalid Chaos API rules: ${parsed.problems.join('; ')}`);
+  return parsed.rules;
 }
 
 function activate(rule: FaultRule): ActiveRule {

@@ -11,7 +11,12 @@
  *   matches the whole nested pattern (fields of different elements never combine);
  * - operators only look at leaf values (strings, numbers, booleans, null):
  *   an object-valued field has no leaf value, so only `{"exists": false}` matches it;
- * - `null` and `""` are distinct values, and neither is a missing field.
+ * - `null` and `""` are distinct values, and neither is a missing field;
+ * - keys join with dots, as EventBridge compiles them: a pattern's
+ *   `{"state.status": [...]}` and `{"state": {"status": [...]}}` are the same
+ *   pattern, and each matches an event with either shape;
+ * - a refused pattern's reason is worded as AWS (event-ruler) words it, followed
+ *   by the path of the problem.
  */
 import { BlockList, isIP } from 'node:net';
 
@@ -42,7 +47,7 @@ export interface CompiledEventPattern {
  */
 export function compileEventPattern(pattern: string | object): CompiledEventPattern {
   const parsed = typeof pattern === 'string' ? parseJson(pattern) : pattern;
-  if (!isPlainObject(parsed)) throw new InvalidEventPatternError('the pattern must be a JSON object');
+  if (!isPlainObject(parsed)) throw new InvalidEventPatternError('Filter is not an object');
   const node = compileNode(parsed, []);
   return { pattern: parsed, matches: (event) => node(event) };
 }
@@ -70,7 +75,7 @@ const NUMERIC_LIMIT = 5e9;
 
 function compileNode(pattern: Record<string, unknown>, path: string[]): NodeMatcher {
   const keys = Object.keys(pattern);
-  if (keys.length === 0) throw new InvalidEventPatternError('empty objects are not allowed', path);
+  if (keys.length === 0) throw new InvalidEventPatternError('Empty objects are not allowed', path);
   const checks: Array<(node: unknown) => boolean> = [];
   for (const key of keys) {
     const value = pattern[key];
@@ -86,7 +91,7 @@ function compileNode(pattern: Record<string, unknown>, path: string[]): NodeMatc
       const nested = compileNode(value, here);
       checks.push((node) => nested(fieldOf(node, key)));
     } else {
-      throw new InvalidEventPatternError('a field must map to an array of values or to a nested object', here);
+      throw new InvalidEventPatternError(`"${key}" must be an object or an array`, here);
     }
   }
   const matchOne = (node: unknown) => checks.every((check) => check(node));
@@ -98,7 +103,7 @@ function compileNode(pattern: Record<string, unknown>, path: string[]): NodeMatc
 }
 
 function compileLeafList(list: unknown[], path: string[]): LeafMatcher {
-  if (list.length === 0) throw new InvalidEventPatternError('empty arrays are not allowed', path);
+  if (list.length === 0) throw new InvalidEventPatternError('Empty arrays are not allowed', path);
   const conditions = list.map((item) => compileCondition(item, path));
   return (values) => conditions.some((condition) => condition(values));
 }
@@ -111,21 +116,16 @@ const some =
 
 function compileCondition(item: unknown, path: string[]): LeafMatcher {
   if (isLeaf(item)) return some((value) => value === item);
-  if (Array.isArray(item)) throw new InvalidEventPatternError('nested arrays are not allowed', path);
-  const operator = item as Record<string, unknown>;
+  if (!isPlainObject(item)) throw new InvalidEventPatternError('Match value must be String, number, true, false, or null', path);
+  const operator = item;
   const keys = Object.keys(operator);
-  if (keys.length !== 1) {
-    throw new InvalidEventPatternError(
-      `a match object must have exactly one operator, found ${keys.length === 0 ? 'none' : keys.join(', ')}`,
-      path,
-    );
-  }
+  if (keys.length !== 1) throw new InvalidEventPatternError('Only one key allowed in match expression', path);
   const name = keys[0]!;
   const argument = operator[name];
   const here = [...path, name];
   switch (name) {
     case 'exists':
-      if (typeof argument !== 'boolean') throw new InvalidEventPatternError('"exists" takes true or false', here);
+      if (typeof argument !== 'boolean') throw new InvalidEventPatternError('exists match pattern must be either true or false.', here);
       return argument ? (values) => values.length > 0 : (values) => values.length === 0;
     case 'prefix':
     case 'suffix':
@@ -141,7 +141,7 @@ function compileCondition(item: unknown, path: string[]): LeafMatcher {
     case 'anything-but':
       return some(compileAnythingBut(argument, here));
     default:
-      throw new InvalidEventPatternError(`unrecognized match type "${name}"`, path);
+      throw new InvalidEventPatternError(`Unrecognized match type ${name}`, path);
   }
 }
 
@@ -154,8 +154,12 @@ function compileAffix(kind: 'prefix' | 'suffix', argument: unknown, path: string
   } else if (isPlainObject(argument) && Object.keys(argument).length === 1 && typeof argument['equals-ignore-case'] === 'string') {
     text = foldCase(argument['equals-ignore-case']);
     ignoreCase = true;
+  } else if (isPlainObject(argument)) {
+    const inner = Object.keys(argument)[0];
+    if (inner !== 'equals-ignore-case') throw new InvalidEventPatternError(`Unsupported ${kind} pattern: ${inner}`, path);
+    throw new InvalidEventPatternError('equals-ignore-case match pattern must be a string', path);
   } else {
-    throw new InvalidEventPatternError(`"${kind}" takes a string or {"equals-ignore-case": string}`, path);
+    throw new InvalidEventPatternError(`${kind} match pattern must be a string`, path);
   }
   return (value) => {
     if (typeof value !== 'string') return false;
@@ -164,13 +168,21 @@ function compileAffix(kind: 'prefix' | 'suffix', argument: unknown, path: string
   };
 }
 
-function compileIgnoreCase(argument: unknown, path: string[]): (value: Leaf) => boolean {
-  const texts = stringOrStrings(argument, '"equals-ignore-case"', path).map(foldCase);
-  return (value) => typeof value === 'string' && texts.includes(foldCase(value));
+/** `equals-ignore-case` takes one string; inside `anything-but`, a string or a list of them. */
+function compileIgnoreCase(argument: unknown, path: string[], inAnythingBut = false): (value: Leaf) => boolean {
+  const texts = inAnythingBut
+    ? stringOrStrings(argument, 'Inside anything-but/ignore-case list, number|start|null|boolean is not supported.', path)
+    : [onlyString(argument, 'equals-ignore-case match pattern must be a string', path)];
+  const folded = texts.map(foldCase);
+  return (value) => typeof value === 'string' && folded.includes(foldCase(value));
 }
 
-function compileWildcard(argument: unknown, path: string[]): (value: Leaf) => boolean {
-  const regexes = stringOrStrings(argument, '"wildcard"', path).map((text) => wildcardRegex(text, path));
+/** `wildcard` takes one string; inside `anything-but`, a string or a list of them. */
+function compileWildcard(argument: unknown, path: string[], inAnythingBut = false): (value: Leaf) => boolean {
+  const texts = inAnythingBut
+    ? stringOrStrings(argument, 'wildcard match pattern must be a string', path)
+    : [onlyString(argument, 'wildcard match pattern must be a string', path)];
+  const regexes = texts.map((text) => wildcardRegex(text, path));
   return (value) => typeof value === 'string' && regexes.some((regex) => regex.test(value));
 }
 
@@ -186,7 +198,7 @@ function wildcardRegex(text: string, path: string[]): RegExp {
       source += escapeRegex(next);
       i++;
     } else if (c === '*') {
-      if (text[i + 1] === '*') throw new InvalidEventPatternError(`consecutive wildcard characters are not allowed in "${text}"`, path);
+      if (text[i + 1] === '*') throw new InvalidEventPatternError(`Consecutive wildcard characters at pos ${i + 1}`, path);
       source += '.*';
     } else {
       source += escapeRegex(c);
@@ -195,114 +207,145 @@ function wildcardRegex(text: string, path: string[]): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
-const LOWER_BOUNDS = new Set(['>', '>=']);
-const UPPER_BOUNDS = new Set(['<', '<=']);
-
-/** `["=", n]`, one bound (`[">", n]`), or a range with one lower and one upper bound. */
+/**
+ * `["=", n]`, one bound (`[">", n]`, `["<=", n]`), or a range: a lower bound then an
+ * upper one (`[">", a, "<=", b]`). Refusals are event-ruler's, in its order.
+ */
 function compileNumeric(argument: unknown, path: string[]): (value: Leaf) => boolean {
-  const usage = '"numeric" takes ["=", n], one bound like [">", n], or a range like [">", a, "<=", b]';
-  if (!Array.isArray(argument) || (argument.length !== 2 && argument.length !== 4)) throw new InvalidEventPatternError(usage, path);
-  const tests: Array<(n: number) => boolean> = [];
-  let lower: number | undefined;
-  let upper: number | undefined;
-  for (let i = 0; i < argument.length; i += 2) {
-    const op: unknown = argument[i];
-    const bound: unknown = argument[i + 1];
-    if (typeof op !== 'string' || !['=', ...LOWER_BOUNDS, ...UPPER_BOUNDS].includes(op)) {
-      throw new InvalidEventPatternError(`unrecognized numeric operator ${JSON.stringify(op)}; ${usage}`, path);
-    }
-    if (typeof bound !== 'number' || !Number.isFinite(bound) || Math.abs(bound) > NUMERIC_LIMIT) {
-      throw new InvalidEventPatternError(`"numeric" bounds must be numbers between -${NUMERIC_LIMIT} and ${NUMERIC_LIMIT}`, path);
-    }
-    if (op === '=') {
-      if (argument.length !== 2) throw new InvalidEventPatternError(`"=" cannot be combined with other operators; ${usage}`, path);
-      tests.push((n) => n === bound);
-    } else if (LOWER_BOUNDS.has(op)) {
-      if (lower !== undefined) throw new InvalidEventPatternError(`a numeric range has one lower bound; ${usage}`, path);
-      lower = bound;
-      tests.push(op === '>' ? (n) => n > bound : (n) => n >= bound);
-    } else {
-      if (upper !== undefined) throw new InvalidEventPatternError(`a numeric range has one upper bound; ${usage}`, path);
-      upper = bound;
-      tests.push(op === '<' ? (n) => n < bound : (n) => n <= bound);
-    }
+  const fail = (reason: string): never => {
+    throw new InvalidEventPatternError(reason, path);
+  };
+  if (!Array.isArray(argument)) fail('Value of numeric must be an array.');
+  const terms = argument as unknown[];
+  const bound = (at: number, op: string): number => {
+    const value = terms[at];
+    if (typeof value !== 'number' || !Number.isFinite(value)) fail(`Value of ${op === '=' ? 'equals' : op} must be numeric`);
+    if (Math.abs(value as number) > NUMERIC_LIMIT) fail('Value must be between -5.0E9 and 5.0E9, inclusive');
+    return value as number;
+  };
+  const first = terms[0];
+  if (typeof first !== 'string') fail(`Invalid member in numeric match: ${terms.length === 0 ? ']' : JSON.stringify(first)}`);
+  const op = first as string;
+  if (!['=', '<', '<=', '>', '>='].includes(op)) fail(`Unrecognized numeric range operator: ${op}`);
+  const a = bound(1, op);
+  const test = (o: string, n: number) => (x: number) =>
+    o === '=' ? x === n : o === '>' ? x > n : o === '>=' ? x >= n : o === '<' ? x < n : x <= n;
+  const tests = [test(op, a)];
+  if (terms.length > 2) {
+    if (op !== '>' && op !== '>=') fail('Too many elements in numeric expression');
+    const second = terms[2];
+    if (typeof second !== 'string') fail(`Bad value in numeric range: ${JSON.stringify(second)}`);
+    if (second !== '<' && second !== '<=') fail(`Bad numeric range operator: ${String(second)}`);
+    const b = bound(3, second as string);
+    if (b <= a) fail('Bottom must be less than top');
+    if (terms.length > 4) fail('Too many terms in numeric range expression');
+    tests.push(test(second as string, b));
   }
-  if (lower !== undefined && upper !== undefined && lower >= upper) {
-    throw new InvalidEventPatternError(`the lower bound of a numeric range (${lower}) must be below its upper bound (${upper})`, path);
-  }
-  return (value) => typeof value === 'number' && tests.every((test) => test(value));
+  return (value) => typeof value === 'number' && tests.every((t) => t(value));
 }
 
-/** IPv4 or IPv6 network (`10.0.0.0/24`, `2001:db8::/32`), or a single address. */
+/** An IPv4 or IPv6 network (`10.0.0.0/24`, `2001:db8::/32`); refusals as event-ruler words them. */
 function compileCidr(argument: unknown, path: string[]): (value: Leaf) => boolean {
-  if (typeof argument !== 'string') throw new InvalidEventPatternError('"cidr" takes a string like "10.0.0.0/24"', path);
-  const [address = '', prefixText, ...rest] = argument.split('/');
+  if (typeof argument !== 'string') throw new InvalidEventPatternError('prefix match pattern must be a string', path);
+  const parts = argument.split('/');
+  if (parts.length !== 2) throw new InvalidEventPatternError("Malformed CIDR, one '/' required", path);
+  const [address, prefixText] = parts as [string, string];
+  if (!/^\d+$/.test(prefixText)) throw new InvalidEventPatternError('Malformed CIDR, mask bits must be an integer', path);
   const version = isIP(address);
-  const family = version === 4 ? 'ipv4' : 'ipv6';
   const bits = version === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? bits : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-  if (version === 0 || rest.length > 0 || !(prefix >= 0 && prefix <= bits)) {
-    throw new InvalidEventPatternError(`"${argument}" is not a valid IPv4 or IPv6 CIDR block`, path);
-  }
+  const prefix = Number(prefixText);
+  if (version === 0 || prefix > bits) throw new InvalidEventPatternError(`Nonstandard IP address: ${address}`, path);
+  const family = version === 4 ? 'ipv4' : 'ipv6';
   const network = new BlockList();
   network.addSubnet(address, prefix, family);
   return (value) => typeof value === 'string' && isIP(value) === version && network.check(value, family);
 }
 
 /**
- * `anything-but`: a value, a list of strings or of numbers, or one of
- * `{prefix}`, `{suffix}`, `{equals-ignore-case}`, `{wildcard}`. Matches any
- * leaf value the inner condition does not match (a missing field has no value,
- * so it never matches).
+ * `anything-but`: a string or number, a list of strings or of numbers, or one of
+ * `{prefix}`, `{suffix}` (a non-empty string or a list of them), `{equals-ignore-case}`,
+ * `{wildcard}` (a string or a list). Matches any leaf value the inner condition does
+ * not match (a missing field has no value, so it never matches).
  */
 function compileAnythingBut(argument: unknown, path: string[]): (value: Leaf) => boolean {
+  const fail = (reason: string, at = path): never => {
+    throw new InvalidEventPatternError(reason, at);
+  };
   if (typeof argument === 'string' || typeof argument === 'number') return (value) => value !== argument;
   if (Array.isArray(argument)) {
+    if (!argument.every((v) => typeof v === 'string' || typeof v === 'number'))
+      fail('Inside anything but list, start|null|boolean is not supported.');
     const allStrings = argument.every((v) => typeof v === 'string');
     const allNumbers = argument.every((v) => typeof v === 'number');
-    if (argument.length === 0 || !(allStrings || allNumbers)) {
-      throw new InvalidEventPatternError('"anything-but" takes a non-empty list of strings only or of numbers only', path);
-    }
+    if (!(allStrings || allNumbers)) fail('Inside anything but list, either all values are number or string, mixed type is not supported');
     const excluded = new Set<unknown>(argument);
     return (value) => !excluded.has(value);
   }
-  if (isPlainObject(argument)) {
-    const keys = Object.keys(argument);
-    const name = keys[0];
-    const inner = argument[name ?? ''];
-    const here = [...path, name ?? ''];
-    let excluded: ((value: Leaf) => boolean) | undefined;
-    if (keys.length === 1) {
-      if (name === 'prefix' || name === 'suffix') {
-        if (typeof inner !== 'string') throw new InvalidEventPatternError(`"anything-but" / "${name}" takes a string`, here);
-        excluded = compileAffix(name, inner, here);
-      } else if (name === 'equals-ignore-case') {
-        excluded = compileIgnoreCase(inner, here);
-      } else if (name === 'wildcard') {
-        excluded = compileWildcard(inner, here);
-      }
-    }
-    if (excluded) {
-      const test = excluded;
-      return (value) => !test(value);
-    }
+  if (!isPlainObject(argument)) return fail('Value of anything-but must be an array or single string/number value.');
+  const keys = Object.keys(argument);
+  if (keys.length !== 1) fail('Only one key allowed in match expression');
+  const name = keys[0]!;
+  const inner = argument[name];
+  const here = [...path, name];
+  let excluded: (value: Leaf) => boolean;
+  if (name === 'prefix' || name === 'suffix') {
+    if (isPlainObject(inner)) fail('Value of anything-but must be an array or single string/number value.', here);
+    const texts = stringOrStrings(inner, 'prefix/suffix match pattern must be a string', here);
+    if (texts.some((t) => t === '')) fail('Null prefix/suffix not allowed', here);
+    const affixes = texts.map((t) => compileAffix(name, t, here));
+    excluded = (value) => affixes.some((affix) => affix(value));
+  } else if (name === 'equals-ignore-case') {
+    excluded = compileIgnoreCase(inner, here, true);
+  } else if (name === 'wildcard') {
+    excluded = compileWildcard(inner, here, true);
+  } else {
+    return fail(`Unsupported anything-but pattern: ${name}`, here);
   }
-  throw new InvalidEventPatternError(
-    '"anything-but" takes a string, a number, a list of them, or one of {"prefix"}, {"suffix"}, {"equals-ignore-case"}, {"wildcard"}',
-    path,
-  );
+  return (value) => !excluded(value);
 }
 
-function stringOrStrings(argument: unknown, what: string, path: string[]): string[] {
+/** A string or a non-empty list of strings; `reason` otherwise. */
+function stringOrStrings(argument: unknown, reason: string, path: string[]): string[] {
   if (typeof argument === 'string') return [argument];
   if (Array.isArray(argument) && argument.length > 0 && argument.every((v) => typeof v === 'string')) return argument as string[];
-  throw new InvalidEventPatternError(`${what} takes a string or a non-empty list of strings`, path);
+  throw new InvalidEventPatternError(reason, path);
+}
+
+function onlyString(argument: unknown, reason: string, path: string[]): string {
+  if (typeof argument !== 'string') throw new InvalidEventPatternError(reason, path);
+  return argument;
 }
 
 // ---------------------------------------------------------------- event side
 
+/**
+ * The value at a pattern key, with keys joined by dots as EventBridge joins them:
+ * event keys that continue the key (`"state.status"` seen from `state`) form a nested
+ * object, merged with the key's own object; a dotted pattern key (`state.status`) is
+ * also looked up through the event's nesting (`{"state": {"status": ...}}`), arrays included.
+ */
 function fieldOf(node: unknown, key: string): unknown {
-  return isPlainObject(node) ? node[key] : undefined;
+  if (!isPlainObject(node)) return undefined;
+  let value: unknown = Object.hasOwn(node, key) ? node[key] : undefined;
+  const continued = `${key}.`;
+  let dotted: Record<string, unknown> | undefined;
+  for (const k of Object.keys(node)) if (k.startsWith(continued)) (dotted ??= {})[k.slice(continued.length)] = node[k];
+  if (dotted && (value === undefined || isPlainObject(value))) value = { ...(value as object | undefined), ...dotted };
+  for (let dot = key.indexOf('.'); value === undefined && dot > 0; dot = key.indexOf('.', dot + 1)) {
+    const head = key.slice(0, dot);
+    if (Object.hasOwn(node, head)) value = throughArrays(node[head], key.slice(dot + 1));
+  }
+  return value;
+}
+
+/** `fieldOf` of each element when `node` is an array (the values found, in order), else of `node`. */
+function throughArrays(node: unknown, key: string): unknown {
+  if (!Array.isArray(node)) return fieldOf(node, key);
+  const found = node
+    .flat(Infinity)
+    .map((element) => fieldOf(element, key))
+    .filter((v) => v !== undefined);
+  return found.length > 0 ? found : undefined;
 }
 
 /** The leaf values at a field: the value itself, or the leaves of an array (objects have none). */

@@ -45,6 +45,13 @@ describe('rule validation', () => {
     ]);
     expect(parseRules({ service: 's3' })).toEqual({ problems: [expect.stringContaining('JSON array')] });
   });
+
+  it('refuses invalid rules in process too: a misspelt field must not fault every call', () => {
+    const engine = new ChaosEngine();
+    expect(() => engine.setRules([{ servcie: 's3' } as never])).toThrow('rule 0: unknown field "servcie"');
+    expect(() => engine.addRules([{ probability: -1 }])).toThrow('probability must be a number from 0 to 1');
+    expect(engine.rules()).toEqual([]);
+  });
 });
 
 describe('matching', () => {
