@@ -25,6 +25,7 @@ import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFea
 import { SqsService } from './sqs/service';
 import { LambdaApi } from './lambda-api/service';
 import { LogsService } from './logs/service';
+import { logsNotEmulated } from './logs/features';
 import { CloudWatchService } from './cloudwatch/service';
 import { stsHandlers } from './sts/service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type EdgeHandler, type LocalStack, type Stoppable } from './types';
@@ -288,7 +289,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       api,
       cognito,
       notEmulated: [...notEmulated, ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] }))],
-      featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack)],
+      featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack), ...logsNotEmulated(stack)],
       recordsFile,
       idle,
       lambdaApi,
