@@ -21,6 +21,8 @@ export async function applyRecommendations(
   lambda: LambdaClient,
   recommendations: readonly Recommendation[],
   progress: Progress = () => {},
+  /** A local cloud's edge (`AWS_ENDPOINT_URL`), named when it cannot be reached. */
+  endpoint?: string,
 ): Promise<AppliedChange[]> {
   const results: AppliedChange[] = [];
   for (const r of recommendations) {
@@ -31,10 +33,20 @@ export async function applyRecommendations(
       progress(`${r.functionName}: ${r.currentMemoryMb} MB -> ${r.proposedMemoryMb} MB`);
       results.push({ ...change, ok: true });
     } catch (error) {
-      results.push({ ...change, ok: false, error: (error as Error).message });
+      results.push({ ...change, ok: false, error: whyNot(error, endpoint) });
     }
   }
   return results;
+}
+
+/** Why an update failed, in words that say what to do (a local cloud that is not running, or that refuses). */
+function whyNot(error: unknown, endpoint: string | undefined): string {
+  const message = (error as Error).message ?? String(error);
+  const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  if (endpoint && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message))) {
+    return `cannot reach the Lambda API at ${endpoint} (AWS_ENDPOINT_URL): is the local cloud running (npm start)?`;
+  }
+  return message;
 }
 
 /** Only the recommendations that change something. */

@@ -48,7 +48,7 @@ async function run(argv: readonly string[], deps: CliDeps): Promise<number> {
     if (changes.length === 0) {
       progress('Nothing to apply: every function keeps its memory size.');
     } else if (await confirmed(changes, command.yes, deps)) {
-      applied = await applyRecommendations(deps.lambda(), changes);
+      applied = await applyRecommendations(deps.lambda(), changes, undefined, deps.env.AWS_ENDPOINT_URL);
     } else {
       progress('Cancelled: nothing changed.');
     }

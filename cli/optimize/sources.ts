@@ -23,7 +23,8 @@ export function usageSourceFor(source: Command['source'], deps: CliDeps, progres
   const cloudwatch = new CloudWatchUsageSource({
     lambda: deps.lambda(),
     cloudwatch: deps.cloudwatch(),
-    tagging: deps.tagging(),
+    // A local cloud (AWS_ENDPOINT_URL) serves the Lambda API but not the tagging API: find the stack's functions by ListTags there.
+    ...(deps.env.AWS_ENDPOINT_URL ? {} : { tagging: deps.tagging() }),
     stackName: source.stackName,
     windowHours: source.windowHours,
   });

@@ -24,6 +24,11 @@ import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
 import { SqsService } from './sqs/service';
+import { LambdaApi } from './lambda-api/service';
+import { LogsService } from './logs/service';
+import { logsNotEmulated } from './logs/features';
+import { CloudWatchService } from './cloudwatch/service';
+import { stsHandlers } from './sts/service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type EdgeHandler, type LocalStack, type Stoppable } from './types';
 
 export interface LocalCloudOptions {
@@ -97,12 +102,19 @@ export interface LocalCloud extends Stoppable {
   readonly recordsFile: string;
   /** Resolves when no asynchronous work is left: rule targets, async invocations, stream batches. */
   idle(): Promise<void>;
+  /** The Lambda API at the edge (versions, aliases, invoke). */
+  readonly lambdaApi: LambdaApi;
+  /** CloudWatch Logs: each function's output in its log group. */
+  readonly logs: LogsService;
+  /** CloudWatch metrics: `AWS/Lambda`, EMF, PutMetricData. */
+  readonly metrics: CloudWatchService;
 }
 
 /** Types whose behaviour the local cloud provides. */
 const EMULATED_TYPES = [
   ...PROVISIONED_TYPES,
   'AWS::Lambda::Function',
+  'AWS::Logs::LogGroup',
   'AWS::Lambda::EventInvokeConfig',
   'AWS::Lambda::EventSourceMapping',
   'AWS::Events::EventBus',
@@ -182,6 +194,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       faults: edge.chaos,
     });
     started.push(lambda);
+
+    // The AWS APIs developers reach for: Lambda, CloudWatch Logs and metrics, STS.
+    const logs = new LogsService({ stack, functions: lambda.list() });
+    lambda.observe(logs.observer);
+    edge.use('logs', logs.handler);
+    const metrics = new CloudWatchService();
+    lambda.observe(metrics.observer);
+    for (const handler of metrics.handlers) edge.use('monitoring', handler);
+    const lambdaApi = new LambdaApi(stack, lambda);
+    edge.use('lambda', lambdaApi.handler);
+    for (const handler of stsHandlers()) edge.use('sts', handler);
 
     const events = new EventBridgeService({
       stack,
@@ -271,9 +294,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       cognito,
       chaos: edge.chaos,
       notEmulated: [...notEmulated, ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] }))],
-      featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack)],
+      featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack), ...logsNotEmulated(stack)],
       recordsFile,
       idle,
+      lambdaApi,
+      logs,
+      metrics,
       stop: stopAll,
     };
   } catch (error) {

@@ -13,6 +13,8 @@ const TARGET_PREFIXES: ReadonlyArray<readonly [string, string]> = [
   ['AWSEvents', 'events'],
   ['AmazonSQS', 'sqs'],
   ['AWSCognitoIdentityProviderService.', 'cognito-idp'],
+  ['Logs_20140328.', 'logs'],
+  ['GraniteServiceVersion20100801.', 'monitoring'],
 ];
 
 const SCOPE = /Credential=[^/\s,]+\/\d{8}\/([^/\s,]+)\/([^/\s,]+)\/aws4_request/;

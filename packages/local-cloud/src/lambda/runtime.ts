@@ -6,7 +6,7 @@
  * sent to the dead-letter queue or on-failure destination, and a REPORT line and an
  * InvocationRecord for every invocation.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +16,7 @@ import { environmentOf, readFunctions, type LocalFunction } from './functions';
 import { deadLetter } from './dead-letters';
 import { InvocationRecords, notRunRecord, round2, throttledResult } from './records';
 
-export type { LogSink } from './execution-environment';
+export type { LogSink, LambdaError } from './execution-environment';
 export { readFunctions, type LocalFunction } from './functions';
 
 export interface LambdaRuntimeOptions {
@@ -57,12 +57,56 @@ export interface LambdaRuntimeOptions {
 /** Lambda's limit on a synchronous request and response payload. */
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 
-interface FunctionState {
+/** One line a function's environment wrote (its output, START, END, REPORT), with where CloudWatch Logs files it. */
+export interface FunctionLogLine {
   readonly fn: LocalFunction;
+  /** `$LATEST` or a published version's number. */
+  readonly version: string;
+  /** The worker's log stream (`YYYY/MM/DD/[$LATEST]<32 hex>`, its `AWS_LAMBDA_LOG_STREAM_NAME`). */
+  readonly streamName: string;
+  /** The invocation the worker was running, if any (INIT output has none). */
+  readonly requestId: string | undefined;
+  /** The line without the runtime's `[name] ` prefix. */
+  readonly message: string;
+  readonly timestamp: number;
+}
+
+/** An invocation that ran or was throttled, for CloudWatch metrics. */
+export interface InvocationObservation {
+  readonly fn: LocalFunction;
+  readonly version: string;
+  readonly record: InvocationRecord;
+  readonly error: LambdaError | undefined;
+  readonly throttled: boolean;
+  /** Invocations of this function (version) running when this one started, itself included. */
+  readonly concurrent: number;
+}
+
+/** Listens to what the runtime does (the Lambda API's log tails, CloudWatch Logs and metrics). */
+export interface RuntimeObserver {
+  logLine?(line: FunctionLogLine): void;
+  invocation?(observation: InvocationObservation): void;
+}
+
+/** Settings `configure` may change; they apply to workers started after it. */
+export type FunctionPatch = Partial<Pick<LocalFunction, 'memorySizeMb' | 'timeoutSeconds' | 'environment'>>;
+
+interface FunctionState {
+  fn: LocalFunction;
+  readonly version: string;
+  /** Bumped by `configure`: a worker of an older generation is retired instead of reused. */
+  generation: number;
   readonly idle: Worker[];
   readonly workers: Set<Worker>;
   running: number;
   readonly waiters: (() => void)[];
+}
+
+/** What the runtime knows of one worker beyond the worker itself. */
+interface WorkerMeta {
+  readonly streamName: string;
+  readonly generation: number;
+  requestId: string | undefined;
 }
 
 class ThrottledError extends Error {}
@@ -93,6 +137,12 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   private stopped = false;
   /** Each worker's own access key id (Lambda gives each environment its own credentials): how the edge tells its calls apart. */
   private readonly accessKeys = new WeakMap<Worker, string>();
+  private readonly observers: RuntimeObserver[] = [];
+  /** Published versions (each with workers of its own), besides `functions` ($LATEST). */
+  private readonly versions = new Set<FunctionState>();
+  private readonly meta = new WeakMap<Worker, WorkerMeta>();
+  /** The invocation whose END and REPORT lines are being written (they go to its worker's stream). */
+  private reporting: { state: FunctionState; meta: WorkerMeta } | undefined;
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
@@ -101,9 +151,12 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.maxWorkers = Math.max(1, options.maxWorkersPerFunction ?? 2 * availableParallelism());
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.initTimeoutMs = options.initTimeoutMs ?? 10_000;
-    this.invocations = new InvocationRecords(options.recordsFile, this.log);
+    this.invocations = new InvocationRecords(options.recordsFile, (line) => {
+      if (this.reporting) this.emit(this.reporting.state, this.reporting.meta, line);
+      else this.log(line);
+    });
     for (const fn of readFunctions(options.stack)) {
-      const state: FunctionState = { fn, idle: [], workers: new Set(), running: 0, waiters: [] };
+      const state: FunctionState = { fn, version: '$LATEST', generation: 0, idle: [], workers: new Set(), running: 0, waiters: [] };
       this.functions.set(fn.logicalId, state);
       for (const ref of [fn.logicalId, fn.functionName, fn.arn]) this.byRef.set(ref, state);
     }
@@ -112,6 +165,59 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   /** The functions this runtime serves, with the settings it applies to them. */
   list(): LocalFunction[] {
     return [...this.functions.values()].map((s) => s.fn);
+  }
+
+  /** Adds a listener of log lines and invocations (the Lambda API, CloudWatch Logs and metrics). */
+  observe(observer: RuntimeObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** The function's current settings ($LATEST, or `name:version` for a published version). */
+  configuration(functionRef: string): LocalFunction {
+    return this.resolve(functionRef).fn;
+  }
+
+  /**
+   * Changes memory, timeout or environment of $LATEST, as UpdateFunctionConfiguration does:
+   * invocations from now on run in new workers with the new settings; idle workers are
+   * retired now, busy ones when their invocation ends. Returns the new settings.
+   */
+  configure(functionRef: string, patch: FunctionPatch): LocalFunction {
+    const state = this.resolve(functionRef);
+    state.fn = { ...state.fn, ...patch };
+    state.generation++;
+    for (const worker of state.idle.splice(0)) {
+      state.workers.delete(worker);
+      worker.kill();
+    }
+    return state.fn;
+  }
+
+  /**
+   * A published version: a snapshot of the function's current settings, invocable as
+   * `<name>:<version>` (or its ARN), with workers of its own.
+   */
+  addVersion(functionRef: string, version: string): LocalFunction {
+    const base = this.resolve(functionRef);
+    if (base.version !== '$LATEST') throw new Error(`${functionRef} is a version already`);
+    const fn: LocalFunction = { ...base.fn, arn: `${base.fn.arn}:${version}` };
+    const state: FunctionState = { fn, version, generation: 0, idle: [], workers: new Set(), running: 0, waiters: [] };
+    this.versions.add(state);
+    for (const ref of [`${fn.functionName}:${version}`, `${fn.logicalId}:${version}`, fn.arn]) this.byRef.set(ref, state);
+    return fn;
+  }
+
+  /** Deletes a published version: its workers are stopped (busy ones when their invocation ends). */
+  removeVersion(functionRef: string, version: string): void {
+    const state = this.resolve(`${this.resolve(functionRef).fn.functionName}:${version}`);
+    if (state.version === '$LATEST') return;
+    for (const [ref, s] of this.byRef) if (s === state) this.byRef.delete(ref);
+    this.versions.delete(state);
+    state.generation++;
+    for (const worker of state.idle.splice(0)) {
+      state.workers.delete(worker);
+      worker.kill();
+    }
   }
 
   /** Every invocation that ran so far, oldest first (also appended to `recordsFile`). */
@@ -165,7 +271,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       sleeper.resolve();
     }
     const exits: Promise<unknown>[] = [];
-    for (const state of this.functions.values()) {
+    for (const state of [...this.functions.values(), ...this.versions]) {
       for (const wake of state.waiters.splice(0)) wake();
       for (const worker of state.workers) {
         if (worker.child.exitCode === null && worker.child.signalCode === null) {
@@ -252,8 +358,20 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       state.workers.delete(worker);
     }
     const accessKeyId = workerAccessKeyId();
-    const env = { ...environmentOf(state.fn, this.options.endpointUrl), AWS_ACCESS_KEY_ID: accessKeyId };
-    worker = new Worker(state.fn, this.workerScript, env, this.log);
+    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+    const meta: WorkerMeta = {
+      streamName: `${day}/[${state.version}]${randomBytes(16).toString('hex')}`,
+      generation: state.generation,
+      requestId: undefined,
+    };
+    const env = {
+      ...environmentOf(state.fn, this.options.endpointUrl),
+      AWS_ACCESS_KEY_ID: accessKeyId,
+      AWS_LAMBDA_FUNCTION_VERSION: state.version,
+      AWS_LAMBDA_LOG_STREAM_NAME: meta.streamName,
+    };
+    worker = new Worker(state.fn, this.workerScript, env, (line) => this.emit(state, meta, line));
+    this.meta.set(worker, meta);
     this.accessKeys.set(worker, accessKeyId);
     state.workers.add(worker);
     return worker;
@@ -261,7 +379,9 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
 
   private release(state: FunctionState, worker: Worker): void {
     state.running--;
-    if (worker.alive && !this.stopped) {
+    const meta = this.meta.get(worker);
+    if (meta) meta.requestId = undefined;
+    if (worker.alive && !this.stopped && meta?.generation === state.generation) {
       worker.idleTimer = setTimeout(() => {
         const index = state.idle.indexOf(worker);
         if (index >= 0) state.idle.splice(index, 1);
@@ -301,6 +421,27 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     };
   }
 
+  /** Writes a line to the log sink and hands it, with its stream and request, to the observers. */
+  private emit(state: FunctionState, meta: WorkerMeta, line: string): void {
+    this.log(line);
+    if (this.observers.length === 0) return;
+    const prefix = `[${state.fn.displayName}] `;
+    const message = line.startsWith(prefix) ? line.slice(prefix.length) : line;
+    const entry: FunctionLogLine = {
+      fn: state.fn,
+      version: state.version,
+      streamName: meta.streamName,
+      requestId: meta.requestId,
+      message,
+      timestamp: Date.now(),
+    };
+    for (const observer of this.observers) observer.logLine?.(entry);
+  }
+
+  private observeInvocation(state: FunctionState, observation: Omit<InvocationObservation, 'fn' | 'version'>): void {
+    for (const observer of this.observers) observer.invocation?.({ fn: state.fn, version: state.version, ...observation });
+  }
+
   private async execute(state: FunctionState, event: unknown, requestId: string, mode: 'sync' | 'async'): Promise<InvokeResult> {
     const { fn } = state;
     const eventJson = JSON.stringify(event ?? null);
@@ -328,12 +469,17 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
         this.log(
           `[${fn.displayName}] throttled (TooManyRequestsException): its ${fn.reservedConcurrency} reserved concurrent executions are busy`,
         );
-        return throttledResult(fn, requestId);
+        const throttled = throttledResult(fn, requestId);
+        this.observeInvocation(state, { record: throttled.record, error: throttled.error, throttled: true, concurrent: state.running });
+        return throttled;
       }
       throw error;
     }
 
     const timestamp = new Date().toISOString();
+    const concurrent = state.running;
+    const meta = this.meta.get(worker)!;
+    meta.requestId = requestId;
     let outcome: Outcome;
     let initDurationMs: number | undefined;
     try {
@@ -356,11 +502,11 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
             },
           };
         } else if (initError) {
-          this.log(`[${fn.displayName}] INIT failed: ${initError.errorType}: ${initError.errorMessage}`);
+          this.emit(state, meta, `[${fn.displayName}] INIT failed: ${initError.errorType}: ${initError.errorMessage}`);
           initFailure = { kind: 'error', status: 'error', durationMs: 0, maxMemoryMb: worker.lastMemoryMb, error: initError };
         }
       }
-      this.log(`[${fn.displayName}] START RequestId: ${requestId} Version: $LATEST`);
+      this.emit(state, meta, `[${fn.displayName}] START RequestId: ${requestId} Version: ${state.version}`);
       if (initFailure) outcome = initFailure;
       else if (worker.alive && fault?.kind === 'kill') outcome = await this.invokeThenKill(fn, worker, requestId, eventJson);
       else if (worker.alive) outcome = await worker.invoke(requestId, eventJson, fn.timeoutSeconds * 1000);
@@ -376,6 +522,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     } finally {
       this.release(state, worker);
     }
+    meta.requestId = requestId; // END and REPORT belong to it (release cleared it for the next call)
 
     let payload: unknown;
     let error: LambdaError | undefined;
@@ -409,7 +556,14 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       maxMemoryUsedMb: Math.min(fn.memorySizeMb, Math.max(1, outcome.maxMemoryMb)),
       status,
     };
-    this.invocations.report(fn, record, error);
+    this.reporting = { state, meta };
+    try {
+      this.invocations.report(fn, record, error);
+    } finally {
+      this.reporting = undefined;
+      meta.requestId = undefined;
+    }
+    this.observeInvocation(state, { record, error, throttled: false, concurrent });
     return error ? { error, record } : { payload, record };
   }
 }
