@@ -17,6 +17,7 @@ import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
 import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
+import { FileCheckpoints } from './event-source-mappings/checkpoints';
 import { EventSourceMappings } from './event-source-mappings/mappings';
 import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
@@ -195,6 +196,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stack,
       invoker: lambda,
       queues: sqs,
+      sqs,
+      ...(options.dataDir ? { checkpoints: new FileCheckpoints(path.resolve(options.dataDir, 'event-source-mappings')) } : {}),
       kinesisEndpoint: emulators.kinesis,
       dynamoDbStreams: dynamodb.streams,
       log,

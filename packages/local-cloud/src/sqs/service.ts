@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jsonProtocol } from '../protocol/json';
-import type { EdgeHandler, LocalStack, QueueSink, Stoppable } from '../types';
+import type { ConsumedMessage, ConsumedQueue, EdgeHandler, LocalStack, QueueConsumer, QueueSink, Stoppable } from '../types';
 import { MessageEngine } from './engine';
 import { invalidParameter, sqsError, simpleQueueServiceError } from './errors';
-import { ATTRIBUTES, lastSegment, type MessageAttributeValue, type QueuedMessage } from './model';
+import { ATTRIBUTES, lastSegment, MESSAGE_SYSTEM_ATTRIBUTES, type MessageAttributeValue, type QueuedMessage } from './model';
 import { sqsOperations } from './operations';
 import { QueueRegistry } from './queues';
 
@@ -44,7 +44,7 @@ export interface SqsServiceOptions {
  * - FIFO queues keep order per message group, hold a group while one of its
  *   messages is in flight, and drop duplicates within 5 minutes.
  */
-export class SqsService implements QueueSink, Stoppable {
+export class SqsService implements QueueSink, QueueConsumer, Stoppable {
   /** Serves the `sqs` service at the edge (AWS JSON 1.0). Other protocols are left to the edge. */
   readonly handler: EdgeHandler;
 
@@ -106,6 +106,39 @@ export class SqsService implements QueueSink, Stoppable {
   /** The URL of a queue given by URL, ARN or name; throws `QueueDoesNotExist`. */
   queueUrl(queueRef: string): string {
     return this.queues.get(queueRef).url;
+  }
+
+  // ---------------------------------------------------------------- event source mappings (QueueConsumer)
+
+  queueOf(arn: string): ConsumedQueue | undefined {
+    const queue = this.queues.byArn(arn);
+    return queue && { arn: queue.arn, fifo: queue.fifo, visibilityTimeoutSeconds: Number(queue.attributes.VisibilityTimeout) };
+  }
+
+  async receiveBatch(arn: string, max: number): Promise<ConsumedMessage[]> {
+    const queue = this.queues.byArn(arn);
+    if (!queue) return [];
+    const received = await this.engine.receive(queue, max, Number(queue.attributes.VisibilityTimeout), 0);
+    return received.map(({ message, receiptHandle }) => ({
+      messageId: message.id,
+      receiptHandle,
+      body: message.body,
+      md5OfBody: message.md5OfBody,
+      ...(message.md5OfAttributes ? { md5OfMessageAttributes: message.md5OfAttributes } : {}),
+      attributes: this.engine.systemAttributes(message, MESSAGE_SYSTEM_ATTRIBUTES),
+      messageAttributes: message.attributes,
+    }));
+  }
+
+  deleteMessages(arn: string, receiptHandles: readonly string[]): void {
+    const queue = this.queues.byArn(arn);
+    if (!queue) return;
+    for (const handle of receiptHandles) this.engine.deleteMessage(queue, handle);
+  }
+
+  waitForMessages(arn: string, ms: number): Promise<void> {
+    const queue = this.queues.byArn(arn);
+    return queue ? this.engine.waitForMessages(queue, ms) : new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   /** Ends every long poll at once (with no messages). Idempotent. */

@@ -394,7 +394,7 @@ describe('Kinesis event source mappings', () => {
     const esm = new EventSourceMappings({
       stack: stackOf([
         { EventSourceArn: arn, StartingPosition: 'TRIM_HORIZON', Enabled: false },
-        { EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:q', BatchSize: 10 },
+        { EventSourceArn: 'arn:aws:mq:us-east-1:000000000000:broker:b', BatchSize: 10 },
       ]),
       invoker: lambda,
       kinesisEndpoint: endpoint,
@@ -405,7 +405,7 @@ describe('Kinesis event source mappings', () => {
     await esm.stop();
     expect(lambda.calls).toEqual([]);
     expect(esm.mappings).toEqual([expect.objectContaining({ logicalId: 'Mapping0', enabled: false, source: 'kinesis' })]);
-    expect(esm.skipped).toEqual([{ logicalId: 'Mapping1', reason: expect.stringMatching(/not a Kinesis or DynamoDB stream/) }]);
+    expect(esm.skipped).toEqual([{ logicalId: 'Mapping1', reason: expect.stringMatching(/not a Kinesis or DynamoDB stream or an SQS queue/) }]);
   });
 });
 
