@@ -15,6 +15,7 @@ import { cognitoControl } from './cognito/control';
 import { cognitoNotEmulated } from './cognito/features';
 import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
+import { ttlTablesOf } from './dynamodb/ttl';
 import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
 import { FileCheckpoints } from './event-source-mappings/checkpoints';
@@ -158,8 +159,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ? noApp()
         : pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
 
-    const dynamodb = new DynamoDbLayer({ dynalite: emulators.listeners.dynamodb, streamedTables: streamedTablesOf(stack) });
+    const dynamodb = new DynamoDbLayer({
+      dynalite: emulators.listeners.dynamodb,
+      streamedTables: streamedTablesOf(stack),
+      ttlTables: ttlTablesOf(stack),
+    });
     edge.use('dynamodb', dynamodb.handler);
+    dynamodb.ttl.start();
+    started.push(dynamodb.ttl);
 
     progress('creating tables, buckets and streams');
     const provisioned = await provision(stack, emulators);
