@@ -24,6 +24,7 @@ import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
+import { SnsService } from './sns/service';
 import { SqsService } from './sqs/service';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type EdgeHandler, type LocalStack, type Stoppable } from './types';
 
@@ -83,6 +84,8 @@ export interface LocalCloud extends Stoppable {
   readonly lambda: LambdaRuntime;
   readonly events: EventBridgeService;
   readonly sqs: SqsService;
+  /** Topics and subscriptions (`sns` at the edge, AWS Query). */
+  readonly sns: SnsService;
   readonly dynamodb: DynamoDbLayer;
   readonly mappings: EventSourceMappings;
   readonly api: ApiGatewayServer;
@@ -107,6 +110,9 @@ const EMULATED_TYPES = [
   'AWS::Events::EventBus',
   'AWS::Events::Rule',
   'AWS::SQS::Queue',
+  'AWS::SNS::Topic',
+  'AWS::SNS::Subscription',
+  'AWS::SNS::TopicPolicy',
   'AWS::ApiGateway::RestApi',
   'AWS::ApiGateway::Resource',
   'AWS::ApiGateway::Method',
@@ -199,6 +205,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Schedules never fire on a timer locally; a developer fires one through the edge (`npm run local -- fire <rule>`).
     edge.useControl('schedules', schedulesControl(events, stack));
 
+    const sns = new SnsService({ stack, edgeUrl: edge.url, queues: sqs, lambda, log });
+    started.push(sns);
+    edge.use('sns', sns.handler);
+    edge.useUnsignedRoute((request) => (SnsService.routes(request) ? 'sns' : undefined));
+
     const mappings = new EventSourceMappings({
       stack,
       invoker: lambda,
@@ -255,7 +266,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // settle until a whole round finds nothing pending.
       for (let round = 0; round < 50; round++) {
         const before = lambda.records().length + events.events().length;
-        await Promise.all([events.idle(), lambda.idle(), mappings.idle()]);
+        await Promise.all([events.idle(), lambda.idle(), mappings.idle(), sns.idle()]);
         if (lambda.records().length + events.events().length === before) return;
       }
     };
@@ -271,12 +282,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       lambda,
       events,
       sqs,
+      sns,
       dynamodb,
       mappings,
       api,
       cognito,
       notEmulated: [...notEmulated, ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] }))],
-      featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack)],
+      featuresNotEmulated: [
+        ...provisioned.notEmulated,
+        ...cognitoNotEmulated(stack),
+        ...sns.notEmulated.map(({ logicalId, detail }) => ({ logicalId, type: 'AWS::SNS::Subscription', feature: 'Protocol', detail })),
+      ],
       recordsFile,
       idle,
       stop: stopAll,

@@ -89,6 +89,25 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
     });
   }
 
+  /** Sends a message with typed attributes and FIFO ids, as `SendMessage` would (SNS's SQS subscriptions). */
+  deliver(
+    queueRef: string,
+    message: {
+      readonly MessageBody: string;
+      readonly MessageAttributes?: Readonly<Record<string, MessageAttributeValue>>;
+      readonly MessageGroupId?: string;
+      readonly MessageDeduplicationId?: string;
+    },
+  ): void {
+    const queue = this.queues.get(queueRef);
+    this.engine.enqueue(queue, {
+      ...message,
+      MessageAttributes: message.MessageAttributes ? { ...message.MessageAttributes } : undefined,
+      ...(queue.fifo && !message.MessageGroupId ? { MessageGroupId: 'sns' } : {}),
+      ...(queue.fifo && !message.MessageDeduplicationId ? { MessageDeduplicationId: randomUUID() } : {}),
+    });
+  }
+
   /** The messages of a queue, oldest first, without receiving them (for tests and the CLI). */
   peek(queueRef: string): QueuedMessage[] {
     const queue = this.queues.get(queueRef);
