@@ -177,7 +177,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     progress('creating tables, buckets and streams');
     const provisioned = await provision(stack, emulators);
 
-    const sqs = new SqsService({ stack, edgeUrl: edge.url });
+    const sqs = new SqsService({
+      stack,
+      edgeUrl: edge.url,
+      ...(options.dataDir ? { dataDir: path.resolve(options.dataDir, 'sqs') } : {}),
+    });
     started.push(sqs);
     edge.use('sqs', sqs.handler);
 

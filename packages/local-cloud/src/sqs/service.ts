@@ -13,6 +13,7 @@ import { MessageEngine } from './engine';
 import { invalidParameter, sqsError, simpleQueueServiceError } from './errors';
 import { ATTRIBUTES, lastSegment, MESSAGE_SYSTEM_ATTRIBUTES, type MessageAttributeValue, type QueuedMessage } from './model';
 import { sqsOperations } from './operations';
+import { QueueStore } from './persistence';
 import { QueueRegistry } from './queues';
 
 export type { MessageAttributeValue, QueuedMessage } from './model';
@@ -27,6 +28,8 @@ export interface SqsServiceOptions {
   readonly maxWaitTimeSeconds?: number;
   /** The clock (ms since epoch) for visibility, delays and retention; tests may move it forward. */
   readonly now?: () => number;
+  /** Keep queues and messages here across restarts (`<dataDir>/sqs/queues.json`); in memory only when absent. */
+  readonly dataDir?: string;
 }
 
 /**
@@ -51,6 +54,9 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
   private readonly queues: QueueRegistry;
   private readonly engine: MessageEngine;
   private readonly now: () => number;
+  private readonly store?: QueueStore;
+  private readonly templateQueues = new Set<string>();
+  private saveTimer?: NodeJS.Timeout;
 
   constructor(options: SqsServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -62,8 +68,13 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
       const attributes: Record<string, unknown> = {};
       for (const key of Object.keys(ATTRIBUTES)) if (p[key] !== undefined) attributes[key] = p[key];
       this.queues.add(name, attributes, resource.physicalId, resource.attributes.Arn);
+      this.templateQueues.add(name);
     }
-    this.handler = jsonProtocol({
+    if (options.dataDir) {
+      this.store = new QueueStore(options.dataDir);
+      this.store.load(this.queues);
+    }
+    const api = jsonProtocol({
       version: '1.0',
       targetPrefix: 'AmazonSQS',
       namespace: 'com.amazonaws.sqs',
@@ -75,6 +86,23 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
         invalidParameter(reason === 'syntax' ? 'The request body is not valid JSON.' : 'The request body must be a JSON object.'),
       internalError: (error) => sqsError('InternalError', `local SQS: ${String(error)}`, 'InternalError', 500),
     });
+    this.handler = async (request) => {
+      try {
+        return await api(request);
+      } finally {
+        this.changed();
+      }
+    };
+  }
+
+  /** Saves the queues a moment after a change (coalescing bursts), when they are kept on disk. */
+  private changed(): void {
+    if (!this.store || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.store!.save(this.queues, this.templateQueues);
+    }, 100);
+    this.saveTimer.unref();
   }
 
   /** Sends a message, as `SendMessage` would; attributes become String message attributes. */
@@ -82,6 +110,7 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
     const queue = this.queues.get(queueRef);
     const messageAttributes: Record<string, MessageAttributeValue> = {};
     for (const [name, value] of Object.entries(attributes ?? {})) messageAttributes[name] = { DataType: 'String', StringValue: value };
+    this.changed();
     this.engine.enqueue(queue, {
       MessageBody: body,
       MessageAttributes: messageAttributes,
@@ -100,6 +129,7 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
     },
   ): void {
     const queue = this.queues.get(queueRef);
+    this.changed();
     this.engine.enqueue(queue, {
       ...message,
       MessageAttributes: message.MessageAttributes ? { ...message.MessageAttributes } : undefined,
@@ -137,6 +167,7 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
   async receiveBatch(arn: string, max: number): Promise<ConsumedMessage[]> {
     const queue = this.queues.byArn(arn);
     if (!queue) return [];
+    this.changed();
     const received = await this.engine.receive(queue, max, Number(queue.attributes.VisibilityTimeout), 0);
     return received.map(({ message, receiptHandle }) => ({
       messageId: message.id,
@@ -152,6 +183,7 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
   deleteMessages(arn: string, receiptHandles: readonly string[]): void {
     const queue = this.queues.byArn(arn);
     if (!queue) return;
+    this.changed();
     for (const handle of receiptHandles) this.engine.deleteMessage(queue, handle);
   }
 
@@ -163,5 +195,8 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
   /** Ends every long poll at once (with no messages). Idempotent. */
   async stop(): Promise<void> {
     this.engine.stop();
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.store?.save(this.queues, this.templateQueues);
   }
 }
