@@ -296,6 +296,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ...provisioned.notEmulated,
         ...cognitoNotEmulated(stack),
         ...sns.notEmulated.map(({ logicalId, detail }) => ({ logicalId, type: 'AWS::SNS::Subscription', feature: 'Protocol', detail })),
+        ...mappings.skipped.map(({ logicalId, reason }) => ({
+          logicalId,
+          type: 'AWS::Lambda::EventSourceMapping',
+          feature: 'EventSourceArn',
+          detail: `not served: ${reason}`,
+        })),
       ],
       recordsFile,
       idle,
