@@ -16,13 +16,16 @@ import { cognitoControl } from './cognito/control';
 import { cognitoNotEmulated } from './cognito/features';
 import { DynamoDbLayer } from './dynamodb/layer';
 import { streamedTablesOf } from './dynamodb/streams';
+import { ttlTablesOf } from './dynamodb/ttl';
 import { startEdge, type Edge } from './edge/server';
 import { startEmulators, type Emulators } from './emulators';
+import { FileCheckpoints } from './event-source-mappings/checkpoints';
 import { EventSourceMappings } from './event-source-mappings/mappings';
 import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
 import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
+import { SnsService } from './sns/service';
 import { SqsService } from './sqs/service';
 import { LambdaApi } from './lambda-api/service';
 import { LogsService } from './logs/service';
@@ -87,6 +90,8 @@ export interface LocalCloud extends Stoppable {
   readonly lambda: LambdaRuntime;
   readonly events: EventBridgeService;
   readonly sqs: SqsService;
+  /** Topics and subscriptions (`sns` at the edge, AWS Query). */
+  readonly sns: SnsService;
   readonly dynamodb: DynamoDbLayer;
   readonly mappings: EventSourceMappings;
   readonly api: ApiGatewayServer;
@@ -120,6 +125,9 @@ const EMULATED_TYPES = [
   'AWS::Events::EventBus',
   'AWS::Events::Rule',
   'AWS::SQS::Queue',
+  'AWS::SNS::Topic',
+  'AWS::SNS::Subscription',
+  'AWS::SNS::TopicPolicy',
   'AWS::ApiGateway::RestApi',
   'AWS::ApiGateway::Resource',
   'AWS::ApiGateway::Method',
@@ -172,13 +180,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ? noApp()
         : pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
 
-    const dynamodb = new DynamoDbLayer({ dynalite: emulators.listeners.dynamodb, streamedTables: streamedTablesOf(stack) });
+    const dynamodb = new DynamoDbLayer({
+      dynalite: emulators.listeners.dynamodb,
+      streamedTables: streamedTablesOf(stack),
+      ttlTables: ttlTablesOf(stack),
+    });
     edge.use('dynamodb', dynamodb.handler);
+    dynamodb.ttl.start();
+    started.push(dynamodb.ttl);
 
     progress('creating tables, buckets and streams');
     const provisioned = await provision(stack, emulators);
 
-    const sqs = new SqsService({ stack, edgeUrl: edge.url });
+    const sqs = new SqsService({
+      stack,
+      edgeUrl: edge.url,
+      ...(options.dataDir ? { dataDir: path.resolve(options.dataDir, 'sqs') } : {}),
+    });
     started.push(sqs);
     edge.use('sqs', sqs.handler);
 
@@ -218,10 +236,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // Schedules never fire on a timer locally; a developer fires one through the edge (`npm run local -- fire <rule>`).
     edge.useControl('schedules', schedulesControl(events, stack));
 
+    const sns = new SnsService({ stack, edgeUrl: edge.url, queues: sqs, lambda, log });
+    started.push(sns);
+    edge.use('sns', sns.handler);
+    edge.useUnsignedRoute((request) => (SnsService.routes(request) ? 'sns' : undefined));
+
     const mappings = new EventSourceMappings({
       stack,
       invoker: lambda,
       queues: sqs,
+      sqs,
+      ...(options.dataDir ? { checkpoints: new FileCheckpoints(path.resolve(options.dataDir, 'event-source-mappings')) } : {}),
       kinesisEndpoint: emulators.kinesis,
       dynamoDbStreams: dynamodb.streams,
       log,
@@ -272,7 +297,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       // settle until a whole round finds nothing pending.
       for (let round = 0; round < 50; round++) {
         const before = lambda.records().length + events.events().length;
-        await Promise.all([events.idle(), lambda.idle(), mappings.idle()]);
+        await Promise.all([events.idle(), lambda.idle(), mappings.idle(), sns.idle()]);
         if (lambda.records().length + events.events().length === before) return;
       }
     };
@@ -288,13 +313,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       lambda,
       events,
       sqs,
+      sns,
       dynamodb,
       mappings,
       api,
       cognito,
       chaos: edge.chaos,
       notEmulated: [...notEmulated, ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] }))],
-      featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack), ...logsNotEmulated(stack)],
+      featuresNotEmulated: [
+        ...provisioned.notEmulated,
+        ...cognitoNotEmulated(stack),
+        ...logsNotEmulated(stack),
+        ...sns.notEmulated.map(({ logicalId, detail }) => ({ logicalId, type: 'AWS::SNS::Subscription', feature: 'Protocol', detail })),
+        ...mappings.skipped.map(({ logicalId, reason }) => ({
+          logicalId,
+          type: 'AWS::Lambda::EventSourceMapping',
+          feature: 'EventSourceArn',
+          detail: `not served: ${reason}`,
+        })),
+      ],
       recordsFile,
       idle,
       lambdaApi,

@@ -153,6 +153,43 @@ export interface QueueSink {
   send(queueRef: string, body: string, attributes?: Record<string, string>): Promise<void>;
 }
 
+/** A queue as an SQS event source mapping sees it. */
+export interface ConsumedQueue {
+  readonly arn: string;
+  readonly fifo: boolean;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+/** A message received for a mapping (made invisible for the queue's visibility timeout). */
+export interface ConsumedMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly md5OfBody: string;
+  readonly md5OfMessageAttributes?: string;
+  /** Every system attribute the message has (`ApproximateReceiveCount`, `SentTimestamp`...). */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly messageAttributes: Readonly<
+    Record<string, { readonly DataType: string; readonly StringValue?: string; readonly BinaryValue?: string }>
+  >;
+}
+
+/** What an SQS mapping needs from the local SQS, in process. */
+export interface QueueConsumer {
+  /** The queue of an ARN, or undefined when there is none. */
+  queueOf(arn: string): ConsumedQueue | undefined;
+  /**
+   * Receives up to `max` visible messages at once (no wait), with the queue's
+   * visibility timeout; a message past its queue's `maxReceiveCount` moves to
+   * the dead-letter queue instead, as any receive does.
+   */
+  receiveBatch(arn: string, max: number): Promise<ConsumedMessage[]>;
+  /** Deletes received messages by receipt handle (an unknown handle is ignored, as `DeleteMessage` does). */
+  deleteMessages(arn: string, receiptHandles: readonly string[]): void;
+  /** Resolves when a message may have become visible on the queue, or after `ms`. */
+  waitForMessages(arn: string, ms: number): Promise<void>;
+}
+
 // ---------------------------------------------------------------- lifecycle
 
 /** Something the local cloud started and must stop on shutdown (Ctrl-C, test teardown). */

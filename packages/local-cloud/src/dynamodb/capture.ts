@@ -22,7 +22,7 @@ import type { Wire } from '../protocol/operations';
 import type { EdgeRequest, EdgeResponse } from '../types';
 import { isObject, itemId, keyOf, type WireItem } from './items';
 import { KeyedMutex } from './locks';
-import type { DynamoDbStreams, StreamViewType } from './streams';
+import type { DynamoDbStreams, ItemChange, StreamViewType } from './streams';
 import type { Tables } from './tables';
 
 export class StreamCapture {
@@ -38,7 +38,7 @@ export class StreamCapture {
    * before and after the write under a per-table mutex (so the two images
    * belong to this write), and the change becomes a stream record.
    */
-  async writeItem(request: EdgeRequest, operation: string): Promise<EdgeResponse> {
+  async writeItem(request: EdgeRequest, operation: string, userIdentity?: ItemChange['userIdentity']): Promise<EdgeResponse> {
     const input = tryParse<PutItemInput & DeleteItemInput>(request.body);
     const tableName = input?.TableName;
     if (typeof tableName !== 'string' || !this.streams.viewTypeOf(tableName)) return this.tables.dynalite.forward(request);
@@ -51,7 +51,7 @@ export class StreamCapture {
       const response = await this.tables.dynalite.forward(request);
       if (response.status === 200) {
         const newImage = await this.tables.getItem(tableName, key);
-        this.streams.record({ tableName, keys: key, oldImage, newImage });
+        this.streams.record({ tableName, keys: key, oldImage, newImage, ...(userIdentity ? { userIdentity } : {}) });
       }
       return response;
     });

@@ -15,7 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { crc32 } from 'node:zlib';
-import type { TransactGetItemsInput, TransactWriteItemsInput } from '@aws-sdk/client-dynamodb';
+import type {
+  DescribeTimeToLiveInput,
+  TransactGetItemsInput,
+  TransactWriteItemsInput,
+  UpdateTimeToLiveInput,
+} from '@aws-sdk/client-dynamodb';
 import { errorMessage } from '../protocol/errors';
 import { headerValue, jsonProtocol } from '../protocol/json';
 import { raw, type RawOperation, type Wire } from '../protocol/operations';
@@ -28,6 +33,7 @@ import { DynamoDbStreams, type StreamedTable } from './streams';
 import { streamsApi } from './streams-api';
 import { Tables } from './tables';
 import { Transactions } from './transactions';
+import { TimeToLive, TTL_USER_IDENTITY, type TtlTable } from './ttl';
 
 /** How to build the DynamoDB layer: the dynalite it fronts, and which tables have a stream. */
 export interface DynamoDbLayerOptions {
@@ -39,6 +45,10 @@ export interface DynamoDbLayerOptions {
   readonly dynalite: RequestListener;
   /** Tables whose template enables a stream (see `streamedTablesOf`). */
   readonly streamedTables?: readonly StreamedTable[];
+  /** Tables whose template enables TTL (see `ttlTablesOf`); the sweeper deletes their expired items (ttl.ts). */
+  readonly ttlTables?: readonly TtlTable[];
+  /** Pause between TTL sweeps (default 1000 ms). */
+  readonly ttlIntervalMs?: number;
   readonly region?: string;
   readonly accountId?: string;
   /** How long a `ClientRequestToken` is remembered (default 10 minutes, as on AWS). */
@@ -76,6 +86,8 @@ export class DynamoDbLayer {
   readonly handler: EdgeHandler;
   /** The stream records and the reader event source mappings poll. */
   readonly streams: DynamoDbStreams;
+  /** Time to Live: settings and the sweeper (`start()` it; the local cloud stops it). */
+  readonly ttl: TimeToLive;
 
   private readonly lock = new ReadWriteLock();
 
@@ -96,6 +108,13 @@ export class DynamoDbLayer {
     const forward = (request: EdgeRequest) => this.lock.shared(() => dynalite.forward(request));
     const writeItem = shared((request, operation) => capture.writeItem(request, operation));
     const tableCall = shared((request, operation) => capture.tableCall(request, operation));
+    this.ttl = new TimeToLive({
+      tables,
+      ttlTables: options.ttlTables,
+      intervalMs: options.ttlIntervalMs,
+      shared: (fn) => this.lock.shared(fn),
+      deleteExpired: (request) => this.lock.shared(() => capture.writeItem(request, 'DeleteItem', TTL_USER_IDENTITY)),
+    });
     const internalError = (error: unknown) =>
       dynamoDbError('InternalServerError', `Local DynamoDB layer failed: ${errorMessage(error)}`, DYNAMODB_NS, 500);
     const dynamoDbApi = jsonProtocol({
@@ -113,6 +132,8 @@ export class DynamoDbLayer {
         UpdateTable: tableCall,
         DeleteTable: tableCall,
         DescribeTable: tableCall,
+        DescribeTimeToLive: (input: Wire<DescribeTimeToLiveInput>) => this.lock.shared(() => this.ttl.describe(input)),
+        UpdateTimeToLive: (input: Wire<UpdateTimeToLiveInput>) => this.lock.shared(() => this.ttl.update(input)),
       },
       otherOperations: forward,
       malformedBody: serializationError,

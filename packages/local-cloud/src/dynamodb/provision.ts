@@ -4,10 +4,9 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   TagResourceCommand,
-  UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { isEnabled, isUnknownOperation, tagList, until, type Note, type ProvisionOutcome } from '../provision-support';
+import { isEnabled, tagList, until, type Note, type ProvisionOutcome } from '../provision-support';
 import type { StackResource } from '../types';
 
 interface TableInput {
@@ -118,7 +117,7 @@ function noteTableFeatures(r: StackResource, p: Record<string, any>, note: Note)
   if (p.TableClass !== undefined && p.TableClass !== 'STANDARD') note(r, 'TableClass', 'not emulated: storage class has no local effect');
 }
 
-export async function createTable(client: DynamoDBClient, r: StackResource, table: TableInput, note: Note): Promise<ProvisionOutcome> {
+export async function createTable(client: DynamoDBClient, r: StackResource, table: TableInput, _note: Note): Promise<ProvisionOutcome> {
   let outcome: ProvisionOutcome = 'created';
   try {
     await client.send(new CreateTableCommand(table.input));
@@ -127,23 +126,7 @@ export async function createTable(client: DynamoDBClient, r: StackResource, tabl
     outcome = 'existing';
   }
   await until(async () => (await client.send(new DescribeTableCommand({ TableName: r.physicalId }))).Table?.TableStatus === 'ACTIVE');
-  if (table.ttlAttribute) {
-    try {
-      await client.send(
-        new UpdateTimeToLiveCommand({
-          TableName: r.physicalId,
-          TimeToLiveSpecification: { Enabled: true, AttributeName: table.ttlAttribute },
-        }),
-      );
-    } catch (error) {
-      if (!isUnknownOperation(error)) throw error;
-      note(
-        r,
-        'TimeToLiveSpecification',
-        `not emulated by dynalite: items whose '${table.ttlAttribute}' has passed are never deleted (readers must check the expiry themselves)`,
-      );
-    }
-  }
+  // TimeToLiveSpecification: dynalite has no TTL; the DynamoDB layer serves it from the template (ttl.ts).
   if (table.tags.length > 0 && outcome === 'created') {
     await client.send(new TagResourceCommand({ ResourceArn: r.attributes.Arn, Tags: table.tags }));
   }

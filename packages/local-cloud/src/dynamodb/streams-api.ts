@@ -139,7 +139,11 @@ function getRecords(store: DynamoDbStreams, input: Wire<GetRecordsInput>) {
   const { records, closed } = store.readRecords(iterator.arn, iterator.shardId, iterator.after || undefined, limit);
   const last = records.at(-1)?.dynamodb.SequenceNumber ?? (iterator.after || undefined);
   const next: Iterator = { ...iterator, after: last ?? '', issuedAt: Date.now() };
-  return { Records: records, ...(closed ? {} : { NextShardIterator: encodeIterator(next) }) };
+  // The Streams API spells a record's identity `{ PrincipalId, Type }` (a Lambda event: `{ principalId, type }`).
+  const wire = records.map(({ userIdentity, ...record }) =>
+    userIdentity ? { ...record, userIdentity: { PrincipalId: userIdentity.principalId, Type: userIdentity.type } } : record,
+  );
+  return { Records: wire, ...(closed ? {} : { NextShardIterator: encodeIterator(next) }) };
 }
 
 function clampLimit(value: unknown, max: number): number {

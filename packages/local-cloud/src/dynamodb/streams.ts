@@ -49,6 +49,8 @@ export interface DynamoDbStreamRecord {
   readonly eventVersion: '1.1';
   readonly eventSource: 'aws:dynamodb';
   readonly awsRegion: string;
+  /** Set on deletes made by DynamoDB itself (TTL): `{ type: 'Service', principalId: 'dynamodb.amazonaws.com' }`. */
+  readonly userIdentity?: { readonly type: string; readonly principalId: string };
   readonly dynamodb: {
     /** Epoch seconds. */
     readonly ApproximateCreationDateTime: number;
@@ -101,6 +103,8 @@ export interface ItemChange {
   readonly keys: WireItem;
   readonly oldImage?: WireItem;
   readonly newImage?: WireItem;
+  /** Who made the change, when it was DynamoDB itself (a TTL deletion). */
+  readonly userIdentity?: { readonly type: string; readonly principalId: string };
 }
 
 /** Construction options; only `tables` matters in the local cloud (the layer passes `keySchemaOf`). */
@@ -244,6 +248,7 @@ export class DynamoDbStreams implements DynamoDbStreamReader {
       eventVersion: '1.1',
       eventSource: 'aws:dynamodb',
       awsRegion: this.region,
+      ...(change.userIdentity ? { userIdentity: change.userIdentity } : {}),
       dynamodb: {
         ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
         Keys: change.keys,

@@ -18,10 +18,11 @@ export class DynamoDbSource implements StreamSource {
     }));
   }
 
-  async openShard(shard: ShardInfo, initial: boolean): Promise<ShardReader> {
+  async openShard(shard: ShardInfo, initial: boolean, checkpoint?: string): Promise<ShardReader> {
     const arn = this.config.eventSourceArn;
-    let after: string | undefined;
-    if (initial && this.config.startingPosition === 'LATEST') after = this.streams.latestSequenceNumber(arn, shard.shardId);
+    let after: string | undefined = checkpoint;
+    if (checkpoint === undefined && initial && this.config.startingPosition === 'LATEST')
+      after = this.streams.latestSequenceNumber(arn, shard.shardId);
     return {
       read: async (limit) => {
         const { records, closed } = this.streams.readRecords(arn, shard.shardId, after, Math.min(10_000, limit));

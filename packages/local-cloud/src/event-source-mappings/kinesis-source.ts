@@ -40,7 +40,7 @@ export class KinesisSource implements StreamSource {
     }
   }
 
-  async openShard(shard: ShardInfo, initial: boolean): Promise<ShardReader> {
+  async openShard(shard: ShardInfo, initial: boolean, checkpoint?: string): Promise<ShardReader> {
     const position = initial ? this.config.startingPosition : 'TRIM_HORIZON';
     const iteratorFor = async (type: ShardIteratorType, sequenceNumber?: string) => {
       const { ShardIterator } = await this.client.send(
@@ -54,8 +54,8 @@ export class KinesisSource implements StreamSource {
       );
       return ShardIterator;
     };
-    let iterator = await iteratorFor(position as ShardIteratorType);
-    let lastSequence: string | undefined;
+    let iterator = checkpoint ? await iteratorFor('AFTER_SEQUENCE_NUMBER', checkpoint) : await iteratorFor(position as ShardIteratorType);
+    let lastSequence: string | undefined = checkpoint;
     const { eventSourceArn, roleArn } = this.config;
     const region = eventSourceArn.split(':')[3] ?? LOCAL_REGION;
     return {

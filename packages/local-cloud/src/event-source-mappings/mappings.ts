@@ -1,10 +1,13 @@
 /**
- * Event source mappings of the stack (`AWS::Lambda::EventSourceMapping`) for
- * stream sources: Kinesis data streams (polled on kinesalite) and DynamoDB
- * streams (read in process from dynamodb/streams.ts). Builds each event as
- * Lambda does and follows Lambda's stream semantics: ordered per shard,
- * checkpoint on success, partial batch responses, bisect on error, retries,
- * on-failure destinations (runner.ts, poller.ts).
+ * Event source mappings of the stack (`AWS::Lambda::EventSourceMapping`):
+ * Kinesis data streams (polled on kinesalite), DynamoDB streams (read in
+ * process from dynamodb/streams.ts) and SQS queues (the local SQS, in
+ * process). Builds each event as Lambda does and follows Lambda's semantics:
+ * for streams, ordered per shard, checkpoint on success, partial batch
+ * responses, bisect on error, retries, on-failure destinations (runner.ts,
+ * poller.ts); for queues, batches, batching window, partial batch responses,
+ * visibility timeout and redrive (sqs-runner.ts); `FilterCriteria` on all
+ * (filter.ts).
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -20,6 +23,7 @@ import {
   type StreamSource,
 } from './model';
 import { MappingRunner } from './runner';
+import { SqsMappingRunner } from './sqs-runner';
 
 export type { EventSourceMappingsOptions, MappingInfo } from './model';
 
@@ -40,11 +44,16 @@ export type { EventSourceMappingsOptions, MappingInfo } from './model';
  * - `drain()` resolves only once every shard of every enabled mapping has been
  *   read to its end and every batch read was handled, repeating until a whole
  *   round finds nothing (so chains of mappings settle too).
- * Not emulated (logged at construction): FilterCriteria, tumbling windows,
- * ParallelizationFactor above 1, SQS and Kafka sources, SNS destinations.
+ * - `FilterCriteria`: a record no pattern matches is skipped (streams: and
+ *   checkpointed past; SQS: deleted);
+ * - SQS mappings: see `SqsMappingRunner`; a mapping Lambda would refuse
+ *   (queue visibility timeout below the function timeout, a FIFO batch above
+ *   10, a batch above 10 without a batching window) is not served, and says why.
+ * Not emulated (logged at construction): tumbling windows,
+ * ParallelizationFactor above 1, Kafka and MQ sources, SNS destinations.
  */
 export class EventSourceMappings implements Stoppable {
-  private readonly runners: MappingRunner[] = [];
+  private readonly runners: Array<MappingRunner | SqsMappingRunner> = [];
   private readonly log: (line: string) => void;
   private kinesis?: KinesisClient;
   private started = false;
@@ -59,6 +68,14 @@ export class EventSourceMappings implements Stoppable {
     const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
     for (const resource of options.stack.byType('AWS::Lambda::EventSourceMapping')) {
       const parsed = parseMapping(resource, options, region, accountId);
+      if (!('reason' in parsed) && parsed.source === 'sqs') {
+        const refusal = this.sqsRefusal(parsed);
+        if (refusal) {
+          skipped.push({ logicalId: resource.logicalId, reason: refusal });
+          this.log(`event source mapping ${resource.logicalId} not served: ${refusal}`);
+          continue;
+        }
+      }
       if ('reason' in parsed) {
         skipped.push({ logicalId: resource.logicalId, reason: parsed.reason });
         this.log(`event source mapping ${resource.logicalId} not served: ${parsed.reason}`);
@@ -70,7 +87,11 @@ export class EventSourceMappings implements Stoppable {
           this.log(`event source mapping ${resource.logicalId}: ${property} is not emulated locally and is ignored`);
         }
       }
-      this.runners.push(new MappingRunner(parsed, this.sourceFor(parsed), options, this.log));
+      this.runners.push(
+        parsed.source === 'sqs'
+          ? new SqsMappingRunner(parsed, options.sqs!, options, this.log)
+          : new MappingRunner(parsed, this.sourceFor(parsed), options, this.log),
+      );
     }
     this.skipped = skipped;
   }
@@ -85,6 +106,7 @@ export class EventSourceMappings implements Stoppable {
       source: config.source,
       batchSize: config.batchSize,
       enabled: config.enabled,
+      filterCount: config.filterCount,
     }));
   }
 
@@ -126,6 +148,19 @@ export class EventSourceMappings implements Stoppable {
   /** Same as `drain()`. */
   idle(): Promise<void> {
     return this.drain();
+  }
+
+  /** What Lambda's CreateEventSourceMapping would answer InvalidParameterValueException to, for an SQS mapping. */
+  private sqsRefusal(config: MappingConfig): string | undefined {
+    const queue = this.options.sqs!.queueOf(config.eventSourceArn);
+    if (!queue) return undefined; // logged when opened; a queue created later is polled then
+    if (queue.fifo && config.batchSize > 10) return 'Batch size for FIFO queues must be between 1 and 10';
+    const fn = this.options.stack.find(config.functionArn) ?? this.options.stack.find(config.functionName);
+    const timeout = Number(fn?.properties.Timeout ?? 3);
+    if (queue.visibilityTimeoutSeconds < timeout) {
+      return `Queue visibility timeout: ${queue.visibilityTimeoutSeconds} seconds is less than Function timeout: ${timeout} seconds`;
+    }
+    return undefined;
   }
 
   private sourceFor(config: MappingConfig): StreamSource {

@@ -1,10 +1,14 @@
 /**
  * Event source mappings as the template declares them
- * (`AWS::Lambda::EventSourceMapping` on a Kinesis or DynamoDB stream), read
- * with Lambda's defaults, and what the pollers read from a stream.
+ * (`AWS::Lambda::EventSourceMapping` on a Kinesis or DynamoDB stream or an SQS
+ * queue), read with Lambda's defaults and checked as Lambda checks them, and
+ * what the pollers read from a stream or a queue.
  */
 import type { DynamoDbStreamReader } from '../dynamodb/streams';
-import type { LambdaInvoker, LocalStack, QueueSink, StackResource } from '../types';
+import type { CompiledEventPattern } from '../eventbridge/pattern';
+import type { CheckpointStore } from './checkpoints';
+import { compileFilters } from './filter';
+import type { LambdaInvoker, LocalStack, QueueConsumer, QueueSink, StackResource } from '../types';
 
 /** What the pollers need: the stack, a way to invoke, the sources and where failures go. */
 export interface EventSourceMappingsOptions {
@@ -13,6 +17,10 @@ export interface EventSourceMappingsOptions {
   readonly invoker: LambdaInvoker;
   /** Where on-failure records go (`DestinationConfig.OnFailure.Destination`, an SQS queue ARN). */
   readonly queues?: QueueSink;
+  /** The local SQS read in process, for mappings on SQS queues. */
+  readonly sqs?: QueueConsumer;
+  /** Where stream positions are kept across restarts (`--data-dir`); none: every start begins at the starting position. */
+  readonly checkpoints?: CheckpointStore;
   /** Base URL of kinesalite, for mappings on Kinesis streams. */
   readonly kinesisEndpoint?: string;
   /** The DynamoDB stream records, for mappings on DynamoDB streams (`DynamoDbLayer.streams`). */
@@ -40,9 +48,11 @@ export interface MappingInfo {
   readonly uuid: string;
   readonly eventSourceArn: string;
   readonly functionName: string;
-  readonly source: 'kinesis' | 'dynamodb';
+  readonly source: 'kinesis' | 'dynamodb' | 'sqs';
   readonly batchSize: number;
   readonly enabled: boolean;
+  /** Number of `FilterCriteria` patterns (records matching none are not delivered). */
+  readonly filterCount: number;
 }
 
 export interface MappingConfig extends MappingInfo {
@@ -56,6 +66,10 @@ export interface MappingConfig extends MappingInfo {
   readonly maxRetries: number;
   readonly maxRecordAgeMs?: number;
   readonly onFailure?: string;
+  /** The compiled `FilterCriteria.Filters[].Pattern`s; a record is delivered when one matches (none: all). */
+  readonly filters: readonly CompiledEventPattern[];
+  /** `ScalingConfig.MaximumConcurrency` (SQS): concurrent batches at most (default 5 pollers locally). */
+  readonly maxConcurrency: number;
 }
 
 /** One record read from a shard, with what the event and the on-failure record need. */
@@ -81,15 +95,22 @@ export interface ShardReader {
 
 export interface StreamSource {
   listShards(): Promise<ShardInfo[]>;
-  /** Opens a reader at the mapping's starting position (`initial`) or at the shard's trim horizon. */
-  openShard(shard: ShardInfo, initial: boolean): Promise<ShardReader>;
+  /**
+   * Opens a reader after `checkpoint` when given (a restart), else at the
+   * mapping's starting position (`initial`) or at the shard's trim horizon.
+   */
+  openShard(shard: ShardInfo, initial: boolean, checkpoint?: string): Promise<ShardReader>;
   stop(): void;
 }
 
 /** Lambda's limits: Kinesis batches up to 10 000, DynamoDB streams up to 10 000 (1 000 before 2023); default 100. */
 export const DEFAULT_BATCH_SIZE = 100;
 export const MAX_BACKOFF_MS = 5_000;
-export const UNSUPPORTED_PROPERTIES = ['FilterCriteria', 'TumblingWindowInSeconds', 'ParallelizationFactor'];
+export const UNSUPPORTED_PROPERTIES = ['TumblingWindowInSeconds', 'ParallelizationFactor'];
+/** Lambda's SQS limits: batches up to 10 000 (10 for FIFO queues), default 10; a batch above 10 needs a batching window. */
+export const SQS_DEFAULT_BATCH_SIZE = 10;
+/** Pollers per SQS mapping when `ScalingConfig.MaximumConcurrency` is not set (Lambda starts with five). */
+export const SQS_DEFAULT_CONCURRENCY = 5;
 
 export function parseMapping(
   resource: StackResource,
@@ -99,8 +120,15 @@ export function parseMapping(
 ): MappingConfig | { reason: string } {
   const p = resource.properties;
   const arn = typeof p.EventSourceArn === 'string' ? p.EventSourceArn : '';
-  const source = arn.startsWith('arn:aws:kinesis:') ? 'kinesis' : /^arn:aws:dynamodb:.*\/stream\//.test(arn) ? 'dynamodb' : undefined;
-  if (!source) return { reason: `event source ${arn || '(none)'} is not a Kinesis or DynamoDB stream` };
+  const source = arn.startsWith('arn:aws:kinesis:')
+    ? 'kinesis'
+    : /^arn:aws:dynamodb:.*\/stream\//.test(arn)
+      ? 'dynamodb'
+      : arn.startsWith('arn:aws:sqs:')
+        ? 'sqs'
+        : undefined;
+  if (!source) return { reason: `event source ${arn || '(none)'} is not a Kinesis or DynamoDB stream or an SQS queue` };
+  if (source === 'sqs' && !options.sqs) return { reason: 'no local SQS was given' };
   if (source === 'kinesis' && !options.kinesisEndpoint) return { reason: 'no Kinesis endpoint was given' };
   if (source === 'dynamodb' && !options.dynamoDbStreams) return { reason: 'no DynamoDB streams were given' };
   if (typeof p.FunctionName !== 'string') return { reason: 'FunctionName did not resolve' };
@@ -114,6 +142,19 @@ export function parseMapping(
   const maxAge = Number(p.MaximumRecordAgeInSeconds ?? -1);
   const onFailure = p.DestinationConfig?.OnFailure?.Destination;
   const startingPosition = ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'].includes(p.StartingPosition) ? p.StartingPosition : 'LATEST';
+  let filters: CompiledEventPattern[];
+  try {
+    filters = compileFilters(p.FilterCriteria);
+  } catch (error) {
+    return { reason: `FilterCriteria: ${(error as Error).message}` };
+  }
+  const batchSize = Math.max(1, Number(p.BatchSize ?? (source === 'sqs' ? SQS_DEFAULT_BATCH_SIZE : DEFAULT_BATCH_SIZE)));
+  const windowSeconds = Math.max(0, Number(p.MaximumBatchingWindowInSeconds ?? 0));
+  if (source === 'sqs' && batchSize > 10 && windowSeconds < 1) {
+    // Lambda's CreateEventSourceMapping refuses this (InvalidParameterValueException).
+    return { reason: 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10' };
+  }
+  const concurrency = Number(p.ScalingConfig?.MaximumConcurrency ?? SQS_DEFAULT_CONCURRENCY);
   return {
     logicalId: resource.logicalId,
     uuid: resource.physicalId,
@@ -122,9 +163,9 @@ export function parseMapping(
     functionArn,
     roleArn: typeof role === 'string' ? role : `arn:aws:iam::${accountId}:role/${functionName}-role`,
     source,
-    batchSize: Math.max(1, Number(p.BatchSize ?? DEFAULT_BATCH_SIZE)),
+    batchSize,
     enabled: p.Enabled !== false && p.Enabled !== 'false',
-    windowMs: Math.max(0, Number(p.MaximumBatchingWindowInSeconds ?? 0)) * 1000,
+    windowMs: windowSeconds * 1000,
     startingPosition,
     ...(p.StartingPositionTimestamp !== undefined ? { startingTimestamp: new Date(Number(p.StartingPositionTimestamp) * 1000) } : {}),
     reportItemFailures: Array.isArray(p.FunctionResponseTypes) && p.FunctionResponseTypes.includes('ReportBatchItemFailures'),
@@ -132,6 +173,9 @@ export function parseMapping(
     maxRetries: maxRetries < 0 ? (options.unboundedRetryAttempts ?? 10) : maxRetries,
     ...(maxAge > 0 ? { maxRecordAgeMs: maxAge * 1000 } : {}),
     ...(typeof onFailure === 'string' ? { onFailure } : {}),
+    filters,
+    filterCount: filters.length,
+    maxConcurrency: Number.isInteger(concurrency) && concurrency >= 2 ? concurrency : SQS_DEFAULT_CONCURRENCY,
   };
 }
 

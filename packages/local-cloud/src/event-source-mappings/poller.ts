@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage as message } from '../protocol/errors';
+import { passesFilters } from './filter';
 import { MAX_BACKOFF_MS, type EventSourceMappingsOptions, type MappingConfig, type ShardReader, type SourceRecord } from './model';
 
 /** Reads one shard and delivers its batches in order, with Lambda's retry semantics. */
@@ -12,6 +13,8 @@ export class ShardPoller {
   private buffer: SourceRecord[] = [];
   private bufferedSince?: number;
   private ended = false;
+  /** Sequence number of the newest record read (delivered or filtered out). */
+  private lastRead?: string;
   /** The last read error logged, so that a missing stream is reported once, not every poll. */
   private lastError?: string;
 
@@ -38,7 +41,10 @@ export class ShardPoller {
     try {
       while (!this.ended && this.buffer.length < batchSize) {
         const { records, ended } = await this.reader.read(batchSize - this.buffer.length);
-        this.buffer.push(...records);
+        const { filters, source } = this.config;
+        // Records no filter matches are never delivered: skipped, and checkpointed past.
+        this.buffer.push(...records.filter((r) => passesFilters(filters, source, r.event)));
+        if (records.length > 0) this.lastRead = records.at(-1)!.sequenceNumber;
         read += records.length;
         this.ended = ended;
         if (records.length === 0) break;
@@ -49,7 +55,10 @@ export class ShardPoller {
       if (text !== this.lastError) this.log(text);
       this.lastError = text;
     }
-    if (this.buffer.length === 0) return read;
+    if (this.buffer.length === 0) {
+      this.checkpoint(this.lastRead);
+      return read;
+    }
     this.bufferedSince ??= Date.now();
     const windowOpen = windowMs > 0 && Date.now() - this.bufferedSince < windowMs;
     if (!flush && !this.ended && this.buffer.length < batchSize && windowOpen) return read;
@@ -58,9 +67,15 @@ export class ShardPoller {
       const handled = await this.deliver(batch, stopped);
       if (!handled) break;
       this.buffer.splice(0, batch.length);
+      this.checkpoint(this.buffer.length === 0 ? this.lastRead : batch.at(-1)!.sequenceNumber);
     }
     if (this.buffer.length === 0) this.bufferedSince = undefined;
     return read;
+  }
+
+  /** Keeps the position (`--data-dir`) so that a restart resumes after it. */
+  private checkpoint(sequenceNumber: string | undefined): void {
+    if (sequenceNumber !== undefined) this.options.checkpoints?.set(this.config.uuid, this.shardId, sequenceNumber);
   }
 
   /**

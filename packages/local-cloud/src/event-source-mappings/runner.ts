@@ -115,7 +115,8 @@ export class MappingRunner {
       const parents = [shard.parentShardId, shard.adjacentParentShardId].filter((p): p is string => !!p && known.has(p));
       const parentsDone = parents.every((p) => this.passed.has(p) || this.pollers.get(p)?.done);
       if (!parentsDone && !fromLatest) continue;
-      const reader = await this.source.openShard(shard, initial);
+      const checkpoint = this.options.checkpoints?.get(this.config.uuid, shard.shardId);
+      const reader = await this.source.openShard(shard, initial, checkpoint);
       this.pollers.set(shard.shardId, new ShardPoller(shard.shardId, reader, this.config, this.options, this.log));
     }
     this.listed = true;

@@ -183,6 +183,11 @@ export class MessageEngine {
 
   // ---------------------------------------------------------------- long polling
 
+  /** Resolves when a message may have become visible on the queue (a send, a visibility change or a timeout ending), or after `ms`. */
+  waitForMessages(queue: Queue, ms: number): Promise<void> {
+    return this.stopped ? Promise.resolve() : this.waitForChange(queue, Math.min(ms, this.untilNextVisible(queue)));
+  }
+
   private untilNextVisible(queue: Queue): number {
     const now = this.now();
     let next = Infinity;

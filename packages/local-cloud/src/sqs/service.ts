@@ -8,11 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jsonProtocol } from '../protocol/json';
-import type { EdgeHandler, LocalStack, QueueSink, Stoppable } from '../types';
+import type { ConsumedMessage, ConsumedQueue, EdgeHandler, LocalStack, QueueConsumer, QueueSink, Stoppable } from '../types';
 import { MessageEngine } from './engine';
 import { invalidParameter, sqsError, simpleQueueServiceError } from './errors';
-import { ATTRIBUTES, lastSegment, type MessageAttributeValue, type QueuedMessage } from './model';
+import { ATTRIBUTES, lastSegment, MESSAGE_SYSTEM_ATTRIBUTES, type MessageAttributeValue, type QueuedMessage } from './model';
 import { sqsOperations } from './operations';
+import { QueueStore } from './persistence';
 import { QueueRegistry } from './queues';
 
 export type { MessageAttributeValue, QueuedMessage } from './model';
@@ -27,6 +28,8 @@ export interface SqsServiceOptions {
   readonly maxWaitTimeSeconds?: number;
   /** The clock (ms since epoch) for visibility, delays and retention; tests may move it forward. */
   readonly now?: () => number;
+  /** Keep queues and messages here across restarts (`<dataDir>/sqs/queues.json`); in memory only when absent. */
+  readonly dataDir?: string;
 }
 
 /**
@@ -44,13 +47,16 @@ export interface SqsServiceOptions {
  * - FIFO queues keep order per message group, hold a group while one of its
  *   messages is in flight, and drop duplicates within 5 minutes.
  */
-export class SqsService implements QueueSink, Stoppable {
+export class SqsService implements QueueSink, QueueConsumer, Stoppable {
   /** Serves the `sqs` service at the edge (AWS JSON 1.0). Other protocols are left to the edge. */
   readonly handler: EdgeHandler;
 
   private readonly queues: QueueRegistry;
   private readonly engine: MessageEngine;
   private readonly now: () => number;
+  private readonly store?: QueueStore;
+  private readonly templateQueues = new Set<string>();
+  private saveTimer?: NodeJS.Timeout;
 
   constructor(options: SqsServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -62,8 +68,13 @@ export class SqsService implements QueueSink, Stoppable {
       const attributes: Record<string, unknown> = {};
       for (const key of Object.keys(ATTRIBUTES)) if (p[key] !== undefined) attributes[key] = p[key];
       this.queues.add(name, attributes, resource.physicalId, resource.attributes.Arn);
+      this.templateQueues.add(name);
     }
-    this.handler = jsonProtocol({
+    if (options.dataDir) {
+      this.store = new QueueStore(options.dataDir);
+      this.store.load(this.queues);
+    }
+    const api = jsonProtocol({
       version: '1.0',
       targetPrefix: 'AmazonSQS',
       namespace: 'com.amazonaws.sqs',
@@ -75,6 +86,23 @@ export class SqsService implements QueueSink, Stoppable {
         invalidParameter(reason === 'syntax' ? 'The request body is not valid JSON.' : 'The request body must be a JSON object.'),
       internalError: (error) => sqsError('InternalError', `local SQS: ${String(error)}`, 'InternalError', 500),
     });
+    this.handler = async (request) => {
+      try {
+        return await api(request);
+      } finally {
+        this.changed();
+      }
+    };
+  }
+
+  /** Saves the queues a moment after a change (coalescing bursts), when they are kept on disk. */
+  private changed(): void {
+    if (!this.store || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.store!.save(this.queues, this.templateQueues);
+    }, 100);
+    this.saveTimer.unref();
   }
 
   /** Sends a message, as `SendMessage` would; attributes become String message attributes. */
@@ -82,10 +110,31 @@ export class SqsService implements QueueSink, Stoppable {
     const queue = this.queues.get(queueRef);
     const messageAttributes: Record<string, MessageAttributeValue> = {};
     for (const [name, value] of Object.entries(attributes ?? {})) messageAttributes[name] = { DataType: 'String', StringValue: value };
+    this.changed();
     this.engine.enqueue(queue, {
       MessageBody: body,
       MessageAttributes: messageAttributes,
       ...(queue.fifo ? { MessageGroupId: 'local', MessageDeduplicationId: randomUUID() } : {}),
+    });
+  }
+
+  /** Sends a message with typed attributes and FIFO ids, as `SendMessage` would (SNS's SQS subscriptions). */
+  deliver(
+    queueRef: string,
+    message: {
+      readonly MessageBody: string;
+      readonly MessageAttributes?: Readonly<Record<string, MessageAttributeValue>>;
+      readonly MessageGroupId?: string;
+      readonly MessageDeduplicationId?: string;
+    },
+  ): void {
+    const queue = this.queues.get(queueRef);
+    this.changed();
+    this.engine.enqueue(queue, {
+      ...message,
+      MessageAttributes: message.MessageAttributes ? { ...message.MessageAttributes } : undefined,
+      ...(queue.fifo && !message.MessageGroupId ? { MessageGroupId: 'sns' } : {}),
+      ...(queue.fifo && !message.MessageDeduplicationId ? { MessageDeduplicationId: randomUUID() } : {}),
     });
   }
 
@@ -108,8 +157,46 @@ export class SqsService implements QueueSink, Stoppable {
     return this.queues.get(queueRef).url;
   }
 
+  // ---------------------------------------------------------------- event source mappings (QueueConsumer)
+
+  queueOf(arn: string): ConsumedQueue | undefined {
+    const queue = this.queues.byArn(arn);
+    return queue && { arn: queue.arn, fifo: queue.fifo, visibilityTimeoutSeconds: Number(queue.attributes.VisibilityTimeout) };
+  }
+
+  async receiveBatch(arn: string, max: number): Promise<ConsumedMessage[]> {
+    const queue = this.queues.byArn(arn);
+    if (!queue) return [];
+    this.changed();
+    const received = await this.engine.receive(queue, max, Number(queue.attributes.VisibilityTimeout), 0);
+    return received.map(({ message, receiptHandle }) => ({
+      messageId: message.id,
+      receiptHandle,
+      body: message.body,
+      md5OfBody: message.md5OfBody,
+      ...(message.md5OfAttributes ? { md5OfMessageAttributes: message.md5OfAttributes } : {}),
+      attributes: this.engine.systemAttributes(message, MESSAGE_SYSTEM_ATTRIBUTES),
+      messageAttributes: message.attributes,
+    }));
+  }
+
+  deleteMessages(arn: string, receiptHandles: readonly string[]): void {
+    const queue = this.queues.byArn(arn);
+    if (!queue) return;
+    this.changed();
+    for (const handle of receiptHandles) this.engine.deleteMessage(queue, handle);
+  }
+
+  waitForMessages(arn: string, ms: number): Promise<void> {
+    const queue = this.queues.byArn(arn);
+    return queue ? this.engine.waitForMessages(queue, ms) : new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
   /** Ends every long poll at once (with no messages). Idempotent. */
   async stop(): Promise<void> {
     this.engine.stop();
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.store?.save(this.queues, this.templateQueues);
   }
 }

@@ -138,7 +138,6 @@ describe('provision', () => {
     ]);
     expect(result.notEmulated.map((n) => `${n.logicalId}.${n.feature}`).sort()).toEqual(
       [
-        'Orders.TimeToLiveSpecification',
         'Orders.PointInTimeRecoverySpecification',
         'Orders.SSESpecification',
         'Cache.ProvisionedThroughput',

@@ -8,6 +8,7 @@ import { CreateStreamCommand, DescribeStreamCommand, KinesisClient, PutRecordCom
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
 import { DynamoDbStreams } from '../../../src/dynamodb/streams';
+import { MemoryCheckpoints } from '../../../src/event-source-mappings/checkpoints';
 import { EventSourceMappings, type EventSourceMappingsOptions } from '../../../src/event-source-mappings/mappings';
 import type { InvokeResult, LambdaInvoker, QueueSink, StackResource } from '../../../src/types';
 
@@ -161,6 +162,48 @@ async function run(
 // ------------------------------------------------------------ tests
 
 describe('Kinesis event source mappings', () => {
+  it('applies FilterCriteria to the kinesis record, data parsed when it is JSON; skipped records are checkpointed past', async () => {
+    const arn = await streamWith([
+      JSON.stringify({ kind: 'click', n: 1 }),
+      JSON.stringify({ kind: 'view', n: 2 }),
+      'not json',
+      JSON.stringify({ kind: 'click', n: 3 }),
+      JSON.stringify({ kind: 'view', n: 4 }),
+    ]);
+    const lambda = new FakeLambda();
+    const positions = new MemoryCheckpoints();
+    const esm = await run(
+      {
+        EventSourceArn: arn,
+        BatchSize: 10,
+        StartingPosition: 'TRIM_HORIZON',
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ data: { kind: ['click'] } }) }, { Pattern: '{"data":["not json"]}' }] },
+      },
+      lambda,
+      new FakeQueues(),
+      { checkpoints: positions },
+    );
+    await esm.stop();
+    expect(lambda.batches.flat()).toEqual([JSON.stringify({ kind: 'click', n: 1 }), 'not json', JSON.stringify({ kind: 'click', n: 3 })]);
+    expect(esm.mappings[0]!.filterCount).toBe(2);
+    // The checkpoint is past the last delivered record: the filtered-out record after it is not read again.
+    const last = lambda.calls.at(-1)!.records.at(-1);
+    const shardId = String(last.eventID).split(':')[0]!;
+    expect(BigInt(positions.get('uuid-0', shardId)!)).toBeGreaterThan(BigInt(last.kinesis.sequenceNumber));
+  });
+
+  it('refuses a mapping whose FilterCriteria pattern is not valid', async () => {
+    const arn = await streamWith([]);
+    const esm = new EventSourceMappings({
+      stack: stackOf([{ EventSourceArn: arn, FilterCriteria: { Filters: [{ Pattern: '{"data": "not a list"}' }] } }]),
+      invoker: new FakeLambda(),
+      kinesisEndpoint: endpoint,
+      log: () => undefined,
+    });
+    expect(esm.skipped).toEqual([{ logicalId: 'Mapping0', reason: expect.stringMatching(/^FilterCriteria: /) }]);
+    await esm.stop();
+  });
+
   it('delivers every record in order in batches of BatchSize, in the event Lambda builds', async () => {
     const arn = await streamWith(numbered(7));
     const lambda = new FakeLambda();
@@ -394,7 +437,7 @@ describe('Kinesis event source mappings', () => {
     const esm = new EventSourceMappings({
       stack: stackOf([
         { EventSourceArn: arn, StartingPosition: 'TRIM_HORIZON', Enabled: false },
-        { EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:q', BatchSize: 10 },
+        { EventSourceArn: 'arn:aws:mq:us-east-1:000000000000:broker:b', BatchSize: 10 },
       ]),
       invoker: lambda,
       kinesisEndpoint: endpoint,
@@ -405,7 +448,9 @@ describe('Kinesis event source mappings', () => {
     await esm.stop();
     expect(lambda.calls).toEqual([]);
     expect(esm.mappings).toEqual([expect.objectContaining({ logicalId: 'Mapping0', enabled: false, source: 'kinesis' })]);
-    expect(esm.skipped).toEqual([{ logicalId: 'Mapping1', reason: expect.stringMatching(/not a Kinesis or DynamoDB stream/) }]);
+    expect(esm.skipped).toEqual([
+      { logicalId: 'Mapping1', reason: expect.stringMatching(/not a Kinesis or DynamoDB stream or an SQS queue/) },
+    ]);
   });
 });
 
