@@ -31,7 +31,7 @@ export function methodRequestValue(expression: string, request: MethodRequest): 
   const m = /^method\.request\.(path|querystring|multivaluequerystring|header|multivalueheader|body)(?:\.(.+))?$/.exec(expression);
   if (m) {
     const [, where, name] = m;
-    if (where === 'body') return name === undefined ? request.body : text(evaluatePath(safeJson(request.body), name));
+    if (where === 'body') return name === undefined ? request.body : text(evaluatePath(safeJson(request.body), `$.${name}`));
     if (name === undefined) return undefined;
     if (where === 'path') return request.path[name];
     if (where === 'querystring') return request.querystring[name];
