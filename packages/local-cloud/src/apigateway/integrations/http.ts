@@ -32,7 +32,8 @@ export async function httpIntegration(call: IntegrationCall, deps: IntegrationDe
     return error.status;
   };
   const integration = call.method.integration;
-  const httpMethod = String(integration.IntegrationHttpMethod ?? call.req.method ?? 'GET').toUpperCase();
+  const declared = String(integration.IntegrationHttpMethod ?? 'ANY').toUpperCase();
+  const httpMethod = declared === 'ANY' ? (call.req.method ?? 'GET').toUpperCase() : declared; // ANY: the client's method
   let body: string | Buffer;
   let headers: Record<string, string>;
   let query: URLSearchParams;
@@ -58,14 +59,10 @@ export async function httpIntegration(call: IntegrationCall, deps: IntegrationDe
     query = new URLSearchParams(request.parameters.querystring);
     pathValues = request.parameters.path;
   }
-  const uri = String(integration.Uri ?? '').replace(/\{([^}]+)\}/g, (whole, name: string) => {
-    const greedy = name.endsWith('+') ? name.slice(0, -1) : name;
-    const value = pathValues[name] ?? pathValues[greedy];
-    return value === undefined
-      ? whole
-      : name.endsWith('+')
-        ? value.split('/').map(encodeURIComponent).join('/')
-        : encodeURIComponent(value);
+  // A value keeps its slashes (a greedy `{proxy+}` path forwarded as it came); each segment is encoded.
+  const uri = String(integration.Uri ?? '').replace(/\{([^}]+?)\+?\}/g, (whole, name: string) => {
+    const value = pathValues[name] ?? pathValues[`${name}+`];
+    return value === undefined ? whole : value.split('/').map(encodeURIComponent).join('/');
   });
   let url: URL;
   try {
