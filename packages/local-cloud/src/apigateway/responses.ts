@@ -5,6 +5,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { headerValue, mediaTypeMatches } from './proxy-event';
 
+/** One of API Gateway's own answers. */
+export interface GatewayError {
+  readonly status: number;
+  readonly body: string;
+  readonly errorType: string;
+}
+
 // API Gateway's default gateway responses, byte for byte (note the space in some bodies).
 export const MISSING_AUTH_TOKEN = {
   status: 403,

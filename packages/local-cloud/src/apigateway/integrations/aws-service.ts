@@ -11,8 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { sendIntegrationResponse } from '../integration-response';
 import type { IntegrationRequestParameters } from '../mapping';
-import { INTERNAL_ERROR, sendGatewayError, TIMED_OUT, UNSUPPORTED_MEDIA_TYPE } from '../responses';
-import { timeoutOf, withTimeout, type IntegrationCall, type IntegrationDeps } from './call';
+import { INTERNAL_ERROR, TIMED_OUT, UNSUPPORTED_MEDIA_TYPE, type GatewayError } from '../responses';
+import { refuse, timeoutOf, withTimeout, type IntegrationCall, type IntegrationDeps } from './call';
 import { integrationRequest } from './request';
 
 export interface ServiceTarget {
@@ -60,11 +60,7 @@ interface ServiceRequest {
 }
 
 export async function serviceIntegration(call: IntegrationCall, deps: IntegrationDeps, target: ServiceTarget): Promise<number> {
-  const fail = (error: { status: number; body: string; errorType: string }, reason?: string) => {
-    if (reason) deps.log(`[ApiGateway] ${call.where}: ${reason}`);
-    sendGatewayError(call.res, error, call.requestId, call.extendedRequestId);
-    return error.status;
-  };
+  const fail = (error: GatewayError, reason?: string) => refuse(call, deps, error, reason);
   if (!deps.edgeUrl) return fail(INTERNAL_ERROR, 'AWS service integration: no edge to call');
   const request = integrationRequest(call);
   if (!request.ok) return fail(UNSUPPORTED_MEDIA_TYPE);

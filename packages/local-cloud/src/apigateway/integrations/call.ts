@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LambdaInvoker, LocalStack } from '../../types';
 import type { ApiModel, Method } from '../model';
+import { sendGatewayError } from '../responses';
 
 export interface IntegrationCall {
   readonly req: IncomingMessage;
@@ -70,4 +71,16 @@ export async function withTimeout<T>(work: Promise<T>, ms: number): Promise<{ ok
 export function timeoutOf(call: IntegrationCall, deps: IntegrationDeps): number {
   const own = Number(call.method.integration.TimeoutInMillis);
   return Number.isFinite(own) && own > 0 ? own : deps.timeoutMs;
+}
+
+/** Answers one of API Gateway's own errors for the call, the reason logged when given; the status sent. */
+export function refuse(
+  call: IntegrationCall,
+  deps: IntegrationDeps,
+  error: { status: number; body: string; errorType: string },
+  reason?: string,
+): number {
+  if (reason) deps.log(`[ApiGateway] ${call.where}: ${reason}`);
+  sendGatewayError(call.res, error, call.requestId, call.extendedRequestId);
+  return error.status;
 }

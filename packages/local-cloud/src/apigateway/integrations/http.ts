@@ -7,11 +7,10 @@
  * its answer goes through the integration responses, selected by status code.
  */
 import { sendIntegrationResponse } from '../integration-response';
-import { INTERNAL_ERROR, sendGatewayError, TIMED_OUT, UNSUPPORTED_MEDIA_TYPE } from '../responses';
-import { timeoutOf, withTimeout, type IntegrationCall, type IntegrationDeps } from './call';
+import { INTERNAL_ERROR, TIMED_OUT, UNSUPPORTED_MEDIA_TYPE, type GatewayError } from '../responses';
+import { methodRequest, refuse, timeoutOf, withTimeout, type IntegrationCall, type IntegrationDeps } from './call';
 import { integrationRequest } from './request';
 import { integrationRequestParameters } from '../mapping';
-import { methodRequest } from './call';
 
 const HOP_BY_HOP = new Set([
   'host',
@@ -26,11 +25,7 @@ const HOP_BY_HOP = new Set([
 ]);
 
 export async function httpIntegration(call: IntegrationCall, deps: IntegrationDeps, proxy: boolean): Promise<number> {
-  const fail = (error: { status: number; body: string; errorType: string }, reason?: string) => {
-    if (reason) deps.log(`[ApiGateway] ${call.where}: ${reason}`);
-    sendGatewayError(call.res, error, call.requestId, call.extendedRequestId);
-    return error.status;
-  };
+  const fail = (error: GatewayError, reason?: string) => refuse(call, deps, error, reason);
   const integration = call.method.integration;
   const declared = String(integration.IntegrationHttpMethod ?? 'ANY').toUpperCase();
   const httpMethod = declared === 'ANY' ? (call.req.method ?? 'GET').toUpperCase() : declared; // ANY: the client's method

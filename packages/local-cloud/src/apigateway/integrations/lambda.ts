@@ -6,17 +6,13 @@
  * (`errorMessage` matched by `SelectionPattern`), goes through the integration responses.
  */
 import { sendIntegrationResponse } from '../integration-response';
-import { INTERNAL_ERROR, sendGatewayError, TIMED_OUT, UNSUPPORTED_MEDIA_TYPE } from '../responses';
-import { timeoutOf, withTimeout, type IntegrationCall, type IntegrationDeps } from './call';
+import { INTERNAL_ERROR, TIMED_OUT, UNSUPPORTED_MEDIA_TYPE, type GatewayError } from '../responses';
+import { refuse, timeoutOf, withTimeout, type IntegrationCall, type IntegrationDeps } from './call';
 import { invokeFailure } from './lambda-proxy';
 import { integrationRequest, mappedHeader } from './request';
 
 export async function lambdaIntegration(call: IntegrationCall, deps: IntegrationDeps, functionArn: string): Promise<number> {
-  const fail = (error: { status: number; body: string; errorType: string }, reason?: string) => {
-    if (reason) deps.log(`[ApiGateway] ${call.where}: ${reason}`);
-    sendGatewayError(call.res, error, call.requestId, call.extendedRequestId);
-    return error.status;
-  };
+  const fail = (error: GatewayError, reason?: string) => refuse(call, deps, error, reason);
   const request = integrationRequest(call);
   if (!request.ok) return fail(UNSUPPORTED_MEDIA_TYPE);
   let payload: unknown;
