@@ -172,6 +172,8 @@ export function describe(cloud: LocalCloud, startMs: number): string {
   table([
     ['endpoint', 'url'],
     ['REST API', cloud.apiUrl],
+    // Each API at its invoke URL with the stage (the first on the API port, others in LocalStack's form).
+    ...cloud.api.apis.map((a) => [`  ${a.logicalId} (stage ${a.stage})`, a.url]),
     ['AWS endpoint (edge)', `${cloud.edgeUrl}   export AWS_ENDPOINT_URL=${cloud.edgeUrl}`],
     ['DynamoDB (dynalite)', `${cloud.emulators.dynamodb}   (through the edge: transactions, streams)`],
     ['Kinesis (kinesalite)', cloud.emulators.kinesis],

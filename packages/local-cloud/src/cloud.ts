@@ -6,7 +6,9 @@
  * `startLocalCloud` is what `npm start` (cli.ts) and the e2e suite call.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import * as path from 'node:path';
+import { executeApiHandler, executeApiRoute, localOutputs } from './apigateway/edge-route';
 import { startApiGateway, type ApiGatewayServer } from './apigateway/server';
 import type { JSONWebKeySet } from 'jose';
 import { loadAssembly } from './assembly/load';
@@ -268,6 +270,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     let apiUrl: string | undefined = undefined;
     edge.useControl('cognito', cognitoControl(cognito, { apiUrl: () => apiUrl }));
 
+    // The REST APIs in LocalStack's URL forms on the edge (`/restapis/<id>/<stage>/_user_request_/...`).
+    const apiServer: { listener?: RequestListener } = {};
+    edge.useUnsignedRoute(executeApiRoute);
+    edge.use(
+      'execute-api',
+      executeApiHandler(() => apiServer.listener),
+    );
+
     progress('serving the REST API');
     const api = await startApiGateway({
       stack,
@@ -275,6 +285,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       port: options.apiPort ?? 3000,
       host,
       issuerBase: edge.url,
+      edgeUrl: edge.url,
       fetchJwks: async (url) => {
         const poolId = new URL(url).pathname.split('/').slice(-3)[0] ?? '';
         const jwks = cognito.jwks(decodeURIComponent(poolId));
@@ -284,8 +295,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     started.push(api);
     apiUrl = api.url;
+    apiServer.listener = api.listener;
 
-    const outputs = { ...stack.outputs, ApiUrl: api.url };
+    const outputs = { ...localOutputs(stack.outputs, api.apis), ApiUrl: api.url };
     const notEmulated = unsupportedResources(stack, EMULATED_TYPES);
     writeFileSync(
       path.join(stateDir, 'outputs.json'),

@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import type { LocalStack, StackResource } from '../types';
 import { readMethodAuth, type MethodAuth } from './authorizers';
+import { classifyIntegration, functionArnOf, type IntegrationKind } from './integrations';
 import { addRoute, newNode, type RouteNode } from './routing';
+
+export { functionArnOf };
 
 export interface Method {
   readonly httpMethod: string;
@@ -14,7 +17,10 @@ export interface Method {
   readonly resourceId: string;
   readonly apiKeyRequired: boolean;
   readonly integration: Record<string, any>;
+  /** The function a Lambda integration (proxy or not) invokes. */
   readonly functionArn: string | undefined;
+  /** What the integration is, or why it is not emulated. */
+  readonly kind: IntegrationKind;
   /** How the method is authorized (authorizers/read.ts): enforced per request, never let through. */
   readonly auth: MethodAuth;
 }
@@ -91,12 +97,9 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
     }
     const httpMethod = String(p.HttpMethod ?? 'ANY').toUpperCase();
     const integration = (p.Integration ?? {}) as Record<string, any>;
-    const type = String(integration.Type ?? '').toUpperCase();
-    const functionArn = type === 'AWS_PROXY' ? functionArnOf(integration.Uri) : undefined;
-    if (type !== 'AWS_PROXY' && type !== 'MOCK')
-      unsupported.push(`${httpMethod} ${resourcePath}: ${type || 'no'} integration (answered 500)`);
-    else if (type === 'AWS_PROXY' && !functionArn)
-      unsupported.push(`${httpMethod} ${resourcePath}: integration URI is not a Lambda function`);
+    const kind = classifyIntegration(integration);
+    const functionArn = kind.kind === 'lambda' || kind.kind === 'lambda-proxy' ? kind.functionArn : undefined;
+    if (kind.kind === 'not-emulated') unsupported.push(`${httpMethod} ${resourcePath}: ${kind.reason} (answered 500)`);
     const auth = readMethodAuth(stack, m, `${httpMethod} ${resourcePath}`);
     unsupported.push(...auth.notEmulated);
     const resourceId = isRoot(p.ResourceId)
@@ -109,6 +112,7 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
       apiKeyRequired: p.ApiKeyRequired === true || p.ApiKeyRequired === 'true',
       integration,
       functionArn,
+      kind,
       auth,
     });
     addRoute(routes, resourcePath);
@@ -155,13 +159,6 @@ export function readApi(stack: LocalStack, api: StackResource): ApiModel {
     unsupported,
     apiKeySource: String(api.properties.ApiKeySourceType ?? 'HEADER').toUpperCase() === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
   };
-}
-
-/** `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations` → the function ARN. */
-export function functionArnOf(uri: unknown): string | undefined {
-  if (typeof uri !== 'string') return undefined;
-  const match = /:lambda:path\/[^/]+\/functions\/(.+)\/invocations$/.exec(uri);
-  return match?.[1];
 }
 
 /** A key value that stays the same across restarts of the same stack, so clients can keep it. */

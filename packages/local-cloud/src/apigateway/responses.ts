@@ -1,10 +1,16 @@
 /**
  * API Gateway's answers: the function's proxy response read and sent as API
- * Gateway does, its own gateway responses byte for byte, MOCK integrations.
+ * Gateway does, its own gateway responses byte for byte.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Method } from './model';
 import { headerValue, mediaTypeMatches } from './proxy-event';
+
+/** One of API Gateway's own answers. */
+export interface GatewayError {
+  readonly status: number;
+  readonly body: string;
+  readonly errorType: string;
+}
 
 // API Gateway's default gateway responses, byte for byte (note the space in some bodies).
 export const MISSING_AUTH_TOKEN = {
@@ -17,6 +23,11 @@ export const BAD_GATEWAY = { status: 502, body: '{"message": "Internal server er
 export const INTERNAL_ERROR = { status: 500, body: '{"message": "Internal server error"}', errorType: 'InternalServerErrorException' };
 export const TIMED_OUT = { status: 504, body: '{"message": "Endpoint request timed out"}', errorType: 'InternalServerErrorException' };
 export const REQUEST_TOO_LONG = { status: 413, body: '{"message": "Request Too Long"}', errorType: 'BadRequestException' };
+export const UNSUPPORTED_MEDIA_TYPE = {
+  status: 415,
+  body: '{"message": "Unsupported Media Type"}',
+  errorType: 'UnsupportedMediaTypeException',
+};
 
 export interface ProxyResponse {
   readonly statusCode: number;
@@ -99,25 +110,4 @@ export function sendGatewayError(
     'x-amz-apigw-id': extendedRequestId,
   });
   res.end(error.body);
-}
-
-/** A MOCK integration (CORS preflight from `defaultCorsPreflightOptions`): its default integration response. */
-export function sendMock(res: ServerResponse, method: Method, requestId: string, extendedRequestId: string): number {
-  const responses = (method.integration.IntegrationResponses ?? []) as Record<string, any>[];
-  const chosen = responses.find((r) => !r.SelectionPattern) ?? responses[0];
-  const status = Number(chosen?.StatusCode ?? 200);
-  for (const [key, value] of Object.entries((chosen?.ResponseParameters ?? {}) as Record<string, unknown>)) {
-    const name = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
-    const literal = typeof value === 'string' ? /^'(.*)'$/s.exec(value)?.[1] : undefined;
-    if (name && literal !== undefined) res.setHeader(name, literal);
-  }
-  const template = (chosen?.ResponseTemplates as Record<string, unknown> | undefined)?.['application/json'];
-  const body = typeof template === 'string' && !/[$#]/.test(template) ? template : '';
-  if (!res.hasHeader('content-type')) res.setHeader('Content-Type', 'application/json');
-  res.setHeader('x-amzn-RequestId', requestId);
-  res.setHeader('x-amz-apigw-id', extendedRequestId);
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.statusCode = status;
-  res.end(body);
-  return status;
 }

@@ -1,31 +1,24 @@
 /**
- * The stack's REST API served locally (`http://localhost:3000`): the template's
- * resources and methods become routes, Lambda proxy integrations receive API Gateway's
- * proxy event (format 1.0), API keys are checked where a method requires one, and
- * API Gateway's own errors are answered as API Gateway answers them (status, body,
- * `x-amzn-ErrorType`), so that clients meet the same failures locally as on AWS.
- * Each method's authorization (Cognito user pools, Lambda TOKEN / REQUEST) is
- * enforced by `authorizers/`; what is not emulated is refused, never let through.
+ * The stack's REST APIs served locally (`http://localhost:3000`): the template's
+ * resources and methods become routes; every integration type is called as API
+ * Gateway calls it (integrations/); API keys are checked where a method requires
+ * one, and API Gateway's own errors are answered as API Gateway answers them
+ * (status, body, `x-amzn-ErrorType`), so that clients meet the same failures
+ * locally as on AWS. Each method's authorization (Cognito user pools, Lambda
+ * TOKEN / REQUEST) is enforced by `authorizers/` before any integration; what is
+ * not emulated is refused, never let through. Which API a request is for, and
+ * where the stage path and LocalStack's URL forms are served: dispatch.ts.
  */
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_ACCOUNT_ID, type LambdaInvoker, type LocalStack, type Stoppable } from '../types';
 import { Authorizers, methodArn, type AuthRequest, type AuthorizersOptions } from './authorizers';
-import { emptyModel, readApi } from './model';
-import { apigwId, headerValue, PAYLOAD_LIMIT, proxyEvent, readBody, requestIds, safeDecode } from './proxy-event';
-import {
-  BAD_GATEWAY,
-  FORBIDDEN,
-  INTERNAL_ERROR,
-  MISSING_AUTH_TOKEN,
-  parseProxyResponse,
-  REQUEST_TOO_LONG,
-  sendGatewayError,
-  sendMock,
-  sendProxyResponse,
-  TIMED_OUT,
-} from './responses';
+import { resolveApi } from './dispatch';
+import { integrate } from './integrations';
+import { emptyModel, readApi, type ApiModel } from './model';
+import { apigwId, headerValue, PAYLOAD_LIMIT, proxyEvent, readBody, requestIds } from './proxy-event';
+import { FORBIDDEN, INTERNAL_ERROR, MISSING_AUTH_TOKEN, sendGatewayError } from './responses';
 import { matchRoute } from './routing';
 
 export interface ApiGatewayOptions {
@@ -35,8 +28,10 @@ export interface ApiGatewayOptions {
   readonly port: number;
   /** Interface to listen on; default `127.0.0.1`. */
   readonly host?: string;
-  /** Which REST API when the stack has several (logical or physical id); default the first. */
+  /** Which REST API is served at the root when the stack has several (logical or physical id); default the first. */
   readonly restApi?: string;
+  /** The edge's URL, where AWS service integrations call the local services. */
+  readonly edgeUrl?: string;
   /** API Gateway's integration timeout; default 29 s, or the integration's `TimeoutInMillis`. */
   readonly integrationTimeoutMs?: number;
   /** One line per request (method, path, status, time) and configuration notes. */
@@ -57,16 +52,33 @@ export interface ApiRoute {
   readonly functionArn?: string;
 }
 
+/** One REST API of the stack and where it is served. */
+export interface ServedApi {
+  readonly logicalId: string;
+  /** The API id (`<id>.execute-api...`). */
+  readonly id: string;
+  readonly stage: string;
+  /** The invoke URL with its stage, as on AWS (`{base}/prod/`); the root API's on the API port, others in LocalStack's form. */
+  readonly url: string;
+  /** LocalStack's form on the API port: `{base}/restapis/<id>/<stage>/_user_request_/`. */
+  readonly userRequestUrl: string;
+  readonly routes: readonly ApiRoute[];
+}
+
 export interface ApiGatewayServer extends Stoppable {
-  /** Base URL; routes are served at its root with no stage prefix (`POST {url}/users`). */
+  /** Base URL of the root API; its routes are served at the root (`POST {url}/users`) and under its stage (`{url}/prod/users`). */
   readonly url: string;
   /** The stage name the events report (`requestContext.stage`). */
   readonly stage: string;
   /** Every API key of the stack by name, with the value to send as `x-api-key` locally. */
   readonly apiKeys: Readonly<Record<string, string>>;
   readonly routes: readonly ApiRoute[];
-  /** What the template asks for that this emulation does not do (refused authorizers, non-Lambda integrations). */
+  /** What the template asks for that this emulation does not do (refused authorizers, integrations), every API's. */
   readonly unsupported: readonly string[];
+  /** Every REST API of the stack, the root one first. */
+  readonly apis: readonly ServedApi[];
+  /** Serves one request (the edge hands LocalStack's URL forms here). */
+  readonly listener: http.RequestListener;
 }
 
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
@@ -89,21 +101,31 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   const api = options.restApi ? apis.find((a) => a.logicalId === options.restApi || a.physicalId === options.restApi) : apis[0];
   if (options.restApi && !api) throw new Error(`No AWS::ApiGateway::RestApi ${options.restApi} in stack ${stack.stackName}`);
 
-  const model = api ? readApi(stack, api) : emptyModel();
-  for (const note of model.unsupported) log(`[ApiGateway] not emulated: ${note}`);
+  const models: ApiModel[] = [api, ...apis.filter((a) => a !== api)].flatMap((a) => (a ? [readApi(stack, a)] : []));
+  const defaultModel = models[0] ?? emptyModel();
+  const unsupported = models.flatMap((m) => m.unsupported.map((note) => (models.length > 1 ? `${m.api?.logicalId}: ${note}` : note)));
+  for (const note of unsupported) log(`[ApiGateway] not emulated: ${note}`);
+  const deps = {
+    stack,
+    invoker,
+    edgeUrl: options.edgeUrl,
+    timeoutMs: options.integrationTimeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS,
+    log,
+  };
   const authorizers = new Authorizers({
     invoker,
     issuerBase: options.issuerBase ?? 'http://localhost:4566',
     ...(options.fetchJwks ? { fetchJwks: options.fetchJwks } : {}),
   });
 
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     handle(req, res).catch((error: unknown) => {
       log(`[ApiGateway] ${req.method} ${req.url} failed in the local gateway: ${String(error)}`);
       if (!res.headersSent) sendGatewayError(res, INTERNAL_ERROR, randomUUID(), apigwId());
       else res.destroy();
     });
-  });
+  };
+  const server = http.createServer(listener);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -125,23 +147,23 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       return done(413);
     }
 
-    const segments = url.pathname
-      .split('/')
-      .filter((s) => s !== '')
-      .map(safeDecode);
-    const matched = matchRoute(model.routes, segments);
+    const target = resolveApi(models, defaultModel, url.pathname, headerValue(req, 'host'));
+    const model = target?.model ?? defaultModel;
+    const matched = target && matchRoute(model.routes, target.segments);
     const method =
       matched && (model.methods.get(`${httpMethod} ${matched.resourcePath}`) ?? model.methods.get(`ANY ${matched.resourcePath}`));
-    if (!matched || !method) {
+    if (!target || !matched || !method) {
       sendGatewayError(res, MISSING_AUTH_TOKEN, requestId, extendedRequestId);
       return done(MISSING_AUTH_TOKEN.status);
     }
 
     // The event as the authorizer sees it (API Gateway authorizes before it checks the API key).
     const accountId = stack.accountId || LOCAL_ACCOUNT_ID;
+    const apiUrl = new URL(url);
+    apiUrl.pathname = target.rawPath;
     const event = proxyEvent({
       req,
-      url,
+      url: apiUrl,
       body,
       method,
       pathParameters: matched.params,
@@ -160,7 +182,7 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
       apiId: model.api?.physicalId ?? 'local',
       stage: model.stage,
       httpMethod,
-      path: url.pathname,
+      path: apiUrl.pathname,
     });
     const auth = await authorizers.authorize(method.auth, { ...(event as unknown as Omit<AuthRequest, 'methodArn'>), methodArn: arn });
     if (!auth.ok) {
@@ -182,54 +204,12 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
     if (apiKey) Object.assign(requestContext.identity, { apiKey: apiKey.value, apiKeyId: apiKey.id });
     if (auth.authorizer !== undefined) requestContext.authorizer = auth.authorizer;
 
-    const type = String(method.integration.Type ?? '').toUpperCase();
-    if (type === 'MOCK') {
-      const status = sendMock(res, method, requestId, extendedRequestId);
-      return done(status);
-    }
-    if (type !== 'AWS_PROXY' || !method.functionArn) {
-      sendGatewayError(res, INTERNAL_ERROR, requestId, extendedRequestId);
-      return done(INTERNAL_ERROR.status);
-    }
-
-    const timeoutMs = Number(method.integration.TimeoutInMillis ?? options.integrationTimeoutMs ?? DEFAULT_INTEGRATION_TIMEOUT_MS);
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      invoker.invoke(method.functionArn, event).then(
-        (result) => ({ kind: 'result' as const, result }),
-        (error: unknown) => ({ kind: 'failed' as const, error }),
-      ),
-      new Promise<{ kind: 'timeout' }>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs))),
-    ]).finally(() => clearTimeout(timer));
-
-    let failure: typeof BAD_GATEWAY | undefined;
-    if (outcome.kind === 'timeout') {
-      failure = TIMED_OUT;
-    } else if (outcome.kind === 'failed') {
-      log(`[ApiGateway] ${httpMethod} ${url.pathname}: cannot invoke ${method.functionArn}: ${String(outcome.error)}`);
-      failure = INTERNAL_ERROR; // what API Gateway answers when it cannot invoke the function
-    } else if (outcome.result.error) {
-      const { errorType } = outcome.result.error;
-      failure =
-        errorType === 'TooManyRequestsException'
-          ? INTERNAL_ERROR
-          : errorType === 'RequestEntityTooLargeException'
-            ? REQUEST_TOO_LONG
-            : BAD_GATEWAY;
-    }
-    if (failure) {
-      sendGatewayError(res, failure, requestId, extendedRequestId);
-      return done(failure.status);
-    }
-
-    const response = outcome.kind === 'result' ? parseProxyResponse(outcome.result.payload) : undefined;
-    if (!response) {
-      log(`[ApiGateway] ${httpMethod} ${url.pathname}: Execution failed due to configuration error: Malformed Lambda proxy response`);
-      sendGatewayError(res, BAD_GATEWAY, requestId, extendedRequestId);
-      return done(BAD_GATEWAY.status);
-    }
-    sendProxyResponse(res, response, req, model.binaryMediaTypes, requestId, extendedRequestId, traceId);
-    return done(response.statusCode);
+    const status = await integrate(
+      { req, res, model, method, body, event, requestId, extendedRequestId, traceId, where: `${httpMethod} ${url.pathname}` },
+      deps,
+      method.kind,
+    );
+    return done(status);
   }
 
   const host = options.host ?? '127.0.0.1';
@@ -243,18 +223,36 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<ApiGa
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
 
-  return {
-    url: `http://${urlHost}:${port}`,
-    stage: model.stage,
-    apiKeys: model.apiKeys,
-    routes: [...model.methods.values()].map((m) => ({
+  const base = `http://${urlHost}:${port}`;
+  const routesOf = (model: ApiModel): ApiRoute[] =>
+    [...model.methods.values()].map((m) => ({
       httpMethod: m.httpMethod,
       resourcePath: m.resourcePath,
       apiKeyRequired: m.apiKeyRequired,
       integrationType: String(m.integration.Type ?? ''),
       ...(m.functionArn ? { functionArn: m.functionArn } : {}),
-    })),
-    unsupported: model.unsupported,
+    }));
+  const served = models.map((model, index): ServedApi => {
+    const id = model.api?.physicalId ?? 'local';
+    const userRequestUrl = `${base}/restapis/${id}/${encodeURIComponent(model.stage)}/_user_request_/`;
+    return {
+      logicalId: model.api?.logicalId ?? '',
+      id,
+      stage: model.stage,
+      url: index === 0 ? `${base}/${encodeURIComponent(model.stage)}/` : userRequestUrl,
+      userRequestUrl,
+      routes: routesOf(model),
+    };
+  });
+
+  return {
+    url: base,
+    stage: defaultModel.stage,
+    apiKeys: Object.assign({}, ...models.map((m) => m.apiKeys)) as Record<string, string>,
+    routes: routesOf(defaultModel),
+    unsupported,
+    apis: served,
+    listener,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
