@@ -50,6 +50,8 @@ export interface LambdaRuntimeOptions {
   readonly initTimeoutMs?: number;
   /** The worker bootstrap; default: worker.mjs next to this file. */
   readonly workerScript?: string;
+  /** Where inline code and extracted .zip assets are written (see functions.ts for the default). */
+  readonly codeDir?: string;
 }
 
 /** Lambda's limit on a synchronous request and response payload. */
@@ -98,7 +100,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.initTimeoutMs = options.initTimeoutMs ?? 10_000;
     this.invocations = new InvocationRecords(options.recordsFile, this.log);
-    for (const fn of readFunctions(options.stack)) {
+    for (const fn of readFunctions(options.stack, { codeDir: options.codeDir })) {
       const state: FunctionState = { fn, idle: [], workers: new Set(), running: 0, waiters: [] };
       this.functions.set(fn.logicalId, state);
       for (const ref of [fn.logicalId, fn.functionName, fn.arn]) this.byRef.set(ref, state);
