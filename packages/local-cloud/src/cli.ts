@@ -4,6 +4,7 @@
  *   up         serve cdk.out: prints the endpoints table, then every function's logs
  *              options: --api-port 3000 --edge-port 4566 --host 127.0.0.1
  *                       --data-dir DIR --assembly cdk.out --stack NAME --max-workers N
+ *                       --parameters Name=Value (repeatable)
  *   schedules  list the schedule rules of the local cloud running on --edge-port
  *   fire RULE  fire one of them now (schedules do not run on a timer locally)
  *   user EMAIL create a confirmed, signed-in user in the running local cloud's user pool
@@ -28,6 +29,7 @@ import { PortError } from './ports';
 
 const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [--host 127.0.0.1]
                           [--data-dir DIR] [--assembly cdk.out] [--stack NAME] [--max-workers N]
+                          [--parameters Name=Value]...
        npm run local -- schedules [--edge-port 4566] [--host 127.0.0.1]
        npm run local -- fire <rule> [--edge-port 4566] [--host 127.0.0.1]
        npm run local -- user <email> [--admin] [--password P] [--name N] [--phone +1...] [--pool ID] [--json]
@@ -40,9 +42,12 @@ const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [
                  PostConfirmation trigger runs), in group admins with --admin, signed in; prints
                  its sub, the password if generated, the id token and a curl; --json: all as JSON
        npm run local -- ${CHAOS_USAGE}
-  --max-workers  most worker processes per function (default: see packages/local-cloud/README.md)
   chaos          fault injection (LocalStack's Chaos API) in that local cloud: list the rules, add one,
-                 set them all, clear them (and the latency), set the latency or the seed`;
+                 set them all, clear them (and the latency), set the latency or the seed
+  --max-workers  most worker processes per function (default: see packages/local-cloud/README.md)
+  --parameters   a value for a template parameter (CfnParameter), as \`cdk deploy --parameters\`; repeatable
+  --data-dir     keep data between runs; everything the cloud writes (records, outputs.json, pid) goes there.
+                 Without it, state goes to .local-cloud/ beside the assembly (<app>/cdk.out -> <app>/.local-cloud)`;
 
 /** Commands and how many positionals each takes (the command included). */
 const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2, user: 2, chaos: -1 };
@@ -61,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
       assembly: { type: 'string', default: 'cdk.out' },
       stack: { type: 'string' },
       'max-workers': { type: 'string' },
+      parameters: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
       admin: { type: 'boolean' },
       password: { type: 'string' },
@@ -135,6 +141,7 @@ async function main(argv: string[]): Promise<void> {
     assemblyDir: values.assembly,
     stackName: values.stack,
     maxWorkersPerFunction: values['max-workers'] === undefined ? undefined : positive(values['max-workers'], '--max-workers'),
+    parameters: parameterValues(values.parameters ?? []),
     progress: (step) => console.log(`  ... ${step}`),
   });
   console.log(describe(cloud, Date.now() - started));
@@ -145,6 +152,17 @@ function port(value: string, option: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new Error(`${option} must be a port number, got "${value}"`);
   return parsed;
+}
+
+/** `--parameters Name=Value` (repeatable) as the `parameters` option; the value may contain `=`. */
+function parameterValues(pairs: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const pair of pairs) {
+    const match = /^([A-Za-z0-9]+)=(.*)$/s.exec(pair);
+    if (!match) throw new Error(`--parameters takes Name=Value (a template parameter's name, alphanumeric), got "${pair}"`);
+    values[match[1]!] = match[2]!;
+  }
+  return values;
 }
 
 function positive(value: string, option: string): number {
@@ -187,8 +205,14 @@ export function describe(cloud: LocalCloud, startMs: number): string {
   ]);
   lines.push('', 'Functions:');
   table([
-    ['function', 'memory', 'timeout', 'local name'],
-    ...cloud.functions.map((fn) => [fn.logicalId, `${fn.memorySizeMb} MB`, `${fn.timeoutSeconds} s`, fn.functionName]),
+    ['function', 'runtime', 'memory', 'timeout', 'local name'],
+    ...cloud.functions.map((fn) => [
+      fn.logicalId,
+      fn.notRunnable ? `${fn.runtime} (not runnable)` : fn.runtime,
+      `${fn.memorySizeMb} MB`,
+      `${fn.timeoutSeconds} s`,
+      fn.functionName,
+    ]),
   ]);
   lines.push('', 'Resources:');
   const emulated = cloud.stack.resources.filter(
@@ -202,13 +226,23 @@ export function describe(cloud: LocalCloud, startMs: number): string {
   lines.push('', 'Schedules:');
   lines.push(...formatSchedules(scheduleViews(cloud.events, cloud.stack), cloud.edgeUrl));
   lines.push('', 'Not emulated (present in the template, no local behaviour):');
-  for (const { type, logicalIds } of cloud.notEmulated) lines.push(`  ${type} x${logicalIds.length}`);
-  for (const feature of cloud.featuresNotEmulated) {
-    lines.push(`  ${feature.type} ${feature.logicalId}: ${feature.feature} (${feature.detail})`);
+  for (const { type, logicalIds, details } of cloud.notEmulated) {
+    if (details) for (const detail of details) lines.push(`  ${type}: ${detail}`);
+    else lines.push(`  ${type} x${logicalIds.length}: ${logicalIds.join(', ')}`);
+  }
+  // The same feature of several resources (tracing on every function...) is one line naming them all.
+  const features = new Map<string, string[]>();
+  for (const { type, logicalId, feature, detail } of cloud.featuresNotEmulated) {
+    const key = `${type}\u0000${feature}\u0000${detail}`;
+    features.set(key, [...(features.get(key) ?? []), logicalId]);
+  }
+  for (const [key, logicalIds] of features) {
+    const [type, feature, detail] = key.split('\u0000');
+    lines.push(`  ${type} ${logicalIds.join(', ')}: ${feature} (${detail})`);
   }
   lines.push(
     '',
-    `Invocation records: ${cloud.recordsFile}`,
+    `State: ${cloud.stateDir}   (invocation records: ${cloud.recordsFile})`,
     "Function logs follow, prefixed with each function's name. Ctrl-C stops everything.",
     '',
   );

@@ -25,7 +25,9 @@ import { FileCheckpoints } from './event-source-mappings/checkpoints';
 import { EventSourceMappings } from './event-source-mappings/mappings';
 import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
-import { LambdaRuntime, readFunctions, type LocalFunction } from './lambda/runtime';
+import { LambdaRuntime, type LocalFunction } from './lambda/runtime';
+import { functionsNotEmulated } from './lambda/not-emulated';
+import { tracingNotEmulated } from './assembly/tracing';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
 import { SnsService } from './sns/service';
 import { SqsService } from './sqs/service';
@@ -53,8 +55,14 @@ export interface LocalCloudOptions {
   readonly host?: string;
   /** Keep emulator data here between runs (in memory when absent). */
   readonly dataDir?: string;
-  /** Where invocation records and outputs.json are written (default `.local-cloud`). */
+  /**
+   * Where invocation records, outputs.json and inline code are written. Default: `dataDir`
+   * when given (everything the cloud writes is then inside it), else `.local-cloud/` next to
+   * the assembly (`<app>/cdk.out` -> `<app>/.local-cloud`), so each app keeps its own records.
+   */
   readonly stateDir?: string;
+  /** Values for the template's parameters (`CfnParameter`), by name: `--parameters Name=Value`. */
+  readonly parameters?: Readonly<Record<string, string>>;
   /** Function output, REPORT lines and notes (default: stdout). */
   readonly log?: (line: string) => void;
   /** First delay between asynchronous retries (default 1 s; tests use less). */
@@ -75,6 +83,8 @@ export interface LocalCloudOptions {
 export interface NotEmulated {
   readonly type: string;
   readonly logicalIds: readonly string[];
+  /** What of the type is not emulated when it is a part (a method's integration), not every resource of it. */
+  readonly details?: readonly string[];
 }
 
 export interface LocalCloud extends Stoppable {
@@ -107,6 +117,8 @@ export interface LocalCloud extends Stoppable {
   readonly featuresNotEmulated: readonly NotEmulatedFeature[];
   /** Where each invocation's REPORT record is appended (NDJSON; read by `npm run optimize -- --source local`). */
   readonly recordsFile: string;
+  /** The folder the cloud writes its state to (records, outputs.json, inline code); see `LocalCloudOptions.stateDir`. */
+  readonly stateDir: string;
   /** Resolves when no asynchronous work is left: rule targets, async invocations, stream batches. */
   idle(): Promise<void>;
   /** The Lambda API at the edge (versions, aliases, invoke). */
@@ -155,7 +167,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const progress = options.progress ?? (() => undefined);
-  const stateDir = path.resolve(options.stateDir ?? '.local-cloud');
+  const assemblyDir = options.assemblyDir === null ? null : path.resolve(options.assemblyDir ?? 'cdk.out');
+  const stateDir = defaultStateDir(options, assemblyDir);
   mkdirSync(stateDir, { recursive: true });
   const started: Stoppable[] = [];
   const stopAll = async () => {
@@ -180,7 +193,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const stack =
       options.assemblyDir === null
         ? noApp()
-        : pickStack(loadAssembly(path.resolve(options.assemblyDir ?? 'cdk.out'), { edgeUrl: edge.url }), options.stackName);
+        : pickStack(loadAssembly(assemblyDir!, { edgeUrl: edge.url, parameters: options.parameters }), options.stackName);
 
     const dynamodb = new DynamoDbLayer({
       dynalite: emulators.listeners.dynamodb,
@@ -212,6 +225,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       retryBaseDelayMs: options.retryBaseDelayMs,
       maxWorkersPerFunction: options.maxWorkersPerFunction,
       faults: edge.chaos,
+      codeDir: path.join(stateDir, 'code', stack.stackName),
     });
     started.push(lambda);
 
@@ -320,7 +334,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       edgeUrl: edge.url,
       apiKeys: api.apiKeys,
       outputs,
-      functions: readFunctions(stack),
+      functions: lambda.list(),
       emulators,
       lambda,
       events,
@@ -331,10 +345,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       api,
       cognito,
       chaos: edge.chaos,
-      notEmulated: [...notEmulated, ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] }))],
+      notEmulated: [
+        ...notEmulated,
+        ...(api.unsupported.length > 0 ? [{ type: 'AWS::ApiGateway::Method', logicalIds: [], details: [...api.unsupported] }] : []),
+      ],
       featuresNotEmulated: [
         ...provisioned.notEmulated,
         ...cognitoNotEmulated(stack),
+        ...functionsNotEmulated(stack, lambda.list()),
+        ...tracingNotEmulated(stack),
         ...logsNotEmulated(stack),
         ...sns.notEmulated.map(({ logicalId, detail }) => ({ logicalId, type: 'AWS::SNS::Subscription', feature: 'Protocol', detail })),
         ...mappings.skipped.map(({ logicalId, reason }) => ({
@@ -345,6 +364,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         })),
       ],
       recordsFile,
+      stateDir,
       idle,
       lambdaApi,
       logs,
@@ -355,6 +375,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/** `stateDir`, else `dataDir`, else `.local-cloud` beside the assembly (the working folder's when no app is served). */
+function defaultStateDir(options: LocalCloudOptions, assemblyDir: string | null): string {
+  if (options.stateDir) return path.resolve(options.stateDir);
+  if (options.dataDir) return path.resolve(options.dataDir);
+  return assemblyDir === null ? path.resolve('.local-cloud') : path.join(path.dirname(assemblyDir), '.local-cloud');
 }
 
 function pickStack(stacks: LocalStack[], name?: string): LocalStack {

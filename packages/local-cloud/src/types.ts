@@ -115,7 +115,15 @@ export interface InvokeResult {
   /** The handler's return value (undefined for an error). */
   readonly payload?: unknown;
   /** Set when the handler threw, timed out or the worker crashed, as Lambda reports it. */
-  readonly error?: { readonly errorType: string; readonly errorMessage: string; readonly trace?: string[] };
+  readonly error?: {
+    readonly errorType: string;
+    readonly errorMessage: string;
+    /** Node.js runtimes: the stack, one line each. */
+    readonly trace?: string[];
+    /** Python runtimes: the traceback, one frame each, and the request id (as Lambda's Python runtime reports them). */
+    readonly stackTrace?: string[];
+    readonly requestId?: string;
+  };
   readonly record: InvocationRecord;
 }
 

@@ -58,6 +58,7 @@ export function loadAssembly(cdkOutDir: string, options: LoadAssemblyOptions = {
     throw new Error(`${manifestPath} not found: run \`cdk synth\` first (or pass the cdk.out folder)`);
   }
   const artifacts = sortByDependencies(readStackArtifacts(root));
+  refuseUndeclaredParameters(artifacts, options.parameters ?? {});
   const exports = new Map<string, string>();
   return artifacts.map((artifact) => {
     const stack = loadStack(artifact, options, exports);
@@ -238,6 +239,24 @@ function makeStack(fields: Omit<LocalStack, 'byType' | 'find'>): LocalStack {
 
 // ---------------------------------------------------------------- parameters
 
+/** CloudFormation refuses a parameter value that the template does not declare; so does the local cloud. */
+function refuseUndeclaredParameters(artifacts: readonly StackArtifact[], given: Readonly<Record<string, string>>): void {
+  const names = Object.keys(given);
+  if (names.length === 0) return;
+  const declared = new Set<string>();
+  for (const artifact of artifacts) {
+    const template = JSON.parse(readFileSync(artifact.templatePath, 'utf8')) as Template;
+    for (const name of Object.keys(template.Parameters ?? {})) declared.add(name);
+  }
+  const unknown = names.filter((name) => !declared.has(name));
+  if (unknown.length > 0) {
+    const known = [...declared].filter((name) => name !== 'BootstrapVersion');
+    throw new Error(
+      `Parameters: [${unknown.join(', ')}] do not exist in the template (--parameters; the assembly declares: ${known.join(', ') || 'none'})`,
+    );
+  }
+}
+
 function parameterValues(
   template: Template,
   overrides: Readonly<Record<string, string>>,
@@ -254,14 +273,17 @@ function parameterValues(
       else {
         missing.set(
           name,
-          `parameter '${name}' reads SSM parameter '${String(declaration.Default)}'; the local cloud has no Parameter Store: pass a value for '${name}' in the parameters option`,
+          `parameter '${name}' reads SSM parameter '${String(declaration.Default)}'; the local cloud has no Parameter Store: pass a value with --parameters ${name}=<value> (the \`parameters\` option of startLocalCloud)`,
         );
         continue;
       }
     }
     if (value === undefined) value = declaration.Default ?? legacyAssetParameter(name);
     if (value === undefined) {
-      missing.set(name, `parameter '${name}' has no Default: pass a value for it in the parameters option`);
+      missing.set(
+        name,
+        `parameter '${name}' has no Default: pass a value with --parameters ${name}=<value> (the \`parameters\` option of startLocalCloud)`,
+      );
       continue;
     }
     values[name] = type.startsWith('List<') || type === 'CommaDelimitedList' ? String(value).split(',') : String(value);

@@ -1,13 +1,42 @@
 /**
- * One execution environment: a forked worker.mjs that imports the function's
- * bundle once (INIT), then runs one invocation at a time over IPC, killed past
+ * One execution environment: a forked worker.mjs (Node.js runtimes, and every
+ * function the local cloud refuses, which fails its INIT with the reason) or
+ * python-bootstrap.py (Python runtimes) that imports the function's code once
+ * (INIT), then runs one invocation at a time over the IPC channel, killed past
  * the function's timeout; its output becomes the function's log lines.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InvocationRecord, InvokeResult } from '../types';
 import type { LocalFunction } from './functions';
+import { runtimeKind } from './runtimes';
+
+/** The Python runtime's bootstrap: the worker protocol of worker.mjs, over the same IPC channel. */
+const PYTHON_BOOTSTRAP = path.join(__dirname, 'python-bootstrap.py');
+
+/** Starts the process of one execution environment of `fn` (see the file comment). */
+function startRuntime(fn: LocalFunction, script: string, env: Record<string, string>): ChildProcess {
+  const kind = runtimeKind(fn.runtime);
+  const stdio: ['ignore', 'pipe', 'pipe', 'ipc'] = ['ignore', 'pipe', 'pipe', 'ipc'];
+  if (fn.notRunnable === undefined && 'kind' in kind && kind.kind === 'python') {
+    // -u: unbuffered, so output written just before a crash is not lost.
+    return spawn(kind.command, ['-u', PYTHON_BOOTSTRAP], { cwd: fn.bundleDir, env, stdio, serialization: 'json' });
+  }
+  const providesSdk = 'kind' in kind && kind.kind === 'node' && kind.providesSdkV3;
+  const args = fn.notRunnable !== undefined ? ['--refuse', fn.notRunnable] : providesSdk ? ['--runtime-sdk'] : [];
+  return fork(script, args, {
+    cwd: fn.notRunnable === undefined ? fn.bundleDir : undefined,
+    env,
+    execArgv: [
+      '--enable-source-maps',
+      `--max-old-space-size=${fn.memorySizeMb}`,
+      ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/wcpu', '--require', '/tmp/prof/sigterm.cjs'] : []),
+    ],
+    stdio,
+  });
+}
 
 /** Receives one line of output (no trailing newline): function logs, START/END/REPORT. */
 export type LogSink = (line: string) => void;
@@ -83,16 +112,7 @@ export class Worker {
     env: Record<string, string>,
     private readonly log: LogSink,
   ) {
-    this.child = fork(script, [], {
-      cwd: fn.bundleDir,
-      env,
-      execArgv: [
-        '--enable-source-maps',
-        `--max-old-space-size=${fn.memorySizeMb}`,
-        ...(process.env.PROF_WORKERS ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/wcpu', '--require', '/tmp/prof/sigterm.cjs'] : []),
-      ],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+    this.child = startRuntime(fn, script, env);
     trackChild(this.child);
     // Output the worker could not forward over IPC (native code, V8's fatal errors).
     for (const stream of [this.child.stdout, this.child.stderr]) {

@@ -1,11 +1,15 @@
 /**
  * The stack's Lambda functions as the local runtime runs them: read from the
  * template with Lambda's defaults (`AWS::Lambda::Function` and its
- * `AWS::Lambda::EventInvokeConfig`), and the environment Lambda gives each.
+ * `AWS::Lambda::EventInvokeConfig`), where their code is (code.ts), whether
+ * their runtime runs here (runtimes.ts), and the environment Lambda gives each.
  */
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, type LocalStack, type StackResource } from '../types';
+import { locateCode } from './code';
+import { runtimeKind } from './runtimes';
 
 /** A function of the stack as the runtime runs it (all template defaults applied). */
 export interface LocalFunction {
@@ -16,7 +20,10 @@ export interface LocalFunction {
   readonly arn: string;
   readonly handler: string;
   readonly runtime: string;
+  /** The function's code on this machine (its `LAMBDA_TASK_ROOT`); undefined when there is none to run. */
   readonly bundleDir: string | undefined;
+  /** Why the local cloud cannot run this function (its runtime, its code); undefined when it can. */
+  readonly notRunnable: string | undefined;
   readonly memorySizeMb: number;
   readonly timeoutSeconds: number;
   readonly reservedConcurrency: number | undefined;
@@ -30,15 +37,23 @@ export interface LocalFunction {
   readonly onFailureDestination: string | undefined;
 }
 
+export interface ReadFunctionsOptions {
+  /** Where inline code and extracted .zip assets are written; default: a folder of the OS's temp dir per stack. */
+  readonly codeDir?: string;
+}
+
 /** Reads every AWS::Lambda::Function of the stack with Lambda's defaults applied. */
-export function readFunctions(stack: LocalStack): LocalFunction[] {
+export function readFunctions(stack: LocalStack, options: ReadFunctionsOptions = {}): LocalFunction[] {
   const invokeConfigs = stack.byType('AWS::Lambda::EventInvokeConfig');
+  const codeDir = options.codeDir ?? path.join(tmpdir(), 'local-cloud-code', stack.stackName);
   return stack.byType('AWS::Lambda::Function').map((resource) => {
     const p = resource.properties;
     const functionName = resource.physicalId || String(p.FunctionName ?? resource.logicalId);
     const arn = resource.attributes.Arn ?? `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
     const config = invokeConfigs.find((c) => refersTo(stack, c.properties.FunctionName, resource) && isLatest(c.properties.Qualifier));
-    const assetPath = resource.metadata?.['aws:asset:path'];
+    const runtime = String(p.Runtime ?? 'nodejs22.x');
+    const kind = runtimeKind(runtime);
+    const code = locateCode(stack, resource, runtime, codeDir);
     const variables = (p.Environment?.Variables ?? {}) as Record<string, unknown>;
     return {
       logicalId: resource.logicalId,
@@ -46,8 +61,9 @@ export function readFunctions(stack: LocalStack): LocalFunction[] {
       functionName,
       arn,
       handler: String(p.Handler ?? 'index.handler'),
-      runtime: String(p.Runtime ?? 'nodejs22.x'),
-      bundleDir: typeof assetPath === 'string' ? path.resolve(stack.assemblyDir, assetPath) : undefined,
+      runtime,
+      bundleDir: 'taskRoot' in code ? code.taskRoot : undefined,
+      notRunnable: 'refused' in kind ? kind.refused : 'missing' in code ? code.missing : undefined,
       memorySizeMb: Number(p.MemorySize ?? 128),
       timeoutSeconds: Number(p.Timeout ?? 3),
       reservedConcurrency: p.ReservedConcurrentExecutions === undefined ? undefined : Number(p.ReservedConcurrentExecutions),

@@ -52,6 +52,8 @@ export interface LambdaRuntimeOptions {
   readonly workerScript?: string;
   /** Asked before every invocation (the Chaos API, service `lambda`): fail it as a function error, or kill its worker. */
   readonly faults?: InvocationFaults;
+  /** Where inline code and extracted .zip assets are written (see functions.ts for the default). */
+  readonly codeDir?: string;
 }
 
 /** Lambda's limit on a synchronous request and response payload. */
@@ -155,7 +157,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       if (this.reporting) this.emit(this.reporting.state, this.reporting.meta, line);
       else this.log(line);
     });
-    for (const fn of readFunctions(options.stack)) {
+    for (const fn of readFunctions(options.stack, { codeDir: options.codeDir })) {
       const state: FunctionState = { fn, version: '$LATEST', generation: 0, idle: [], workers: new Set(), running: 0, waiters: [] };
       this.functions.set(fn.logicalId, state);
       for (const ref of [fn.logicalId, fn.functionName, fn.arn]) this.byRef.set(ref, state);

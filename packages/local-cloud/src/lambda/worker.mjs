@@ -15,6 +15,11 @@
  * turn, or in the `log` field of the message that ends the invocation, whichever comes
  * first (an invocation that logs a line costs one IPC message, not two).
  *
+ * Arguments: `--runtime-sdk` (the runtime ships the AWS SDK v3: `@aws-sdk/*` the bundle
+ * lacks resolves from the local cloud's own, see module-resolution.mjs); `--refuse <reason>`
+ * (a function the local cloud cannot run: INIT fails with InvalidRuntimeException, reason
+ * given, and nothing of the function is loaded). python-bootstrap.py speaks the same protocol.
+ *
  * Protocol (JSON over IPC):
  *   child -> parent: {type:'ready', maxMemoryMb} | {type:'init-error', error, maxMemoryMb}
  *                    {type:'log', text} | {type:'result', requestId, payload, durationMs, maxMemoryMb}
@@ -27,6 +32,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { format, types } from 'node:util';
+import { installModuleResolution } from './module-resolution.mjs';
+
+const args = process.argv.slice(2);
+const refusal = args.includes('--refuse') ? args[args.indexOf('--refuse') + 1] : undefined;
 
 /** Output not yet sent to the parent, and the immediate that will send it. */
 let pendingLog = '';
@@ -116,7 +125,11 @@ class RuntimeError extends Error {
 
 /** Imports the module named by `_HANDLER` and returns the handler function. */
 async function loadHandler() {
-  const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
+  if (refusal !== undefined) {
+    throw new RuntimeError('InvalidRuntimeException', `The runtime or runtime version specified is not supported locally: ${refusal}`);
+  }
+  const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  installModuleResolution({ taskRoot, provideSdk: args.includes('--runtime-sdk') });
   const spec = process.env._HANDLER ?? 'index.handler';
   const slash = spec.lastIndexOf('/');
   const dir = spec.slice(0, slash + 1);
