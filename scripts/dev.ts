@@ -114,7 +114,7 @@ async function resynthesise(cloud: ReloadableCloud, assembly: PreparedAssembly, 
     next = await prepareAssembly({ root: ROOT, watch: true, force: true, nag: values.nag, progress: () => undefined });
   } catch (error) {
     const text = error instanceof SynthError ? error.message : String(error);
-    say(`[dev] synth failed; the last good version keeps serving:\n${indent(text)}`);
+    say(`[dev] synth or bundling failed; the last good version keeps serving:\n${indent(text)}`);
     return assembly;
   }
   try {

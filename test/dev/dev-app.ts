@@ -8,13 +8,14 @@
  * The repository's sources are only read, never edited.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
 const COPIED = [
   'scripts',
+  'package-lock.json',
   'contracts',
   'package.json',
   'cdk.json',
@@ -96,18 +97,16 @@ export interface DevApp {
 
 export function createDevApp(): DevApp {
   const dir = mkdtempSync(path.join(tmpdir(), 'dev-loop-'));
-  for (const file of COPIED) cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+  for (const file of COPIED) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+  }
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   const write = (file: string, text: string) => {
-    cpSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), text);
   };
-  cpSync(path.join(ROOT, 'lib', 'bundling.ts'), path.join(dir, 'lib', 'bundling.ts'));
-  writeFileSync(path.join(dir, 'bin', 'platform.ts'), PLATFORM, { flag: 'w' });
-  return finish(dir, write);
-}
-
-function finish(dir: string, write: (file: string, text: string) => void): DevApp {
+  write('bin/platform.ts', PLATFORM);
   write('lib/dev-stack.ts', stack(false));
   for (const [file, text] of Object.entries(HANDLERS)) write(`lambda/hello/${file}`, text);
   return {
@@ -126,6 +125,8 @@ export interface DevProcess {
   output(): string;
   /** The API's base URL, once the summary is printed. */
   apiUrl(): string | undefined;
+  /** True once the process has ended. */
+  exited(): boolean;
   stop(): Promise<void>;
 }
 
@@ -144,6 +145,7 @@ export function startDev(dir: string, args: readonly string[] = ['--watch']): De
     child,
     output: () => text,
     apiUrl: () => /^ {2}API {3}(http:\/\/\S+)/m.exec(text)?.[1],
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       await exited;
@@ -151,11 +153,19 @@ export function startDev(dir: string, args: readonly string[] = ['--watch']): De
   };
 }
 
+/** Thrown by a `waitFor` check: stop waiting now (the condition can no longer come true). */
+export class StopWaiting extends Error {}
+
 /** Polls `check` until it returns a value (not undefined) or the deadline passes (then throws with `what`). */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await Promise.resolve(check()).catch(() => undefined);
+    const value = await Promise.resolve()
+      .then(check)
+      .catch((error: unknown) => {
+        if (error instanceof StopWaiting) throw error;
+        return undefined;
+      });
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
