@@ -20,38 +20,33 @@ export function removedDataResources(before: LocalStack, after: LocalStack): Sta
   return before.resources.filter((r) => DATA_TYPES.includes(r.type) && !kept.has(`${r.type}|${r.physicalId}`));
 }
 
-/** Deletes them from the emulators (a bucket is emptied first). */
+/** Deletes them from the emulators (a bucket is emptied first), one client per service, created when first needed. */
 export async function deleteDataResources(
   resources: readonly StackResource[],
   endpoints: ProvisionEndpoints,
   region: string,
 ): Promise<void> {
-  if (resources.length === 0) return;
-  const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region, credentials: CREDENTIALS });
-  const kinesis = new KinesisClient({
-    endpoint: endpoints.kinesis,
-    region,
-    credentials: CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
-  });
-  const s3 = new S3Client({
-    endpoint: endpoints.s3,
-    region,
-    credentials: CREDENTIALS,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const base = { region, credentials: CREDENTIALS };
+  const clients: { destroy(): void }[] = [];
+  const made = <T extends { destroy(): void }>(client: T): T => (clients.push(client), client);
+  let dynamodb: DynamoDBClient | undefined;
+  let kinesis: KinesisClient | undefined;
+  let s3: S3Client | undefined;
   try {
     for (const r of resources) {
-      if (r.type === 'AWS::Kinesis::Stream') await kinesis.send(new DeleteStreamCommand({ StreamName: r.physicalId }));
-      else if (r.type === 'AWS::S3::Bucket') await deleteBucket(s3, r.physicalId);
-      else await dynamodb.send(new DeleteTableCommand({ TableName: r.physicalId }));
+      if (r.type === 'AWS::Kinesis::Stream') {
+        kinesis ??= made(new KinesisClient({ ...base, endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() }));
+        await kinesis.send(new DeleteStreamCommand({ StreamName: r.physicalId }));
+      } else if (r.type === 'AWS::S3::Bucket') {
+        s3 ??= made(new S3Client({ ...base, endpoint: endpoints.s3, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' }));
+        await deleteBucket(s3, r.physicalId);
+      } else {
+        dynamodb ??= made(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }));
+        await dynamodb.send(new DeleteTableCommand({ TableName: r.physicalId }));
+      }
     }
   } finally {
-    dynamodb.destroy();
-    kinesis.destroy();
-    s3.destroy();
+    for (const client of clients) client.destroy();
   }
 }
 
