@@ -39,6 +39,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/e2e/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
     },
+    { ...base, displayName: 'dev', testMatch: ['<rootDir>/test/dev/**/*.test.ts'] },
     ...localCloud.projects,
   ],
 };

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -27,6 +27,9 @@ export interface ServiceFunctionProps extends Omit<NodejsFunctionProps, 'entry' 
  * environment. A stack only says what is different about a function.
  */
 export class ServiceFunction extends NodejsFunction {
+  /** The handler's source file (absolute): what the local start and dev loop bundle for this function. */
+  readonly entry: string;
+
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const { entry, service, config, environment, bundling, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -66,15 +69,17 @@ export class ServiceFunction extends NodejsFunction {
         target: HANDLER_BUNDLING.target,
         minify: HANDLER_BUNDLING.minify,
         sourceMap: HANDLER_BUNDLING.sourcemap,
-        sourcesContent: false,
+        sourcesContent: HANDLER_BUNDLING.sourcesContent,
         mainFields: [...HANDLER_BUNDLING.mainFields],
         banner: HANDLER_BUNDLING.banner,
+        logLevel: HANDLER_BUNDLING.logLevel as LogLevel,
         // Bundle the SDK too: pinned versions, tree-shaken, and no dependence on
         // what the runtime happens to ship.
         externalModules: [],
         ...bundling,
       },
     });
+    this.entry = path.join(PROJECT_ROOT, 'lambda', entry);
     acknowledge(this, {
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'Pinned to Node.js 22, the runtime this project targets and tests; upgrade deliberately.',

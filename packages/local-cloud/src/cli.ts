@@ -1,9 +1,10 @@
 /**
  * `npm start` (= `cdk synth` then `local up`) and `npm run local -- <command>`.
  *
- *   up         serve cdk.out: prints the endpoints table, then every function's logs
+ *   up         serve cdk.out: prints a short summary (start-output.ts; --verbose: every table),
+ *              then every function's logs
  *              options: --api-port 3000 --edge-port 4566 --host 127.0.0.1
- *                       --data-dir DIR --assembly cdk.out --stack NAME --max-workers N
+ *                       --data-dir DIR --assembly cdk.out --stack NAME --max-workers N --verbose
  *                       --parameters Name=Value (repeatable)
  *   schedules  list the schedule rules of the local cloud running on --edge-port
  *   fire RULE  fire one of them now (schedules do not run on a timer locally)
@@ -24,11 +25,11 @@ import {
   formatSchedules,
   listSchedules,
 } from './control-client';
-import { scheduleViews } from './eventbridge/schedules';
 import { PortError } from './ports';
+import { describeStart } from './start-output';
 
 const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [--host 127.0.0.1]
-                          [--data-dir DIR] [--assembly cdk.out] [--stack NAME] [--max-workers N]
+                          [--data-dir DIR] [--assembly cdk.out] [--stack NAME] [--max-workers N] [--verbose]
                           [--parameters Name=Value]...
        npm run local -- schedules [--edge-port 4566] [--host 127.0.0.1]
        npm run local -- fire <rule> [--edge-port 4566] [--host 127.0.0.1]
@@ -47,7 +48,9 @@ const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [
   --max-workers  most worker processes per function (default: see packages/local-cloud/README.md)
   --parameters   a value for a template parameter (CfnParameter), as \`cdk deploy --parameters\`; repeatable
   --data-dir     keep data between runs; everything the cloud writes (records, outputs.json, pid) goes there.
-                 Without it, state goes to .local-cloud/ beside the assembly (<app>/cdk.out -> <app>/.local-cloud)`;
+                 Without it, state goes to .local-cloud/ beside the assembly (<app>/cdk.out -> <app>/.local-cloud)
+  --verbose      at start, print every route, function, resource, schedule and what is not emulated
+                 (the default is a short summary)`;
 
 /** Commands and how many positionals each takes (the command included). */
 const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2, user: 2, chaos: -1 };
@@ -83,6 +86,7 @@ async function main(argv: string[]): Promise<void> {
       function: { type: 'string' },
       kill: { type: 'boolean' },
       times: { type: 'string' },
+      verbose: { type: 'boolean' },
     },
   });
   const command = positionals[0] ?? '';
@@ -144,7 +148,7 @@ async function main(argv: string[]): Promise<void> {
     parameters: parameterValues(values.parameters ?? []),
     progress: (step) => console.log(`  ... ${step}`),
   });
-  console.log(describe(cloud, Date.now() - started));
+  console.log(describeStart(cloud, Date.now() - started, { verbose: values.verbose }));
   stopOnSignals(cloud);
 }
 
@@ -169,84 +173,6 @@ function positive(value: string, option: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${option} must be a whole number of at least 1, got "${value}"`);
   return parsed;
-}
-
-/** The endpoints table: where everything is, and what is not emulated. */
-export function describe(cloud: LocalCloud, startMs: number): string {
-  const lines: string[] = [];
-  const table = (rows: string[][]) => {
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-    for (const [index, row] of rows.entries()) {
-      lines.push(
-        `  ${row
-          .map((cell, i) => cell.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd()}`,
-      );
-      if (index === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-    }
-  };
-  lines.push('', `Local cloud for ${cloud.stack.stackName} is up (${startMs} ms).`, '');
-  table([
-    ['endpoint', 'url'],
-    ['REST API', cloud.apiUrl],
-    // Each API at its invoke URL with the stage (the first on the API port, others in LocalStack's form).
-    ...cloud.api.apis.map((a) => [`  ${a.logicalId} (stage ${a.stage})`, a.url]),
-    ['AWS endpoint (edge)', `${cloud.edgeUrl}   export AWS_ENDPOINT_URL=${cloud.edgeUrl}`],
-    ['DynamoDB (dynalite)', `${cloud.emulators.dynamodb}   (through the edge: transactions, streams)`],
-    ['Kinesis (kinesalite)', cloud.emulators.kinesis],
-    ['S3 (s3rver)', cloud.emulators.s3],
-  ]);
-  for (const [name, value] of Object.entries(cloud.apiKeys)) lines.push(`  API key ${name}: ${value}  (send as x-api-key)`);
-  lines.push('', 'Routes:');
-  table([
-    ['method', 'path', 'api key'],
-    ...cloud.api.routes.map((r) => [r.httpMethod, r.resourcePath, r.apiKeyRequired ? 'required' : '']),
-  ]);
-  lines.push('', 'Functions:');
-  table([
-    ['function', 'runtime', 'memory', 'timeout', 'local name'],
-    ...cloud.functions.map((fn) => [
-      fn.logicalId,
-      fn.notRunnable ? `${fn.runtime} (not runnable)` : fn.runtime,
-      `${fn.memorySizeMb} MB`,
-      `${fn.timeoutSeconds} s`,
-      fn.functionName,
-    ]),
-  ]);
-  lines.push('', 'Resources:');
-  const emulated = cloud.stack.resources.filter(
-    (r) => !cloud.notEmulated.some((n) => n.logicalIds.includes(r.logicalId)) && r.type !== 'AWS::CDK::Metadata',
-  );
-  const skip = new Set(['AWS::Lambda::Function', 'AWS::ApiGateway::Resource', 'AWS::ApiGateway::Method']);
-  table([
-    ['type', 'logical id', 'local name'],
-    ...emulated.filter((r) => !skip.has(r.type)).map((r) => [r.type, r.logicalId, r.physicalId]),
-  ]);
-  lines.push('', 'Schedules:');
-  lines.push(...formatSchedules(scheduleViews(cloud.events, cloud.stack), cloud.edgeUrl));
-  lines.push('', 'Not emulated (present in the template, no local behaviour):');
-  for (const { type, logicalIds, details } of cloud.notEmulated) {
-    if (details) for (const detail of details) lines.push(`  ${type}: ${detail}`);
-    else lines.push(`  ${type} x${logicalIds.length}: ${logicalIds.join(', ')}`);
-  }
-  // The same feature of several resources (tracing on every function...) is one line naming them all.
-  const features = new Map<string, string[]>();
-  for (const { type, logicalId, feature, detail } of cloud.featuresNotEmulated) {
-    const key = `${type}\u0000${feature}\u0000${detail}`;
-    features.set(key, [...(features.get(key) ?? []), logicalId]);
-  }
-  for (const [key, logicalIds] of features) {
-    const [type, feature, detail] = key.split('\u0000');
-    lines.push(`  ${type} ${logicalIds.join(', ')}: ${feature} (${detail})`);
-  }
-  lines.push(
-    '',
-    `State: ${cloud.stateDir}   (invocation records: ${cloud.recordsFile})`,
-    "Function logs follow, prefixed with each function's name. Ctrl-C stops everything.",
-    '',
-  );
-  return lines.join('\n');
 }
 
 function stopOnSignals(cloud: LocalCloud): void {

@@ -77,6 +77,12 @@ export interface LocalCloudOptions {
    * `undefined` passes the call on. For tests that observe or fail calls.
    */
   readonly interceptors?: Readonly<Record<string, EdgeHandler>>;
+  /**
+   * Serve on these already running emulators and edge instead of starting new
+   * ones; `stop()` then leaves them running (hot reload: reload.ts keeps the data).
+   * `cognitoDataDir`: where the user pools keep users and keys across reloads.
+   */
+  readonly reuse?: { readonly emulators: Emulators; readonly edge: Edge; readonly cognitoDataDir?: string };
 }
 
 /** A template resource type the local cloud does not emulate, with its resources. */
@@ -176,17 +182,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   try {
-    progress('starting emulators (dynalite, kinesalite, s3rver)');
-    const emulators = await startEmulators({ dataDir: options.dataDir, host });
-    started.push(emulators);
+    if (!options.reuse) progress('starting emulators (dynalite, kinesalite, s3rver)');
+    const emulators = options.reuse?.emulators ?? (await startEmulators({ dataDir: options.dataDir, host }));
+    if (!options.reuse) started.push(emulators);
 
-    const edge: Edge = await startEdge({
-      port: options.edgePort ?? 4566,
-      host,
-      upstreams: { kinesis: emulators.kinesis, s3: emulators.s3 },
-      portOption: '--edge-port',
-    });
-    started.push(edge);
+    const edge: Edge =
+      options.reuse?.edge ??
+      (await startEdge({
+        port: options.edgePort ?? 4566,
+        host,
+        upstreams: { kinesis: emulators.kinesis, s3: emulators.s3 },
+        portOption: '--edge-port',
+      }));
+    if (!options.reuse) started.push(edge);
     for (const [service, handler] of Object.entries(options.interceptors ?? {})) edge.use(service, handler);
 
     progress('reading the cloud assembly');
@@ -276,7 +284,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stack,
       invoker: lambda,
       issuerBase: edge.url,
-      dataDir: options.dataDir && path.resolve(options.dataDir),
+      dataDir: options.reuse?.cognitoDataDir ?? (options.dataDir && path.resolve(options.dataDir)),
       log,
     });
     edge.use('cognito-idp', cognito.handler);

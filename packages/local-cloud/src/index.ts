@@ -7,3 +7,5 @@
 export { startLocalCloud } from './cloud';
 export type { LocalCloud, LocalCloudOptions, NotEmulated } from './cloud';
 export type { EdgeHandler, EdgeRequest, EdgeResponse, InvocationRecord, InvokeResult, LocalStack, StackResource } from './types';
+export { ReloadableCloud, type ReloadOutcome } from './reload';
+export { describeStart, type StartOutputOptions } from './start-output';

@@ -136,6 +136,8 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   private pendingAsync = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  /** Workers of a replaced bundle (`retire`): they finish their invocation, then stop. */
+  private readonly retired = new WeakSet<Worker>();
   private stopped = false;
   /** Each worker's own access key id (Lambda gives each environment its own credentials): how the edge tells its calls apart. */
   private readonly accessKeys = new WeakMap<Worker, string>();
@@ -257,6 +259,21 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
         this.pendingAsync--;
         if (this.pendingAsync === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
+  }
+
+  /**
+   * Retires the execution environments of a function whose bundle was replaced
+   * (hot reload): idle ones stop now, busy ones when their invocation ends (it
+   * finishes on the old code); the next invocation cold-starts on the new bundle.
+   */
+  retire(functionRef: string): void {
+    const state = this.resolve(functionRef);
+    for (const worker of state.idle.splice(0)) {
+      clearTimeout(worker.idleTimer);
+      state.workers.delete(worker);
+      worker.kill();
+    }
+    for (const worker of state.workers) this.retired.add(worker);
   }
 
   /** Resolves when no asynchronous invocation is running, waiting to retry, or being dead-lettered. */
@@ -383,7 +400,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     state.running--;
     const meta = this.meta.get(worker);
     if (meta) meta.requestId = undefined;
-    if (worker.alive && !this.stopped && meta?.generation === state.generation) {
+    if (worker.alive && !this.stopped && meta?.generation === state.generation && !this.retired.has(worker)) {
       worker.idleTimer = setTimeout(() => {
         const index = state.idle.indexOf(worker);
         if (index >= 0) state.idle.splice(index, 1);
