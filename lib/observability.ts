@@ -78,7 +78,7 @@ export class Observability extends Construct {
     for (const queue of deadLetterQueuesOf(this)) {
       const depth = queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' });
       const name = queue.displayName;
-      alarms.push(alarm(`${name}Depth`, depth, 1, `Dead letters waiting in ${name}: see why, fix, then npm run redrive -- ${name}`));
+      alarms.push(alarm(`${name}DlqDepth`, depth, 1, `Dead letters waiting in ${name}: see why, fix, then npm run redrive -- ${name}`));
     }
     for (const extra of props.extraAlarms ?? []) {
       alarms.push(alarm(extra.id, extra.metric, extra.threshold, extra.description ?? extra.id));
