@@ -7,8 +7,10 @@
  *   schedules  list the schedule rules of the local cloud running on --edge-port
  *   fire RULE  fire one of them now (schedules do not run on a timer locally)
  *   user EMAIL create a confirmed, signed-in user in the running local cloud's user pool
+ *   chaos ...  set and clear fault rules (LocalStack's Chaos API) of the running local cloud
  */
 import { parseArgs } from 'node:util';
+import { CHAOS_USAGE, runChaos } from './chaos/client';
 import { startLocalCloud, type LocalCloud } from './cloud';
 import {
   allDelivered,
@@ -37,10 +39,13 @@ const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [
                  verified, permanent password (generated unless --password), confirmed (the
                  PostConfirmation trigger runs), in group admins with --admin, signed in; prints
                  its sub, the password if generated, the id token and a curl; --json: all as JSON
-  --max-workers  most worker processes per function (default: see packages/local-cloud/README.md)`;
+       npm run local -- ${CHAOS_USAGE}
+  --max-workers  most worker processes per function (default: see packages/local-cloud/README.md)
+  chaos          fault injection (LocalStack's Chaos API) in that local cloud: list the rules, add one,
+                 set them all, clear them (and the latency), set the latency or the seed`;
 
 /** Commands and how many positionals each takes (the command included). */
-const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2, user: 2 };
+const COMMANDS: Readonly<Record<string, number>> = { up: 1, schedules: 1, fire: 2, user: 2, chaos: -1 };
 
 async function main(argv: string[]): Promise<void> {
   // This machine may run Node 20; the functions declare Node 22. The SDK's banner about it is noise here.
@@ -63,12 +68,26 @@ async function main(argv: string[]): Promise<void> {
       phone: { type: 'string' },
       pool: { type: 'string' },
       json: { type: 'boolean' },
+      service: { type: 'string' },
+      region: { type: 'string' },
+      operation: { type: 'string' },
+      probability: { type: 'string' },
+      code: { type: 'string' },
+      status: { type: 'string' },
+      function: { type: 'string' },
+      kill: { type: 'boolean' },
+      times: { type: 'string' },
     },
   });
   const command = positionals[0] ?? '';
   if (values.help || !(command in COMMANDS)) {
     console.log(USAGE);
     process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  if (command === 'chaos') {
+    const edgePort = port(values['edge-port']!, '--edge-port');
+    console.log((await runChaos({ edgeUrl: edgeUrlFor(values.host!, edgePort) }, positionals.slice(1), values)).join('\n'));
     return;
   }
   if (positionals.length !== COMMANDS[command]) {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { startApiGateway, type ApiGatewayServer } from './apigateway/server';
 import type { JSONWebKeySet } from 'jose';
 import { loadAssembly } from './assembly/load';
+import type { ChaosEngine } from './chaos/engine';
 import { CognitoService } from './cognito';
 import { cognitoControl } from './cognito/control';
 import { cognitoNotEmulated } from './cognito/features';
@@ -86,6 +87,8 @@ export interface LocalCloud extends Stoppable {
   readonly api: ApiGatewayServer;
   /** The user pools (`cognito-idp` at the edge; tokens, codes and JWKS for tests). */
   readonly cognito: CognitoService;
+  /** Fault injection (LocalStack's Chaos API, also at `/_localstack/chaos/...`): rules and effects for tests. */
+  readonly chaos: ChaosEngine;
   /** Resource types with no local behaviour (IAM is not enforced, alarms never fire...). */
   readonly notEmulated: readonly NotEmulated[];
   /** Properties of emulated resources that are not honoured locally (e.g. bucket lifecycle). */
@@ -176,6 +179,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       recordsFile,
       retryBaseDelayMs: options.retryBaseDelayMs,
       maxWorkersPerFunction: options.maxWorkersPerFunction,
+      faults: edge.chaos,
     });
     started.push(lambda);
 
@@ -265,6 +269,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       mappings,
       api,
       cognito,
+      chaos: edge.chaos,
       notEmulated: [...notEmulated, ...api.unsupported.map((what) => ({ type: 'AWS::ApiGateway::Method (part)', logicalIds: [what] }))],
       featuresNotEmulated: [...provisioned.notEmulated, ...cognitoNotEmulated(stack)],
       recordsFile,

@@ -153,7 +153,8 @@ function describeOutcome(target: FiredAnswer['targets'][number]): string {
   }
 }
 
-async function call(
+/** One JSON call to a control endpoint of the edge: its status and parsed body (undefined if not JSON). */
+export async function call(
   options: ControlClientOptions,
   method: string,
   path: string,

@@ -131,6 +131,20 @@ export interface LambdaInvoker {
   invokeAsync(functionRef: string, event: unknown): Promise<void>;
 }
 
+/** A fault the Chaos API injects into one Lambda invocation (see chaos/engine.ts). */
+export type InvocationFault =
+  /** The invocation fails as a function error (the handler does not run). */
+  | { readonly kind: 'error'; readonly errorType: string; readonly errorMessage: string }
+  /** The worker is killed once the handler has started (after its first AWS call, if it makes one). */
+  | { readonly kind: 'kill' };
+
+/** What the Lambda runtime asks before each invocation, so the Chaos API reaches every invocation kind. */
+export interface InvocationFaults {
+  invocationFault(fn: { functionName: string; logicalId: string; arn: string }): InvocationFault | undefined;
+  /** Calls `kill` once the edge has answered the next AWS call signed with `accessKeyId`; returns a disarm function. */
+  armKill(accessKeyId: string, kill: () => void): () => void;
+}
+
 // ---------------------------------------------------------------- sqs
 
 /** The part of the local SQS that other parts use (dead-letter queues, destinations). */

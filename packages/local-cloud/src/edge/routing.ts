@@ -43,6 +43,13 @@ export function credentialScope(req: IncomingMessage): { region: string; service
   return parts.length >= 5 ? { region: parts[2], service: parts[3] } : undefined;
 }
 
+/** The access key id that signed the call (the SigV4 credential's first part), if signed. */
+export function accessKeyOf(req: IncomingMessage): string | undefined {
+  const authorization = req.headers.authorization;
+  const m = authorization ? /Credential=([^/\s,]+)\//.exec(authorization) : null;
+  return m ? m[1] : undefined;
+}
+
 /** `/_local` and everything under it: the local cloud's control endpoints (never an S3 bucket: names cannot start with `_`). */
 export function isControlPath(url: string | undefined): boolean {
   return url !== undefined && (url === '/_local' || url.startsWith('/_local/') || url.startsWith('/_local?'));

@@ -14,12 +14,16 @@ import {
   type RequestOptions,
   type ServerResponse,
 } from 'node:http';
+import { ChaosEngine } from '../chaos/engine';
+import { chaosControl } from '../chaos/control';
 import { listenOrExplain } from '../ports';
 import { errorMessage } from '../protocol/errors';
 import { LOCAL_REGION, type ControlHandler, type EdgeHandler, type EdgeRequest, type EdgeResponse } from '../types';
 import { serveControl, type ControlRoutes } from './control';
 import { notEmulated, sendError } from './errors';
+import { applyFaults } from './faults';
 import { forwardHeaders, parseUpstream, readBody, responseHeaders, send, withLength, type Upstream } from './http';
+import { isLocalStackPath, serveLocalStack } from './localstack';
 import { credentialScope, header, isControlPath, serviceOfTarget } from './routing';
 
 export interface EdgeOptions {
@@ -33,6 +37,8 @@ export interface EdgeOptions {
   readonly handlers?: Readonly<Record<string, readonly EdgeHandler[]>>;
   /** CLI option that sets the port, named when the port is taken (e.g. `--edge-port`). */
   readonly portOption?: string;
+  /** The fault injector (LocalStack's Chaos API); default: a new one with no rules. */
+  readonly chaos?: ChaosEngine;
 }
 
 /** Which service an unsigned call is for (see `Edge.useUnsignedRoute`); it sees the request line and headers only. */
@@ -42,6 +48,8 @@ export interface Edge {
   /** Base URL for `AWS_ENDPOINT_URL`, e.g. `http://127.0.0.1:4566`. */
   readonly url: string;
   readonly port: number;
+  /** The fault injector every AWS call through the edge passes (`/_localstack/chaos/...`). */
+  readonly chaos: ChaosEngine;
   /** Adds a handler for a service after those already registered. */
   use(service: string, handler: EdgeHandler): void;
   /**
@@ -88,6 +96,11 @@ export interface Edge {
  * answers are JSON; an unknown name is a 404 listing the known ones. A call
  * that carries an `Origin` header is refused (403): a web page the developer
  * happens to open must not be able to drive the local cloud.
+ *
+ * Unsigned calls under `/_localstack/` are LocalStack's endpoints
+ * (edge/localstack.ts): `/_localstack/health` and the Chaos API. Every AWS
+ * call passes the fault step (edge/faults.ts) once its service is known and
+ * before any handler or upstream sees it, on the streamed path too.
  */
 export async function startEdge(options: EdgeOptions): Promise<Edge> {
   const host = options.host ?? '127.0.0.1';
@@ -110,6 +123,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     controls,
     services: () => [...new Set([...upstreams.keys(), ...handlers.keys()])].sort(),
   };
+  const chaos = options.chaos ?? new ChaosEngine();
+  const localStackRoutes = { services: controlRoutes.services, chaos: chaosControl(chaos) };
 
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
@@ -126,22 +141,19 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const scope = credentialScope(req);
     const target = header(req, 'x-amz-target');
     if (!scope && isControlPath(req.url)) return serveControl(controlRoutes, req, res);
+    if (!scope && isLocalStackPath(req.url)) return serveLocalStack(localStackRoutes, req, res);
     const service = scope?.service ?? serviceOfTarget(target) ?? (scope ? undefined : unsignedService(req)) ?? 's3';
+    const region = scope?.region ?? LOCAL_REGION;
+    const line = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, service, region, target };
     const list = handlers.get(service);
     const upstream = upstreams.get(service);
     if (!list || list.length === 0) {
+      if (await applyFaults(chaos, req, res, line)) return;
       if (!upstream) return notEmulated(req, res, service);
       return pipeThrough(upstream, service, req, res);
     }
-    const edgeRequest: EdgeRequest = {
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      headers: req.headers,
-      body: await readBody(req),
-      service,
-      region: scope?.region ?? LOCAL_REGION,
-      target,
-    };
+    const edgeRequest: EdgeRequest = { ...line, body: await readBody(req) };
+    if (await applyFaults(chaos, req, res, edgeRequest)) return;
     for (const handler of list) {
       let answer: EdgeResponse | undefined;
       try {
@@ -224,6 +236,7 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   return {
     url: `http://${urlHost}:${port}`,
     port,
+    chaos,
     use(service, handler) {
       const list = handlers.get(service);
       if (list) list.push(handler);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { InvocationRecord, InvokeResult, LambdaInvoker, LocalStack, QueueSink, Stoppable } from '../types';
+import type { InvocationFaults, InvocationRecord, InvokeResult, LambdaInvoker, LocalStack, QueueSink, Stoppable } from '../types';
 import { Worker, type LambdaError, type LogSink, type Outcome } from './execution-environment';
 import { environmentOf, readFunctions, type LocalFunction } from './functions';
 import { deadLetter } from './dead-letters';
@@ -50,6 +50,8 @@ export interface LambdaRuntimeOptions {
   readonly initTimeoutMs?: number;
   /** The worker bootstrap; default: worker.mjs next to this file. */
   readonly workerScript?: string;
+  /** Asked before every invocation (the Chaos API, service `lambda`): fail it as a function error, or kill its worker. */
+  readonly faults?: InvocationFaults;
 }
 
 /** Lambda's limit on a synchronous request and response payload. */
@@ -89,6 +91,8 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private stopped = false;
+  /** Each worker's own access key id (Lambda gives each environment its own credentials): how the edge tells its calls apart. */
+  private readonly accessKeys = new WeakMap<Worker, string>();
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
@@ -247,7 +251,10 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       if (worker.alive) return worker;
       state.workers.delete(worker);
     }
-    worker = new Worker(state.fn, this.workerScript, environmentOf(state.fn, this.options.endpointUrl), this.log);
+    const accessKeyId = workerAccessKeyId();
+    const env = { ...environmentOf(state.fn, this.options.endpointUrl), AWS_ACCESS_KEY_ID: accessKeyId };
+    worker = new Worker(state.fn, this.workerScript, env, this.log);
+    this.accessKeys.set(worker, accessKeyId);
     state.workers.add(worker);
     return worker;
   }
@@ -270,6 +277,30 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     state.waiters.shift()?.();
   }
 
+  /**
+   * Runs an invocation whose worker the Chaos API kills: right after the edge has answered
+   * its first AWS call or, if it makes none, as it finishes (its answer is lost). Either
+   * way it fails as a crashed runtime does (`Runtime.ExitError`).
+   */
+  private async invokeThenKill(fn: LocalFunction, worker: Worker, requestId: string, eventJson: string): Promise<Outcome> {
+    const kill = () => {
+      this.log(`[${fn.displayName}] worker killed mid-invocation by a Chaos API rule (kill)`);
+      worker.kill();
+    };
+    const disarm = this.options.faults!.armKill(this.accessKeys.get(worker)!, kill);
+    const outcome = await worker.invoke(requestId, eventJson, fn.timeoutSeconds * 1000);
+    disarm();
+    if (!worker.alive) return outcome;
+    kill();
+    return {
+      kind: 'error',
+      status: 'error',
+      durationMs: outcome.durationMs,
+      maxMemoryMb: outcome.maxMemoryMb,
+      error: worker.exitError(requestId, null, 'SIGKILL'),
+    };
+  }
+
   private async execute(state: FunctionState, event: unknown, requestId: string, mode: 'sync' | 'async'): Promise<InvokeResult> {
     const { fn } = state;
     const eventJson = JSON.stringify(event ?? null);
@@ -281,6 +312,13 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
         },
         record: notRunRecord(fn, requestId),
       };
+    }
+    const fault = this.options.faults?.invocationFault(fn);
+    if (fault?.kind === 'error') {
+      const error = { errorType: fault.errorType, errorMessage: fault.errorMessage };
+      const record = notRunRecord(fn, requestId);
+      this.invocations.report(fn, record, error);
+      return { error, record };
     }
     let worker: Worker;
     try {
@@ -324,6 +362,7 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
       }
       this.log(`[${fn.displayName}] START RequestId: ${requestId} Version: $LATEST`);
       if (initFailure) outcome = initFailure;
+      else if (worker.alive && fault?.kind === 'kill') outcome = await this.invokeThenKill(fn, worker, requestId, eventJson);
       else if (worker.alive) outcome = await worker.invoke(requestId, eventJson, fn.timeoutSeconds * 1000);
       else {
         outcome = {
@@ -373,6 +412,13 @@ export class LambdaRuntime implements LambdaInvoker, Stoppable {
     this.invocations.report(fn, record, error);
     return error ? { error, record } : { payload, record };
   }
+}
+
+let workersStarted = 0;
+
+/** A worker's own access key id, shaped like Lambda's temporary ones (`ASIA` + 16 characters). */
+function workerAccessKeyId(): string {
+  return `ASIA${(++workersStarted).toString(36).toUpperCase().padStart(16, '0')}`;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {

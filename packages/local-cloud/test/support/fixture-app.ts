@@ -21,7 +21,7 @@ export interface ServedFixture {
 export function synthFixture(name: string, build: (stack: Stack) => void): string {
   const dir = mkdtempSync(path.join(tmpdir(), `fixture-${name}-`));
   const outdir = path.join(dir, 'cdk.out');
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': ['**'] } });
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': ['**'], 'aws:cdk:enable-asset-metadata': true } });
   build(new Stack(app, name, { env: { account: '000000000000', region: 'us-east-1' } }));
   app.synth();
   return dir;

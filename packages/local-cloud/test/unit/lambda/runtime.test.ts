@@ -213,7 +213,7 @@ describe('LambdaRuntime', () => {
       endpoint: 'http://127.0.0.1:4566',
       region: 'us-east-1',
       defaultRegion: 'us-east-1',
-      accessKey: 'test',
+      accessKey: expect.stringMatching(/^ASIA[0-9A-Z]{16}$/), // each environment its own key, as Lambda's temporary credentials
       name: 'Test-UsersCreateUser',
       memory: '256',
       version: '$LATEST',
