@@ -39,6 +39,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/e2e/global-setup.ts',
       globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
     },
+    {
+      // Faults injected into a local cloud of its own (test/chaos/global-setup.ts); its scenarios run in one file, in order.
+      ...base,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.test.ts'],
+      setupFiles: [...base.setupFiles, '<rootDir>/test/chaos/env.ts'],
+      globalSetup: '<rootDir>/test/chaos/global-setup.ts',
+      globalTeardown: '<rootDir>/test/chaos/global-teardown.ts',
+    },
     ...localCloud.projects,
   ],
 };
