@@ -40,6 +40,15 @@ module.exports = {
       globalTeardown: '<rootDir>/test/e2e/global-teardown.ts',
     },
     { ...base, displayName: 'dev', testMatch: ['<rootDir>/test/dev/**/*.test.ts'] },
+    {
+      // Faults injected into a local cloud of its own (test/chaos/global-setup.ts); its scenarios run in one file, in order.
+      ...base,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.test.ts'],
+      setupFiles: [...base.setupFiles, '<rootDir>/test/chaos/env.ts'],
+      globalSetup: '<rootDir>/test/chaos/global-setup.ts',
+      globalTeardown: '<rootDir>/test/chaos/global-teardown.ts',
+    },
     ...localCloud.projects,
   ],
 };

@@ -5,7 +5,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Api } from './api';
 import type { StageConfig } from './config';
@@ -46,8 +45,6 @@ export class Analytics extends Construct {
   readonly ingestFromProducers: ServiceFunction;
   readonly consumer: ServiceFunction;
   readonly getEngagement: ServiceFunction;
-  /** For Observability: the consumer's on-failure destination. */
-  readonly deadLetterQueues: { readonly name: string; readonly queue: sqs.IQueue }[] = [];
   /** For Observability's `extraAlarms`: the consumer falling behind, the stream throttling writers. */
   readonly alarms: { readonly id: string; readonly metric: cloudwatch.IMetric; readonly threshold: number }[];
 
@@ -124,7 +121,6 @@ export class Analytics extends Construct {
     this.engagementTable.grant(this.consumer, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     events.allowPublishing(this.consumer);
     const failures = deadLetterQueue(this, 'ConsumerDlq', config);
-    this.deadLetterQueues.push({ name: 'EngagementConsumer', queue: failures });
     this.consumer.addEventSource(
       new KinesisEventSource(this.stream, { ...streamFailureHandling(failures), batchSize: 100, maxBatchingWindow: Duration.seconds(2) }),
     );

@@ -2,6 +2,7 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -32,7 +33,7 @@ export interface CostOptimizerProps {
  * GetMetricData, Lambda list/configuration/tags, and PutObject under the
  * report prefix — no permission to change a function. The schedule target
  * retries and has an encrypted, TLS-only dead-letter queue, which also takes
- * the function's own failed asynchronous invocations.
+ * the function's own failed asynchronous invocations (its on-failure destination).
  */
 export class CostOptimizer extends Construct {
   readonly function: ServiceFunction;
@@ -52,7 +53,9 @@ export class CostOptimizer extends Construct {
       config,
       timeout: Duration.minutes(5),
       retryAttempts: 2,
-      deadLetterQueue: this.deadLetterQueue,
+      // An on-failure destination, not a function DLQ: its record names the function and
+      // carries the event, so `npm run redrive` can re-invoke it (a function DLQ message names neither).
+      onFailure: new SqsDestination(this.deadLetterQueue),
       environment: {
         STACK_NAME: stack.stackName,
         REPORTS_BUCKET: reportsBucket.bucketName,

@@ -3,10 +3,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from './config';
-import { acknowledge } from './nag';
+import { deadLetterQueue } from './dead-letter-queues';
 import { ENV } from '#contracts/environment';
 import { SOURCE_PREFIX } from '#contracts/events';
 
@@ -17,16 +16,8 @@ export interface Subscription {
   readonly sources?: string[];
 }
 
-/** A dead-letter queue: encrypted, TLS only, kept for the stage's retention. */
-export function deadLetterQueue(scope: Construct, id: string, config: StageConfig): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: config.dlqRetention,
-  });
-  acknowledge(queue, { id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is itself a dead-letter queue.' });
-  return queue;
-}
+/** The DLQ factory (dead-letter-queues.ts), re-exported where the contexts have always found it. */
+export { deadLetterQueue };
 
 /**
  * The platform's one custom event bus, and the one way to consume from it: a
@@ -36,8 +27,6 @@ export function deadLetterQueue(scope: Construct, id: string, config: StageConfi
  */
 export class EventBus extends Construct {
   readonly bus: events.EventBus;
-  /** Every DLQ created for a consumer, for the dashboard and alarms. */
-  readonly deadLetterQueues: { readonly name: string; readonly queue: sqs.IQueue }[] = [];
 
   constructor(
     scope: Construct,
@@ -57,7 +46,6 @@ export class EventBus extends Construct {
   /** Routes matching events to `consumer` asynchronously, with retries and a DLQ. */
   subscribe(id: string, subscription: Subscription, consumer: IFunction): events.Rule {
     const dlq = deadLetterQueue(this, `${id}Dlq`, this.config);
-    this.deadLetterQueues.push({ name: id, queue: dlq });
     const rule = new events.Rule(this, `${id}Rule`, {
       eventBus: this.bus,
       description: `${subscription.detailTypes.join(', ')} -> ${id}`,

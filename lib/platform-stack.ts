@@ -9,6 +9,7 @@ import { Identity } from './identity';
 import { Notifications } from './notifications';
 import { Observability } from './observability';
 import { OrderSaga } from './orders';
+import { PendingOrders } from './pending-orders';
 import { ServiceFunction } from './service-function';
 import { UserBatches } from './user-batches';
 import { Users } from './users';
@@ -30,18 +31,19 @@ export class PlatformStack extends Stack {
     const api = new Api(this, 'Api', { config, identity });
     const users = new Users(this, 'Users', { config, api, events, identity });
     const notifications = new Notifications(this, 'Notifications', { config, events, usersTable: users.table });
-    new OrderSaga(this, 'OrderSaga', { config, api, events, notifications });
+    const saga = new OrderSaga(this, 'OrderSaga', { config, api, events, notifications });
+    const pendingOrders = new PendingOrders(this, 'PendingOrders', { config, ordersTable: saga.orders.table });
     new UserBatches(this, 'UserBatches', { config, api, usersTable: users.table });
     const analytics = new Analytics(this, 'Analytics', { config, api, events });
     // The daily cost report lands under reports/cost/ of the raw-logs bucket (its lifecycle touches raw/ only).
     new CostOptimizer(this, 'CostOptimizer', { config, reportsBucket: analytics.rawBucket });
 
+    // Last: it alarms on every dead-letter queue that exists by now (lib/dead-letter-queues.ts).
     new Observability(this, 'Observability', {
       config,
       restApi: api.restApi,
       functions: this.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction),
-      deadLetterQueues: [...events.deadLetterQueues, ...users.deadLetterQueues, ...analytics.deadLetterQueues],
-      extraAlarms: [...users.alarms, ...analytics.alarms],
+      extraAlarms: [...users.alarms, ...analytics.alarms, pendingOrders.alarm],
     });
   }
 }

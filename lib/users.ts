@@ -3,7 +3,6 @@ import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Api } from './api';
 import type { StageConfig } from './config';
@@ -37,8 +36,6 @@ export interface UsersProps {
  */
 export class Users extends Construct {
   readonly table: dynamodb.Table;
-  /** For Observability: the outbox publisher's on-failure destination. */
-  readonly deadLetterQueues: { readonly name: string; readonly queue: sqs.IQueue }[] = [];
   /** For Observability's `extraAlarms`: the outbox falling behind (UserCreated published late). */
   readonly alarms: { readonly id: string; readonly metric: cloudwatch.IMetric; readonly threshold: number }[];
 
@@ -80,7 +77,6 @@ export class Users extends Construct {
     });
     events.allowPublishing(publisher);
     const failures = deadLetterQueue(this, 'PublisherDlq', config);
-    this.deadLetterQueues.push({ name: 'UserEventsPublisher', queue: failures });
     publisher.addEventSource(
       new DynamoEventSource(this.table, {
         ...streamFailureHandling(failures),

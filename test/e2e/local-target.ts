@@ -13,7 +13,8 @@ import { startLocalCloud, type LocalCloud } from 'local-cloud';
 const ROOT = path.join(__dirname, '..', '..');
 const holder = globalThis as { __localCloud?: LocalCloud };
 
-export async function startForTests(): Promise<void> {
+/** The platform on a local cloud of its own (synthesised into a temp folder, free ports), and the environment that points at it. */
+export async function startPlatform(): Promise<{ cloud: LocalCloud; env: Record<string, string> }> {
   // This machine may run Node 20; the functions declare Node 22. The SDK's banner about it is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const work = mkdtempSync(path.join(tmpdir(), 'e2e-'));
@@ -30,12 +31,20 @@ export async function startForTests(): Promise<void> {
     retryBaseDelayMs: 100,
     log: () => undefined,
   });
+  const env = {
+    E2E_API_URL: cloud.apiUrl,
+    AWS_ENDPOINT_URL: cloud.edgeUrl,
+    E2E_OUTPUTS: JSON.stringify(cloud.outputs),
+    E2E_API_KEYS: JSON.stringify(cloud.apiKeys),
+    E2E_RECORDS_FILE: cloud.recordsFile,
+  };
+  return { cloud, env };
+}
+
+export async function startForTests(): Promise<void> {
+  const { cloud, env } = await startPlatform();
   holder.__localCloud = cloud;
-  process.env.E2E_API_URL = cloud.apiUrl;
-  process.env.AWS_ENDPOINT_URL = cloud.edgeUrl;
-  process.env.E2E_OUTPUTS = JSON.stringify(cloud.outputs);
-  process.env.E2E_API_KEYS = JSON.stringify(cloud.apiKeys);
-  process.env.E2E_RECORDS_FILE = cloud.recordsFile;
+  Object.assign(process.env, env);
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';

@@ -49,7 +49,6 @@ describe('CostOptimizer', () => {
       Handler: 'index.handler',
       Timeout: 300,
       TracingConfig: { Mode: 'Active' },
-      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
       Environment: {
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: 'cost-optimizer',
@@ -63,7 +62,11 @@ describe('CostOptimizer', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: fnId },
       MaximumRetryAttempts: 2,
+      // Failed asynchronous invocations go to the DLQ as on-failure records (they name the function: redrive re-invokes it).
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
     });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Timeout === 300);
+    expect(fn?.Properties.DeadLetterConfig).toBeUndefined();
   });
 
   it('runs it daily from a schedule rule whose target retries and has the DLQ', () => {
@@ -110,6 +113,8 @@ describe('CostOptimizer', () => {
         'xray:PutTraceSegments',
         'xray:PutTelemetryRecords',
         'sqs:SendMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
       ]),
     );
     const put = statements.find((s) => s.Action === 's3:PutObject');
