@@ -173,6 +173,7 @@ export function describe(cloud: LocalCloud, startMs: number): string {
     ['endpoint', 'url'],
     ['REST API', cloud.apiUrl],
     ['AWS endpoint (edge)', `${cloud.edgeUrl}   export AWS_ENDPOINT_URL=${cloud.edgeUrl}`],
+    ['Console (browser)', cloud.consoleUrl],
     ['DynamoDB (dynalite)', `${cloud.emulators.dynamodb}   (through the edge: transactions, streams)`],
     ['Kinesis (kinesalite)', cloud.emulators.kinesis],
     ['S3 (s3rver)', cloud.emulators.s3],
