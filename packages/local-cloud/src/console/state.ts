@@ -179,6 +179,10 @@ export class ConsoleState {
 
   private eventsSeen(): Record<string, unknown>[] {
     const notes = this.lines.filter((l) => l.startsWith('[events] '));
+    // A dead letter (of a function or a rule target) carries the failed event, with its id, as its body.
+    const deadLetters = this.deadLetterQueues().flatMap((dlq) =>
+      this.sources.sqs.peek(dlq.arn).map((m) => ({ dlq: dlq.name, body: m.body })),
+    );
     return this.sources.events
       .events()
       .slice(-MAX_ROWS)
@@ -194,6 +198,7 @@ export class ConsoleState {
           const failure = notes.find((n) => n.includes(`rule ${rule}:`) && n.includes(event.id));
           return { rule, outcome: failure ? failure.replace(/^\[events\] /, '') : 'delivered to its targets' };
         }),
+        deadLetteredIn: [...new Set(deadLetters.filter((d) => d.body.includes(`"id":"${event.id}"`)).map((d) => d.dlq))],
       }));
   }
 

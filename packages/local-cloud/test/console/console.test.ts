@@ -80,7 +80,7 @@ test('shows an invocation and its log line live after a request, without a reloa
   expect(await row.textContent()).toMatch(/success.*cold/);
 });
 
-test('shows a poison event, its rule, the dead letter, and redrives it back to the source queue', async () => {
+test('shows a poison event, its rule, the dead letter it became, and redrives it to the function, which now processes it', async () => {
   const client = new EventBridgeClient({ endpoint: served.cloud.edgeUrl, region: 'us-east-1', credentials });
   await client.send(
     new PutEventsCommand({ Entries: [{ Source: 'console.test', DetailType: 'OrderPlaced', Detail: JSON.stringify({ poison: true }) }] }),
@@ -90,10 +90,16 @@ test('shows a poison event, its rule, the dead letter, and redrives it back to t
   await dlq.getByRole('heading', { name: /\(1 message\)/ }).waitFor(WAIT);
   await dlq.getByText('"poison":true').waitFor(WAIT);
   await section('invocations').getByRole('cell', { name: 'error' }).first().waitFor(WAIT);
+  await section('events')
+    .getByText(/then failed: now a dead letter in .*WorkerDlq/)
+    .waitFor(WAIT);
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
   await dlq.getByRole('button', { name: /^Redrive to / }).click();
   await dlq.getByRole('heading', { name: /\(0 messages\)/ }).waitFor(WAIT);
+  await section('events')
+    .getByText(/then failed/)
+    .waitFor({ state: 'detached', ...WAIT });
   // The redriven event is invoked again; the worker, healed, processes it: a successful invocation that logs it.
   const processed = section('invocations').getByRole('row').filter({ hasText: 'processed' });
   await processed.waitFor({ state: 'attached', ...WAIT });

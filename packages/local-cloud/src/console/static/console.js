@@ -83,6 +83,7 @@ const renderers = {
               'ul',
               {},
               e.deliveries.map((d) => h('li', {}, h('strong', {}, d.rule), ': ', d.outcome)),
+              e.deadLetteredIn.map((q) => h('li', { class: 'error' }, `then failed: now a dead letter in ${q}`)),
             ),
         h('pre', {}, JSON.stringify(e.detail)),
       ]),
