@@ -2,7 +2,7 @@
  * The local console in a real browser: headless Chromium (Debian's, at
  * /usr/bin/chromium; `.ci/run` installs it) driven by playwright-core, against
  * a fixture app with a function behind the REST API, an EventBridge rule that
- * feeds a queue, an SQS-triggered function and the queue's dead-letter queue.
+ * invokes a function with a dead-letter queue, and a queue with a RedrivePolicy.
  * It sees the functions, an invocation and its log line appear live after a
  * request, a dead letter after a poison event, the redrive emptying the DLQ,
  * and the Host / same-origin checks refusing foreign requests. It saves the
@@ -19,6 +19,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import * as path from 'node:path';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { serveFixture, type ServedFixture } from '../support/fixture-app';
 
@@ -51,6 +52,8 @@ beforeAll(async () => {
       deadLetterQueue: deadLetters,
       reservedConcurrentExecutions: 1,
     });
+    // A queue whose consumer fails: after one receive a message moves to its dead-letter queue.
+    new sqs.Queue(stack, 'Jobs', { deadLetterQueue: { queue: new sqs.Queue(stack, 'JobsDlq'), maxReceiveCount: 1 } });
     new events.Rule(stack, 'Orders', { eventPattern: { source: ['console.test'] }, targets: [new targets.LambdaFunction(worker)] });
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -69,7 +72,7 @@ test('lists the functions with their triggers, and the resources by type', async
   await section('functions').getByRole('cell', { name: 'Hello', exact: true }).waitFor(WAIT);
   await section('functions').getByRole('cell', { name: 'Worker', exact: true }).waitFor(WAIT);
   await section('functions').getByRole('cell', { name: 'api', exact: true }).waitFor(WAIT);
-  await section('resources').getByText('AWS::SQS::Queue (1)').waitFor(WAIT);
+  await section('resources').getByText('AWS::SQS::Queue (3)').waitFor(WAIT);
 });
 
 test('shows an invocation and its log line live after a request, without a reload', async () => {
@@ -86,7 +89,7 @@ test('shows a poison event, its rule, the dead letter it became, and redrives it
     new PutEventsCommand({ Entries: [{ Source: 'console.test', DetailType: 'OrderPlaced', Detail: JSON.stringify({ poison: true }) }] }),
   );
   await section('events').getByRole('cell', { name: 'OrderPlaced' }).waitFor(WAIT);
-  const dlq = section('dead-letters').locator('article');
+  const dlq = section('dead-letters').locator('article[data-queue*="WorkerDlq"]');
   await dlq.getByRole('heading', { name: /\(1 message\)/ }).waitFor(WAIT);
   await dlq.getByText('"poison":true').waitFor(WAIT);
   await section('invocations').getByRole('cell', { name: 'error' }).first().waitFor(WAIT);
@@ -104,6 +107,23 @@ test('shows a poison event, its rule, the dead letter it became, and redrives it
   const processed = section('invocations').getByRole('row').filter({ hasText: 'processed' });
   await processed.waitFor({ state: 'attached', ...WAIT });
   expect(await processed.textContent()).toContain('success');
+});
+
+test("redrives a queue's dead letters back to the queue whose RedrivePolicy names it", async () => {
+  const client = new SQSClient({ endpoint: served.cloud.edgeUrl, region: 'us-east-1', credentials });
+  const jobs = served.cloud.stack
+    .byType('AWS::SQS::Queue')
+    .find((q) => q.logicalId.startsWith('Jobs') && !q.logicalId.startsWith('JobsDlq'))!;
+  await client.send(new SendMessageCommand({ QueueUrl: jobs.physicalId, MessageBody: 'job that fails' }));
+  // A consumer that fails: it receives the message and never deletes it; the next receive moves it to the DLQ.
+  for (let receives = 0; receives < 2; receives++) {
+    await client.send(new ReceiveMessageCommand({ QueueUrl: jobs.physicalId, VisibilityTimeout: 0 }));
+  }
+  const dlq = section('dead-letters').locator('article[data-queue*="JobsDlq"]');
+  await dlq.getByText('job that fails').waitFor(WAIT);
+  await dlq.getByRole('button', { name: /^Redrive to queue .*Jobs/ }).click();
+  await dlq.getByRole('heading', { name: /\(0 messages\)/ }).waitFor(WAIT);
+  expect(served.cloud.sqs.peek(jobs.physicalId).map((m) => m.body)).toEqual(['job that fails']);
 });
 
 test('browses a table: scans the first items and gets one by key', async () => {
