@@ -19,7 +19,7 @@ function h(tag, attrs, ...children) {
 }
 
 function table(caption, headers, rows) {
-  if (rows.length === 0) return h('p', { class: 'empty' }, `No ${caption.toLowerCase()} yet.`);
+  if (rows.length === 0) return h('p', { class: 'empty' }, `No ${caption[0].toLowerCase()}${caption.slice(1)} yet.`);
   return h(
     'table',
     {},
