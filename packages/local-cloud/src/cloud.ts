@@ -14,6 +14,8 @@ import type { JSONWebKeySet } from 'jose';
 import { loadAssembly } from './assembly/load';
 import type { ChaosEngine } from './chaos/engine';
 import { CognitoService } from './cognito';
+import { CONSOLE_PATH, consoleHandler } from './console/server';
+import { ConsoleState } from './console/state';
 import { cognitoControl } from './cognito/control';
 import { cognitoNotEmulated } from './cognito/features';
 import { DynamoDbLayer } from './dynamodb/layer';
@@ -99,6 +101,8 @@ export interface LocalCloud extends Stoppable {
   readonly apiUrl: string;
   /** The one AWS endpoint: set `AWS_ENDPOINT_URL` to it. */
   readonly edgeUrl: string;
+  /** The local console, a web page on the edge (`<edgeUrl>/_console`): resources, invocations, events, DLQs, tables, chaos. */
+  readonly consoleUrl: string;
   /** API key values by key name (send as `x-api-key`). */
   readonly apiKeys: Readonly<Record<string, string>>;
   /** The stack's outputs resolved locally, with `ApiUrl` pointing at the local API. */
@@ -171,7 +175,12 @@ const EMULATED_TYPES = [
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const host = options.host ?? '127.0.0.1';
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const printLog = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let consoleState: ConsoleState | undefined; // the local console keeps the recent log lines
+  const log = (line: string) => {
+    printLog(line);
+    consoleState?.logLine(line);
+  };
   const progress = options.progress ?? (() => undefined);
   const assemblyDir = options.assemblyDir === null ? null : path.resolve(options.assemblyDir ?? 'cdk.out');
   const stateDir = defaultStateDir(options, assemblyDir);
@@ -257,6 +266,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     started.push(events);
     edge.use('events', events.handler);
+    consoleState = new ConsoleState({ stack, lambda, events, sqs, chaos: edge.chaos });
+    edge.usePage(CONSOLE_PATH, consoleHandler({ state: consoleState, port: edge.port, edgeUrl: edge.url }));
     // Schedules never fire on a timer locally; a developer fires one through the edge (`npm run local -- fire <rule>`).
     edge.useControl('schedules', schedulesControl(events, stack));
 
@@ -340,6 +351,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stack,
       apiUrl: api.url,
       edgeUrl: edge.url,
+      consoleUrl: `${edge.url}${CONSOLE_PATH}`,
       apiKeys: api.apiKeys,
       outputs,
       functions: lambda.list(),

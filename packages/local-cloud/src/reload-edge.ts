@@ -44,6 +44,8 @@ export class GenerationalEdge {
         generation.unsignedRoutes.push(rule);
         this.wireUnsignedRoutes();
       },
+      // A page replaces the one under its prefix: the newest generation's console is served.
+      usePage: (prefix, handler) => edge.usePage(prefix, handler),
       forward: (request) => edge.forward(request),
       // The real edge outlives its generations: ReloadableCloud stops it.
       stop: async () => undefined,

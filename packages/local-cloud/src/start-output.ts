@@ -39,6 +39,7 @@ export function summary(cloud: LocalCloud, startMs: number, cli: string): string
     `        curl -s ${cloud.apiUrl}/users/me -H "authorization: $ID_TOKEN"`,
     ...Object.entries(cloud.apiKeys).map(([name, value]) => `        API key ${name}: ${value}  (send as x-api-key)`),
     `  AWS   ${cloud.edgeUrl}   export AWS_ENDPOINT_URL=${cloud.edgeUrl}`,
+    `  Console  ${cloud.consoleUrl}   (functions, invocations and logs, events, dead letters, tables, chaos rules)`,
     `  ${cloud.functions.length} functions, ${emulated} resources emulated; not emulated: ${notEmulated} resources of ` +
       `${cloud.notEmulated.length} types and ${cloud.featuresNotEmulated.length} properties (no local behaviour, never served as if they worked):`,
     ...notEmulatedLines(cloud),
@@ -102,6 +103,7 @@ export function describe(cloud: LocalCloud): string[] {
     // Each API at its invoke URL with the stage (the first on the API port, others in LocalStack's form).
     ...cloud.api.apis.map((a) => [`  ${a.logicalId} (stage ${a.stage})`, a.url]),
     ['AWS endpoint (edge)', `${cloud.edgeUrl}   export AWS_ENDPOINT_URL=${cloud.edgeUrl}`],
+    ['Console (browser)', cloud.consoleUrl],
     ['DynamoDB (dynalite)', `${cloud.emulators.dynamodb}   (through the edge: transactions, streams)`],
     ['Kinesis (kinesalite)', cloud.emulators.kinesis],
     ['S3 (s3rver)', cloud.emulators.s3],

@@ -41,6 +41,9 @@ export interface EdgeOptions {
   readonly chaos?: ChaosEngine;
 }
 
+/** Serves a page of the local cloud's own (see `Edge.usePage`). */
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
 /** Which service an unsigned call is for (see `Edge.useUnsignedRoute`); it sees the request line and headers only. */
 export type UnsignedRoute = (request: Pick<EdgeRequest, 'method' | 'url' | 'headers'>) => string | undefined;
 
@@ -63,6 +66,11 @@ export interface Edge {
    * Cognito's `.well-known` documents, CORS preflights and token endpoint come this way.
    */
   useUnsignedRoute(rule: UnsignedRoute): void;
+  /**
+   * Serves unsigned calls whose path is `prefix` or under it (e.g. `/_console`)
+   * with `handler`, unchanged: a web page of the local cloud's own (it checks Host and Origin itself).
+   */
+  usePage(prefix: string, handler: PageHandler): void;
   /**
    * Sends a request to the emulator behind its service and returns the whole
    * answer, for handlers that must see what the emulator did (e.g. to capture
@@ -111,6 +119,12 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
   for (const [service, list] of Object.entries(options.handlers ?? {})) handlers.set(service, [...list]);
   const controls = new Map<string, ControlHandler>();
   const unsignedRoutes: UnsignedRoute[] = [];
+  const pages = new Map<string, PageHandler>();
+  const pageFor = (url = '/'): PageHandler | undefined => {
+    const pathname = url.split('?')[0]!;
+    for (const [prefix, handler] of pages) if (pathname === prefix || pathname.startsWith(`${prefix}/`)) return handler;
+    return undefined;
+  };
   const unsignedService = (req: IncomingMessage): string | undefined => {
     const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
     for (const rule of unsignedRoutes) {
@@ -142,6 +156,8 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     const target = header(req, 'x-amz-target');
     if (!scope && isControlPath(req.url)) return serveControl(controlRoutes, req, res);
     if (!scope && isLocalStackPath(req.url)) return serveLocalStack(localStackRoutes, req, res);
+    const page = scope ? undefined : pageFor(req.url);
+    if (page) return page(req, res);
     const service = scope?.service ?? serviceOfTarget(target) ?? (scope ? undefined : unsignedService(req)) ?? 's3';
     const region = scope?.region ?? LOCAL_REGION;
     const line = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, service, region, target };
@@ -248,6 +264,9 @@ export async function startEdge(options: EdgeOptions): Promise<Edge> {
     },
     useUnsignedRoute(rule) {
       unsignedRoutes.push(rule);
+    },
+    usePage(prefix, handler) {
+      pages.set(prefix, handler);
     },
     forward,
     stop: () =>

@@ -11,7 +11,7 @@ import { jsonProtocol } from '../protocol/json';
 import type { ConsumedMessage, ConsumedQueue, EdgeHandler, LocalStack, QueueConsumer, QueueSink, Stoppable } from '../types';
 import { MessageEngine } from './engine';
 import { invalidParameter, sqsError, simpleQueueServiceError } from './errors';
-import { ATTRIBUTES, lastSegment, MESSAGE_SYSTEM_ATTRIBUTES, type MessageAttributeValue, type QueuedMessage } from './model';
+import { ATTRIBUTES, lastSegment, MESSAGE_SYSTEM_ATTRIBUTES, type Message, type MessageAttributeValue, type QueuedMessage } from './model';
 import { sqsOperations } from './operations';
 import { QueueStore } from './persistence';
 import { QueueRegistry } from './queues';
@@ -150,6 +150,32 @@ export class SqsService implements QueueSink, QueueConsumer, Stoppable {
       sentTimestamp: m.sentAt,
       visible: m.visibleAt <= now,
     }));
+  }
+
+  /**
+   * Moves every visible message of `fromRef` (a dead-letter queue) to `toRef`, as a new message with
+   * the same body and attributes (what StartMessageMoveTask does); returns how many moved.
+   */
+  redrive(fromRef: string, toRef: string): number {
+    const to = this.queues.get(toRef);
+    const moving = this.take(fromRef);
+    for (const m of moving) {
+      this.engine.enqueue(to, {
+        MessageBody: m.body,
+        MessageAttributes: m.attributes,
+        ...(to.fifo ? { MessageGroupId: m.groupId ?? 'local', MessageDeduplicationId: randomUUID() } : {}),
+      });
+    }
+    return moving.length;
+  }
+
+  /** Removes and returns every visible message of a queue, oldest first (for redrives). */
+  take(queueRef: string): Message[] {
+    const queue = this.queues.get(queueRef);
+    const now = this.now();
+    const taken = queue.messages.filter((m) => m.visibleAt <= now && !m.inFlight);
+    queue.messages = queue.messages.filter((m) => !taken.includes(m));
+    return taken;
   }
 
   /** The URL of a queue given by URL, ARN or name; throws `QueueDoesNotExist`. */
