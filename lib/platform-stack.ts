@@ -30,7 +30,7 @@ export class PlatformStack extends Stack {
     const api = new Api(this, 'Api', { config, identity });
     const users = new Users(this, 'Users', { config, api, events, identity });
     const notifications = new Notifications(this, 'Notifications', { config, events, usersTable: users.table });
-    new OrderSaga(this, 'OrderSaga', { config, api, events, notifications });
+    const saga = new OrderSaga(this, 'OrderSaga', { config, api, events, notifications });
     new UserBatches(this, 'UserBatches', { config, api, usersTable: users.table });
     const analytics = new Analytics(this, 'Analytics', { config, api, events });
     // The daily cost report lands under reports/cost/ of the raw-logs bucket (its lifecycle touches raw/ only).
@@ -40,8 +40,13 @@ export class PlatformStack extends Stack {
       config,
       restApi: api.restApi,
       functions: this.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction),
-      deadLetterQueues: [...events.deadLetterQueues, ...users.deadLetterQueues, ...analytics.deadLetterQueues],
-      extraAlarms: [...users.alarms, ...analytics.alarms],
+      deadLetterQueues: [
+        ...events.deadLetterQueues,
+        ...users.deadLetterQueues,
+        ...saga.orders.deadLetterQueues,
+        ...analytics.deadLetterQueues,
+      ],
+      extraAlarms: [...users.alarms, ...saga.orders.alarms, ...analytics.alarms],
     });
   }
 }
