@@ -22,3 +22,6 @@ export const KEY_PREFIX = {
 
 /** The `type` attribute of a user item: the users table's stream filter publishes `UserCreated` for these only. */
 export const USER_ITEM_TYPE = 'user';
+
+/** The `type` attribute of an order item: the orders table's stream filter publishes `OrderPlaced` for these only. */
+export const ORDER_ITEM_TYPE = 'order';

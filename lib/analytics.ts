@@ -14,6 +14,7 @@ import { ServiceFunction } from './service-function';
 import { streamFailureHandling } from './streams';
 import { table } from './tables';
 import { ENV } from '#contracts/environment';
+import { API_BATCH_FUNCTION_TIMEOUT_S } from '#contracts/time-budgets';
 import { RAW_LOG_PREFIX } from '#contracts/keys';
 
 /** Where rawLogKey (lambda/domain/activity.ts) puts raw logs: the one prefix the ingestion may write. */
@@ -77,7 +78,7 @@ export class Analytics extends Construct {
         entry: 'analytics/ingest-activity.ts',
         service: 'analytics',
         config,
-        timeout: Duration.seconds(29), // API Gateway's integration limit; retries of PutRecords fit well within it
+        timeout: Duration.seconds(API_BATCH_FUNCTION_TIMEOUT_S), // inside API Gateway's 29 s; retries of PutRecords fit within it
         environment: {
           [ENV.ANALYTICS_STREAM]: this.stream.streamName,
           [ENV.RAW_BUCKET]: this.rawBucket.bucketName,

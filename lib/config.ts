@@ -67,6 +67,13 @@ export interface StageConfig {
   readonly pointInTimeRecovery: boolean;
   /** How long dead letters are kept before SQS drops them. */
   readonly dlqRetention: Duration;
+  /**
+   * Reserved concurrency of each fan-out consumer (a bus rule's target that writes
+   * to tables the API reads): a burst of events (200 sign-ups, a batch of orders)
+   * is worked off at this pace, from Lambda's asynchronous queue, instead of taking
+   * the account's concurrency from the API functions.
+   */
+  readonly fanOutConcurrency: number;
   readonly analytics: {
     /** When raw activity logs are deleted (they move to infrequent access at 30 days, archive at 90). */
     readonly rawLogExpiry: Duration;
@@ -105,6 +112,7 @@ const STAGES: Record<StageConfig['stage'], StageConfig> = {
     snsDelivery: false,
     pointInTimeRecovery: false,
     dlqRetention: Duration.days(4),
+    fanOutConcurrency: 10,
     analytics: { rawLogExpiry: Duration.days(180), highEngagementThreshold: 100, streamShards: 1 },
   },
   prod: {
@@ -134,6 +142,7 @@ const STAGES: Record<StageConfig['stage'], StageConfig> = {
     snsDelivery: false,
     pointInTimeRecovery: true,
     dlqRetention: Duration.days(14),
+    fanOutConcurrency: 50,
     analytics: { rawLogExpiry: Duration.days(730), highEngagementThreshold: 100, streamShards: 'on-demand' },
   },
 };

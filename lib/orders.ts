@@ -1,4 +1,5 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -6,10 +7,13 @@ import type { Api } from './api';
 import type { StageConfig } from './config';
 import type { EventBus } from './event-bus';
 import type { Notifications } from './notifications';
+import { outbox } from './outbox';
 import { ServiceFunction } from './service-function';
 import { grantItems, table } from './tables';
 import { ENV } from '#contracts/environment';
 import { subscriptionTo } from '#contracts/events';
+import { ORDER_ITEM_TYPE } from '#contracts/keys';
+import { API_BATCH_FUNCTION_TIMEOUT_S, API_FUNCTION_TIMEOUT_S } from '#contracts/time-budgets';
 
 interface ContextProps {
   readonly config: StageConfig;
@@ -28,13 +32,15 @@ export class Inventory extends Construct {
   constructor(scope: Construct, id: string, { config, api, events }: ContextProps) {
     super(scope, id);
     this.table = table(this, 'Table', config);
-    const fn = (fid: string, entry: string, description: string) =>
+    const fn = (fid: string, entry: string, description: string, fanOut = false) =>
       new ServiceFunction(this, fid, {
         entry: `inventory/${entry}`,
         service: 'inventory',
         config,
         environment: { [ENV.INVENTORY_TABLE]: this.table.tableName },
         description,
+        // A bus consumer: its bursts wait in Lambda's asynchronous queue instead of starving the API.
+        ...(fanOut ? { reservedConcurrentExecutions: config.fanOutConcurrency } : {}),
       });
 
     const putStock = fn('PutStock', 'put-stock.ts', 'PUT /inventory/{sku}: set stock and price (admin)');
@@ -45,13 +51,18 @@ export class Inventory extends Construct {
     this.table.grant(getStock, 'dynamodb:GetItem');
     api.route('GET', '/inventory/{sku}', getStock);
 
-    const reserve = fn('ReserveStock', 'reserve-stock.ts', 'On OrderPlaced: reserve every line or none');
+    const reserve = fn('ReserveStock', 'reserve-stock.ts', 'On OrderPlaced: reserve every line or none', true);
     // TransactWriteItems: a conditional Put (the reservation) and an Update per line; GetItem on a redelivery.
     this.table.grant(reserve, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     events.allowPublishing(reserve);
     events.subscribe('InventoryReservation', subscriptionTo('OrderPlaced'), reserve);
 
-    const settle = fn('SettleReservation', 'settle-reservation.ts', 'On PaymentCompleted: commit; on PaymentFailed/OrderFailed: release');
+    const settle = fn(
+      'SettleReservation',
+      'settle-reservation.ts',
+      'On PaymentCompleted: commit; on PaymentFailed/OrderFailed: release',
+      true,
+    );
     this.table.grant(settle, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.subscribe('InventorySettlement', subscriptionTo('PaymentCompleted', 'PaymentFailed', 'OrderFailed'), settle);
 
@@ -85,6 +96,7 @@ export class Payments extends Construct {
         [ENV.PAYMENT_TIMEOUT_MS]: String(providerTimeout.toMilliseconds()),
       },
       description: 'On InventoryReserved: charge once, publish PaymentCompleted or PaymentFailed',
+      reservedConcurrentExecutions: config.fanOutConcurrency,
     });
     // The claim and the outcome are conditional UpdateItems; GetItem on a redelivery.
     this.table.grant(charge, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
@@ -106,15 +118,19 @@ export const ORDERS_BY_CUSTOMER_INDEX = 'byCustomer';
  * The orders context: `POST /orders` and `POST /orders/batch` (Idempotency-Key),
  * `GET /orders/{orderId}`, `GET /orders` (the caller's, from index `byCustomer`:
  * `customerId` + `createdAt`, only order items carry them, a summary projected),
- * and the consumer that moves each order along its state machine as the saga's
+ * the outbox that publishes `OrderPlaced` from the table's stream (the placing
+ * functions only write), and the consumer that moves each order along its state machine as the saga's
  * events arrive.
  */
 export class Orders extends Construct {
   readonly table: dynamodb.Table;
+  /** For Observability: the outbox publisher's on-failure destination. */
+  /** For Observability's `extraAlarms`: the outbox falling behind (OrderPlaced published late). */
+  readonly alarms: { readonly id: string; readonly metric: cloudwatch.IMetric; readonly threshold: number }[];
 
   constructor(scope: Construct, id: string, { config, api, events, inventoryTable }: OrdersProps) {
     super(scope, id);
-    this.table = table(this, 'Table', config, { timeToLiveAttribute: 'expiresAt' });
+    this.table = table(this, 'Table', config, { timeToLiveAttribute: 'expiresAt', stream: dynamodb.StreamViewType.NEW_IMAGE });
     this.table.addGlobalSecondaryIndex({
       indexName: ORDERS_BY_CUSTOMER_INDEX,
       partitionKey: { name: 'customerId', type: dynamodb.AttributeType.STRING },
@@ -125,9 +141,14 @@ export class Orders extends Construct {
     const environment = { [ENV.ORDERS_TABLE]: this.table.tableName, [ENV.INVENTORY_TABLE]: inventoryTable.tableName };
 
     const placers = [
-      { fid: 'PlaceOrder', entry: 'orders/place-order.ts', path: '/orders', timeout: Duration.seconds(10) },
-      // 200 orders: 20 chunks, 5 in flight; API Gateway waits 29 s at most.
-      { fid: 'PlaceOrderBatch', entry: 'orders/place-order-batch.ts', path: '/orders/batch', timeout: Duration.seconds(29) },
+      { fid: 'PlaceOrder', entry: 'orders/place-order.ts', path: '/orders', timeout: Duration.seconds(API_FUNCTION_TIMEOUT_S) },
+      // 200 orders: 20 chunks, 5 in flight; inside API Gateway's 29 s with a margin.
+      {
+        fid: 'PlaceOrderBatch',
+        entry: 'orders/place-order-batch.ts',
+        path: '/orders/batch',
+        timeout: Duration.seconds(API_BATCH_FUNCTION_TIMEOUT_S),
+      },
     ];
     for (const { fid, entry, path, timeout } of placers) {
       const place = new ServiceFunction(this, fid, {
@@ -136,14 +157,26 @@ export class Orders extends Construct {
         config,
         environment,
         timeout,
-        description: `POST ${path}: price from inventory, store PENDING once per Idempotency-Key, publish OrderPlaced`,
+        description: `POST ${path}: price from inventory, store PENDING once per Idempotency-Key (OrderPlaced from the stream)`,
       });
       // TransactWriteItems of two conditional puts (key and order); GetItem for a replayed key.
       grantItems(this.table, place, 'dynamodb:PutItem', 'dynamodb:GetItem');
       inventoryTable.grant(place, 'dynamodb:BatchGetItem');
-      events.allowPublishing(place);
       api.route('POST', path, place);
     }
+
+    const orderEvents = outbox(this, {
+      config,
+      events,
+      table: this.table,
+      entry: 'orders/publish-order-events.ts',
+      service: 'orders',
+      itemType: ORDER_ITEM_TYPE,
+      detailType: 'OrderPlaced',
+      publisherId: 'PublishOrderEvents',
+      dlqOutputKey: 'OrderEventsPublisherDlqUrl',
+    });
+    this.alarms = [orderEvents.alarm];
 
     const getOrder = new ServiceFunction(this, 'GetOrder', {
       entry: 'orders/get-order.ts',
@@ -174,6 +207,7 @@ export class Orders extends Construct {
       config,
       environment: { [ENV.ORDERS_TABLE]: this.table.tableName },
       description: 'On the saga events: move the order forward (conditional update); publish OrderFailed',
+      reservedConcurrentExecutions: config.fanOutConcurrency,
     });
     grantItems(this.table, advance, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     events.allowPublishing(advance);

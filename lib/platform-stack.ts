@@ -43,7 +43,7 @@ export class PlatformStack extends Stack {
       config,
       restApi: api.restApi,
       functions: this.node.findAll().filter((c): c is ServiceFunction => c instanceof ServiceFunction),
-      extraAlarms: [...users.alarms, ...analytics.alarms, pendingOrders.alarm],
+      extraAlarms: [...users.alarms, ...saga.orders.alarms, ...analytics.alarms, pendingOrders.alarm],
     });
   }
 }

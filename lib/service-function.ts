@@ -9,6 +9,7 @@ import { HANDLER_BUNDLING } from './bundling';
 import type { StageConfig } from './config';
 import { acknowledge } from './nag';
 import { ENV } from '#contracts/environment';
+import { API_FUNCTION_TIMEOUT_S } from '#contracts/time-budgets';
 
 const PROJECT_ROOT = path.join(__dirname, '..');
 
@@ -23,8 +24,8 @@ export interface ServiceFunctionProps extends Omit<NodejsFunctionProps, 'entry' 
 /**
  * The one place that sets every Lambda's defaults: Node.js 22 on arm64, an ESM
  * bundle built by the local esbuild (minified, source maps, tree-shaken), active
- * X-Ray tracing, a log group with the stage's retention, and the Powertools
- * environment. A stack only says what is different about a function.
+ * X-Ray tracing, a log group with the stage's retention, the Powertools
+ * environment, and a timeout inside the nested time budgets (#contracts/time-budgets). A stack only says what is different about a function.
  */
 export class ServiceFunction extends NodejsFunction {
   /** The handler's source file (absolute): what the local start and dev loop bundle for this function. */
@@ -52,7 +53,8 @@ export class ServiceFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: config.lambdaMemoryMb,
-      timeout: Duration.seconds(10),
+      // Longer than one SDK call's worst case, shorter than API Gateway's 29 s (#contracts/time-budgets).
+      timeout: Duration.seconds(API_FUNCTION_TIMEOUT_S),
       tracing: Tracing.ACTIVE,
       logGroup,
       ...rest,

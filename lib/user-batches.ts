@@ -6,6 +6,7 @@ import type { StageConfig } from './config';
 import { ServiceFunction } from './service-function';
 import { table } from './tables';
 import { ENV } from '#contracts/environment';
+import { API_BATCH_FUNCTION_TIMEOUT_S } from '#contracts/time-budgets';
 
 export interface UserBatchesProps {
   readonly config: StageConfig;
@@ -30,7 +31,7 @@ export class UserBatches extends Construct {
       entry: 'users/batch-create-users.ts',
       service: 'users',
       config,
-      timeout: Duration.seconds(29), // API Gateway's integration limit
+      timeout: Duration.seconds(API_BATCH_FUNCTION_TIMEOUT_S), // inside API Gateway's 29 s (#contracts/time-budgets)
       environment: { [ENV.USERS_TABLE]: usersTable.tableName, [ENV.IDEMPOTENCY_TABLE]: this.idempotencyTable.tableName },
       description: 'POST /users/batch: register users ten at a time, each batch cached for an hour',
     });

@@ -1,16 +1,13 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import { FilterCriteria, FilterRule } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Api } from './api';
 import type { StageConfig } from './config';
-import { deadLetterQueue, type EventBus } from './event-bus';
+import type { EventBus } from './event-bus';
 import type { Identity } from './identity';
-import { acknowledge } from './nag';
+import { outbox } from './outbox';
 import { ServiceFunction } from './service-function';
-import { streamFailureHandling } from './streams';
 import { table } from './tables';
 import { ENV } from '#contracts/environment';
 import { subscriptionTo } from '#contracts/events';
@@ -68,42 +65,18 @@ export class Users extends Construct {
     this.table.grant(registerProfile, 'dynamodb:PutItem');
     identity.onPostConfirmation(registerProfile);
 
-    const publisher = new ServiceFunction(this, 'PublishUserEvents', {
+    const userEvents = outbox(this, {
+      config,
+      events,
+      table: this.table,
       entry: 'users/publish-user-events.ts',
       service: 'users',
-      config,
-      timeout: Duration.seconds(30),
-      description: 'Users table stream (outbox): UserCreated for every inserted user',
+      itemType: USER_ITEM_TYPE,
+      detailType: 'UserCreated',
+      publisherId: 'PublishUserEvents',
+      dlqOutputKey: 'UserEventsPublisherDlqUrl',
     });
-    events.allowPublishing(publisher);
-    const failures = deadLetterQueue(this, 'PublisherDlq', config);
-    publisher.addEventSource(
-      new DynamoEventSource(this.table, {
-        ...streamFailureHandling(failures),
-        batchSize: 10, // one PutEvents call
-        // Only inserted users reach the function on AWS (the handler checks again:
-        // the local cloud does not emulate filters).
-        filters: [
-          FilterCriteria.filter({
-            eventName: FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { type: { S: FilterRule.isEqual(USER_ITEM_TYPE) } } },
-          }),
-        ],
-      }),
-    );
-    acknowledge(publisher.role!, {
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        "dynamodb:ListStreams (granted with the stream read) and X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; stream records are read from this table's stream only.",
-    });
-    new CfnOutput(this, 'PublisherDlqUrl', { key: 'UserEventsPublisherDlqUrl', value: failures.queueUrl });
-    this.alarms = [
-      {
-        id: 'UserEventsIteratorAge',
-        metric: publisher.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(5) }),
-        threshold: 60_000,
-      },
-    ];
+    this.alarms = [{ ...userEvents.alarm, id: 'UserEventsIteratorAge' }];
 
     const getUser = new ServiceFunction(this, 'GetUser', {
       entry: 'users/get-user.ts',
@@ -122,6 +95,8 @@ export class Users extends Construct {
       config,
       environment,
       description: 'On UserCreated: count the user in its day, once per event',
+      // A burst of sign-ups is counted at this pace, from Lambda's asynchronous queue, not at the API's expense.
+      reservedConcurrentExecutions: config.fanOutConcurrency,
     });
     this.table.grant(statistics, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     events.subscribe('UserStatistics', subscriptionTo('UserCreated'), statistics);

@@ -3,7 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
-import { publish } from '#shared/events';
+import { type PreparedEvent, publishPrepared } from '#shared/events';
 import { logger, metrics } from '#shared/powertools';
 import { consumeActivity, decodeRecord, serialisedPerKey } from './engagement-consumer';
 import { DynamoEngagementStore } from './engagement-store';
@@ -13,7 +13,10 @@ if (!(threshold > 0)) throw new Error('HIGH_ENGAGEMENT_THRESHOLD must be a posit
 
 const deps = {
   store: new DynamoEngagementStore(dynamo, env(ENV.ENGAGEMENT_TABLE)),
-  publish,
+  publish: async (events: readonly PreparedEvent[]) => {
+    const undelivered = await publishPrepared(events);
+    if (undelivered.size > 0) throw new Error(`PutEvents did not accept ${undelivered.size} HighEngagementDetected after retries`);
+  },
   threshold,
   now: () => new Date(),
 };

@@ -1,11 +1,12 @@
 import * as z from 'zod/mini';
 import { ACTIVITY_TYPES, type ActivityEvent } from '#domain/activity';
 import type { HighEngagementDetected } from '#contracts/events';
-import type { DomainEvent } from '#shared/events';
+import { eventIdFor, type PreparedEvent } from '#shared/events';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import type { EngagementStore } from './engagement-store';
 
-export type Publish = (events: readonly DomainEvent[], correlationId: string) => Promise<void>;
+/** Publishes events with their envelope fixed; throws unless every one was accepted. */
+export type Publish = (events: readonly PreparedEvent[]) => Promise<void>;
 
 export interface ConsumerDeps {
   readonly store: EngagementStore;
@@ -41,10 +42,9 @@ export function decodeRecord(base64: string): ActivityEvent {
  * - the counts change once, by a marker written in the same transaction;
  * - the last activity only moves forward (a conditional max), so it is applied
  *   again on a duplicate, completing an attempt that stopped half-way;
- * - an event with points re-checks the threshold, duplicate or not, and the
- *   flag that guards `HighEngagementDetected` is flipped by a conditional
- *   update: one publication per user. If publishing fails the flag is cleared
- *   and this throws, so the record is retried and publishing too.
+ * - an event with points re-checks the threshold, duplicate or not (see
+ *   detectHighEngagement), so an attempt that stopped before publishing is
+ *   completed by the redelivery.
  */
 export async function consumeActivity(event: ActivityEvent, deps: ConsumerDeps): Promise<'counted' | 'duplicate'> {
   const counted = await deps.store.count(event);
@@ -55,24 +55,36 @@ export async function consumeActivity(event: ActivityEvent, deps: ConsumerDeps):
   return counted ? 'counted' : 'duplicate';
 }
 
+/**
+ * `HighEngagementDetected`, never lost and never doubled: a deterministic event
+ * id (derived from the user id) is published *before* the flag is set, and the
+ * flag only stops later publications. A failure or crash before the flag means
+ * the record is retried and the same event (same id) published again, which
+ * every consumer ignores as a duplicate; there is no window in which the flag is
+ * set and the event unpublished, and nothing to undo. One user's records are
+ * processed one at a time (serialisedPerKey, one shard per user), so two
+ * detections of one user never race.
+ */
 async function detectHighEngagement(event: ActivityEvent, deps: ConsumerDeps): Promise<void> {
+  const engagement = await deps.store.get(event.userId);
+  if (!engagement || engagement.highEngagementAt !== undefined || engagement.totalScore < deps.threshold) return;
   const detectedAt = deps.now().toISOString();
-  const flagged = await deps.store.flagHighEngagement(event.userId, deps.threshold, detectedAt);
-  if (!flagged) return;
   const data: HighEngagementDetected = {
-    userId: flagged.userId,
-    totalScore: flagged.totalScore,
+    userId: engagement.userId,
+    totalScore: engagement.totalScore,
     threshold: deps.threshold,
-    eventCount: flagged.eventCount,
+    eventCount: engagement.eventCount,
     detectedAt,
   };
-  try {
-    await deps.publish([{ detailType: 'HighEngagementDetected', data }], event.correlationId);
-  } catch (error) {
-    logger.error('HighEngagementDetected not published; clearing the flag for a retry', error as Error);
-    await deps.store.unflagHighEngagement(event.userId, detectedAt);
-    throw error;
-  }
+  const eventId = eventIdFor('HighEngagementDetected', engagement.userId);
+  await deps.publish([
+    {
+      detailType: 'HighEngagementDetected',
+      data,
+      metadata: { eventId, correlationId: event.correlationId, occurredAt: detectedAt, version: 1 },
+    },
+  ]);
+  await deps.store.flagHighEngagement(engagement.userId, detectedAt);
   metrics.addMetric('HighEngagementDetected', MetricUnit.Count, 1);
 }
 

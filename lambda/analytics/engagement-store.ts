@@ -9,14 +9,9 @@ export interface EngagementStore {
   count(event: ActivityEvent): Promise<boolean>;
   /** Moves the user's last activity to `event` if it is later; never backwards. Idempotent. */
   advanceLastActivity(event: ActivityEvent): Promise<void>;
-  /**
-   * Flags the user as highly engaged if the total has reached `threshold` and no
-   * flag is set yet. Returns the aggregate when this call set the flag, undefined
-   * otherwise: of concurrent callers at most one gets it.
-   */
-  flagHighEngagement(userId: string, threshold: number, at: string): Promise<Engagement | undefined>;
-  /** Clears a flag set at `at` (when its event could not be published). */
-  unflagHighEngagement(userId: string, at: string): Promise<void>;
+  /** Records that `HighEngagementDetected` went out at `at`, unless a flag is set already (then keeps that one). */
+  flagHighEngagement(userId: string, at: string): Promise<void>;
+  /** The user's aggregate, read consistently. */
   get(userId: string): Promise<Engagement | undefined>;
 }
 
@@ -72,31 +67,15 @@ export class DynamoEngagementStore implements EngagementStore {
     );
   }
 
-  async flagHighEngagement(userId: string, threshold: number, at: string): Promise<Engagement | undefined> {
-    const write = this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: engagementKey(userId),
-        UpdateExpression: 'SET highEngagementAt = :at',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(highEngagementAt) AND totalScore >= :threshold',
-        ExpressionAttributeValues: { ':at': at, ':threshold': threshold },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    if (!(await conditionHeld(write))) return undefined;
-    const { Attributes } = await write;
-    return Attributes ? toEngagement(Attributes) : undefined;
-  }
-
-  async unflagHighEngagement(userId: string, at: string): Promise<void> {
-    // A refused condition means the flag is someone else's (or gone): leave it.
+  async flagHighEngagement(userId: string, at: string): Promise<void> {
+    // A refused condition means the flag was set before (a redelivered record): keep the first.
     await conditionHeld(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: engagementKey(userId),
-          UpdateExpression: 'REMOVE highEngagementAt',
-          ConditionExpression: 'highEngagementAt = :at',
+          UpdateExpression: 'SET highEngagementAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(highEngagementAt)',
           ExpressionAttributeValues: { ':at': at },
         }),
       ),

@@ -1,6 +1,6 @@
 import { ENV } from '#contracts/environment';
 import { randomUUID } from 'node:crypto';
-import { buildActivityEvents, keyedBatchId, keyedEventId } from '#domain/activity-batch';
+import { buildActivityEvents, keyedBatchId, keyedEventId, keyGeneration } from '#domain/activity-batch';
 import { bodyHash, IDEMPOTENCY_HEADER, scopedKey } from '#domain/idempotency';
 import { ForbiddenError } from '#shared/access-errors';
 import { authorize, callerScope } from '#shared/caller';
@@ -34,7 +34,9 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
  * 503, a lost answer, or for its events the stream refused): the batch id and
  * each event's id are derived from the key and the event's index, and the first
  * arrival time is kept with the key, so a resend stores and streams the same
- * events under the same ids and every consumer counts them once. The same key
+ * events under the same ids and every consumer counts them once. Ids derive
+ * from the key *and* its first arrival: the key sent again after its 24 h claim
+ * expired is a new batch (new ids), never silently dropped as duplicates. The same key
  * with another body is a 422; without a key, ids are random, as before. Keys
  * are the caller's: the same key from another caller is another key.
  *
@@ -57,13 +59,15 @@ export const handler = httpHandler(async (request) => {
     if (claim.kind === 'key-reused') throw new UnprocessableError('This Idempotency-Key was used with a different request body');
     receivedAt = claim.receivedAt;
   }
+  // Ids derive from the key's claim (key and first arrival): a key reused after it expired is a new batch.
+  const generation = key === undefined ? undefined : keyGeneration(key, receivedAt);
   const batch = {
-    batchId: key === undefined ? randomUUID() : keyedBatchId(key),
+    batchId: generation === undefined ? randomUUID() : keyedBatchId(generation),
     receivedAt,
     correlationId: request.correlationId,
     resendable: key !== undefined,
   };
-  const newId = key === undefined ? () => randomUUID() : (position: number) => keyedEventId(key, valid[position]!.index);
+  const newId = generation === undefined ? () => randomUUID() : (position: number) => keyedEventId(generation, valid[position]!.index);
   const events = buildActivityEvents(
     valid.map((v) => v.input),
     batch,

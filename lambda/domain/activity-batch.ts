@@ -2,7 +2,16 @@ import type { ActivityEvent, ActivityInput } from './activity';
 import { engagementScore } from './engagement';
 import { derivedId } from './idempotency';
 
-/** The batch id of a request sent with Idempotency-Key `key`. */
+/**
+ * What ids of a keyed request derive from: the key and the first arrival its
+ * claim keeps. A resend within the key's lifetime finds the claim and so the
+ * same ids; the same key sent after the claim expired is claimed anew, at a new
+ * time, and makes a new batch with new ids — never ids that the consumers'
+ * longer-lived dedupe markers would silently drop as duplicates.
+ */
+export const keyGeneration = (key: string, firstArrival: Date): string => `${key}@${firstArrival.toISOString()}`;
+
+/** The batch id of a request sent with Idempotency-Key `key` (a `keyGeneration`). */
 export const keyedBatchId = (key: string): string => derivedId('activity', key, 'batch');
 
 /** The id of the event at `index` in the body of a request sent with Idempotency-Key `key`. */

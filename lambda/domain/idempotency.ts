@@ -47,7 +47,8 @@ export function bodyHash(body: unknown): string {
  * The conditional Put that claims `key` in `tableName`: `IDEMPOTENCY#<key>`
  * (with sort key `sk` when the table has one), the `attributes` to remember
  * (the body hash...), and `expiresAt` a TTL after `at`. It fails its condition
- * when the key is already claimed; read the claim then and `compareClaim` it.
+ * when the key is claimed and the claim has not expired; read the claim then
+ * and `compareClaim` it.
  */
 export function claimRecord(
   tableName: string,
@@ -56,10 +57,14 @@ export function claimRecord(
   at: Date,
   sk?: string,
 ) {
+  const now = Math.floor(at.getTime() / 1000);
   return {
     TableName: tableName,
-    Item: { ...claimKey(key, sk), ...attributes, expiresAt: Math.floor(at.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS },
-    ConditionExpression: 'attribute_not_exists(pk)',
+    Item: { ...claimKey(key, sk), ...attributes, expiresAt: now + IDEMPOTENCY_TTL_SECONDS },
+    // An expired claim that DynamoDB's TTL has not deleted yet (it may take days) counts as absent:
+    // a key's lifetime is its TTL, exactly, whether or not the item is still there.
+    ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+    ExpressionAttributeValues: { ':now': now },
   };
 }
 

@@ -30,3 +30,16 @@ export function userCreated(user: Pick<User, 'userId' | 'createdAt'>): UserCreat
 export function dayOf(instant: string | Date): string {
   return new Date(instant).toISOString().slice(0, 10);
 }
+
+/**
+ * Shards of one day's statistics: a burst of sign-ups spreads its counting
+ * transactions over this many items instead of conflicting on one (DynamoDB
+ * cancels concurrent transactions on one item with `TransactionConflict`).
+ */
+export const STATISTICS_SHARDS = 32;
+
+/** The key of shard `shard` of `day`'s statistics (`STATS#2026-11-27#7`). */
+export const statisticsShardKey = (day: string, shard: number) => ({ pk: `STATS#${day}#${shard}` });
+
+/** Every shard key of `day`'s statistics: the day's count is the sum of their `usersCreated`. */
+export const statisticsShardKeys = (day: string) => Array.from({ length: STATISTICS_SHARDS }, (_, shard) => statisticsShardKey(day, shard));

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { bodyHash } from '#domain/idempotency';
-import { buildOrder, type NewOrder, type Order, orderPlaced, priceOrder } from '#domain/orders';
+import { buildOrder, type NewOrder, type Order, priceOrder } from '#domain/orders';
 import type { Problem } from '#shared/errors';
-import type { DomainEvent } from '#shared/events';
-import { logger } from '#shared/powertools';
 import type { OrderStore } from './order-store';
 import type { PriceCatalog } from './price-catalog';
 
@@ -16,65 +14,41 @@ export interface PlaceRequest {
 }
 
 export type PlaceResult =
-  /** Stored PENDING and `OrderPlaced` published. */
+  /** Stored PENDING; `OrderPlaced` goes out from the orders table's stream (the outbox). */
   | { readonly kind: 'created'; readonly order: Order }
   /** The key made this order before; nothing new was stored. */
   | { readonly kind: 'replayed'; readonly order: Order }
   /** Unknown SKUs: nothing stored. */
   | { readonly kind: 'invalid'; readonly problems: readonly Problem[] }
   /** The key was used with another body: nothing stored. */
-  | { readonly kind: 'key-reused' }
-  /** Stored, but `OrderPlaced` could not be published: resending the same key and body publishes it. */
-  | { readonly kind: 'unpublished'; readonly order: Order };
-
-export type Publish = (events: readonly DomainEvent[], correlationId: string) => Promise<void>;
+  | { readonly kind: 'key-reused' };
 
 /**
  * Places orders — one for `POST /orders`, a chunk of ten for `POST /orders/batch`:
- * prices every line from the inventory (one BatchGetItem for all SKUs), stores
- * each priced order PENDING under its Idempotency-Key, and publishes `OrderPlaced`
- * for all of them in one PutEvents call.
- *
- * A replay of a key whose order is still PENDING publishes `OrderPlaced` again:
- * that is how a client's retry repairs a publish that failed (or a crash after
- * the write). Every consumer of `OrderPlaced` is idempotent by order id, so a
- * second copy of the event changes nothing.
+ * prices every line from the inventory (one BatchGetItem for all SKUs) and stores
+ * each priced order PENDING under its Idempotency-Key, with the request's
+ * correlation id. It only writes: `OrderPlaced` is published from the orders
+ * table's stream by `publish-order-events` (#shared/outbox), with an event id
+ * derived from the order id, so an order once stored is always placed — a failed
+ * publish or a crash after the write is retried by the stream, not by the client.
  */
 export class OrderPlacement {
   constructor(
     private readonly store: OrderStore,
     private readonly catalog: PriceCatalog,
-    private readonly publish: Publish,
     private readonly newId: () => string = randomUUID,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
   async place(requests: readonly PlaceRequest[], correlationId: string): Promise<PlaceResult[]> {
     const prices = await this.catalog.prices(requests.flatMap((request) => request.input.lines.map((line) => line.sku)));
-    const results: PlaceResult[] = await Promise.all(
+    return Promise.all(
       requests.map(async (request): Promise<PlaceResult> => {
         const pricing = priceOrder(request.input, prices);
         if (!pricing.ok) return { kind: 'invalid', problems: pricing.problems };
         const order = buildOrder(this.newId(), request.customerId, pricing.lines, pricing.total, this.clock(), request.input.paymentMethod);
-        return this.store.create(order, { key: request.idempotencyKey, bodyHash: bodyHash(request.input) });
+        return this.store.create(order, { key: request.idempotencyKey, bodyHash: bodyHash(request.input) }, correlationId);
       }),
     );
-    const toPublish = results.flatMap((result) =>
-      (result.kind === 'created' || result.kind === 'replayed') && result.order.status === 'PENDING' ? [result.order] : [],
-    );
-    if (toPublish.length === 0) return results;
-    try {
-      await this.publish(
-        toPublish.map((order) => ({ detailType: 'OrderPlaced', data: orderPlaced(order) })),
-        correlationId,
-      );
-      return results;
-    } catch (error) {
-      logger.error('OrderPlaced not published; the orders stay PENDING until their key is resent', error as Error);
-      const unpublished = new Set(toPublish);
-      return results.map((result) =>
-        'order' in result && unpublished.has(result.order) ? { kind: 'unpublished', order: result.order } : result,
-      );
-    }
   }
 }

@@ -7,7 +7,6 @@ import { env } from '#shared/aws';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
 import { type Problem, ValidationError } from '#shared/errors';
-import { publish } from '#shared/events';
 import { httpHandler, ok } from '#shared/http';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import { validate } from '#shared/validation';
@@ -19,7 +18,6 @@ import { customerOf, parseOrderRequest } from './request';
 const placement = new OrderPlacement(
   new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
   new DynamoPriceCatalog(dynamo, env(ENV.INVENTORY_TABLE)),
-  publish,
 );
 
 /** 200 orders of 50 lines fit comfortably; API Gateway and Lambda allow far more. */
@@ -37,7 +35,7 @@ export type BatchResult =
 
 /**
  * POST /orders/batch (`Idempotency-Key` header) — up to 200 orders, in chunks of
- * ten (one PutEvents call each) with at most five chunks in flight. Each order
+ * ten with at most five chunks in flight. Each order
  * is validated, priced and stored on its own, under the batch's key and its
  * index: resending the same batch returns the same orders and makes none twice.
  * One order's rejection never rejects the others; the answer lists each.
@@ -101,8 +99,6 @@ function toBatchResult(index: number, result: PlaceResult): BatchResult {
       return rejection(index, 'ValidationError', 'The order is not valid', result.problems);
     case 'key-reused':
       return rejection(index, 'Unprocessable', 'This batch Idempotency-Key was used with a different order at this index');
-    case 'unpublished':
-      return rejection(index, 'ServiceUnavailable', 'Stored but not yet placed; send the same batch again');
   }
 }
 

@@ -2,8 +2,7 @@ import { ENV } from '#contracts/environment';
 import { newOrderSchema } from '#domain/orders';
 import { env } from '#shared/aws';
 import { dynamo } from '#shared/dynamo';
-import { AppError, UnprocessableError, ValidationError } from '#shared/errors';
-import { publish } from '#shared/events';
+import { UnprocessableError, ValidationError } from '#shared/errors';
 import { created, httpHandler, ok } from '#shared/http';
 import { metrics, MetricUnit } from '#shared/powertools';
 import { OrderPlacement } from './order-placement';
@@ -14,13 +13,12 @@ import { customerOf, parseOrderRequest } from './request';
 const placement = new OrderPlacement(
   new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
   new DynamoPriceCatalog(dynamo, env(ENV.INVENTORY_TABLE)),
-  publish,
 );
 
 /**
  * POST /orders (`Idempotency-Key` header) — the caller's order (a body
  * `customerId` other than the caller's is a 403) — prices the lines from the inventory,
- * stores the order PENDING and publishes `OrderPlaced`: 201. The same key and
+ * stores the order PENDING (`OrderPlaced` goes out from the table's stream): 201. The same key and
  * body again returns the same order (200, `idempotent-replayed: true`) and never
  * makes a second one; the same key with another body is a 422.
  */
@@ -39,7 +37,5 @@ export const handler = httpHandler(async (request) => {
       throw new ValidationError(result!.problems);
     case 'key-reused':
       throw new UnprocessableError('This Idempotency-Key was used with a different request body');
-    case 'unpublished':
-      throw new AppError(503, 'ServiceUnavailable', 'The order is stored but not yet placed; send the same request again');
   }
 });

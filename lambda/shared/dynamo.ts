@@ -73,25 +73,30 @@ const TRANSACTION_ATTEMPTS = 5;
  * backoff (retryFailed), so the contenders spread out; `baseMs` replaces its base
  * (tests). A cancellation with a failed condition is definitive and thrown at once, as
  * is any other error, and the last conflict after `attempts`.
+ *
+ * `input` may be a function of the attempt (1, 2, ...): a transaction whose
+ * contended item may change between attempts (a sharded counter picks another
+ * shard) builds each attempt's items afresh.
  */
 export async function transactWrite(
   client: Pick<DynamoDBDocumentClient, 'send'>,
-  input: TransactWriteCommandInput,
+  input: TransactWriteCommandInput | ((attempt: number) => TransactWriteCommandInput),
   attempts = TRANSACTION_ATTEMPTS,
   baseMs = BACKOFF.baseMs,
 ): Promise<TransactWriteCommandOutput> {
   let output: TransactWriteCommandOutput | undefined;
   let conflict: unknown;
+  const inputOf = typeof input === 'function' ? input : () => input;
   const conflicted = await retryFailed(
-    [input],
-    async ([transaction]) => {
+    [inputOf],
+    async ([build], attempt) => {
       try {
-        output = await client.send(new TransactWriteCommand(transaction!));
+        output = await client.send(new TransactWriteCommand(build!(attempt)));
         return [];
       } catch (error) {
         if (!cancelledByConflict(error)) throw error;
         conflict = error;
-        return [transaction!];
+        return [build!];
       }
     },
     { attempts, backoff: { ...BACKOFF, baseMs } },

@@ -1,6 +1,7 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomInt } from 'node:crypto';
+import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { User } from '#domain/users';
+import { STATISTICS_SHARDS, statisticsShardKey, statisticsShardKeys, type User } from '#domain/users';
 import { ConflictError } from '#shared/errors';
 import { conditionHeld, firstTimeOnly, transactWrite } from '#shared/dynamo';
 import { KEY_PREFIX, USER_ITEM_TYPE } from '#contracts/keys';
@@ -18,13 +19,17 @@ export interface UserStore {
   countUserCreated(day: string, eventId: string): Promise<boolean>;
 }
 
+/** Attempts of a counting transaction: each conflict moves it to another shard, so a few more than the default. */
+const COUNT_ATTEMPTS = 8;
+
 const userKey = (userId: string) => ({ pk: `${KEY_PREFIX.user}${userId}` });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}` });
 
 /**
  * One table for the users context: `USER#<id>` holds the user, `EMAIL#<email>`
- * reserves an address (uniqueness without a read-then-write race), `STATS#<day>`
- * counts registrations, `SEEN#...` markers (with TTL) make consumers idempotent.
+ * reserves an address (uniqueness without a read-then-write race),
+ * `STATS#<day>#<shard>` count registrations (a day's count is the sum of its
+ * shards, so a burst of sign-ups never contends for one item), `SEEN#...` markers (with TTL) make consumers idempotent.
  * The table's stream is the outbox of `UserCreated`: see `createdUserOf`.
  */
 export class DynamoUserStore implements UserStore {
@@ -66,22 +71,43 @@ export class DynamoUserStore implements UserStore {
   }
 
   async countUserCreated(day: string, eventId: string): Promise<boolean> {
+    // The marker and the count in one transaction: a redelivery cancels it. Each
+    // attempt picks a shard at random, so a transaction cancelled for a conflict on
+    // one shard goes to another: the count still lands exactly once.
     return conditionHeld(
-      transactWrite(this.client, {
-        TransactItems: [
-          firstTimeOnly(this.tableName, { pk: `SEEN#user-statistics#${eventId}` }),
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk: `STATS#${day}` },
-              UpdateExpression: 'ADD usersCreated :one SET #type = :type, #day = :day',
-              ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
-              ExpressionAttributeValues: { ':one': 1, ':type': 'statistics', ':day': day },
+      transactWrite(
+        this.client,
+        () => ({
+          TransactItems: [
+            firstTimeOnly(this.tableName, { pk: `SEEN#user-statistics#${eventId}` }),
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: statisticsShardKey(day, randomInt(STATISTICS_SHARDS)),
+                UpdateExpression: 'ADD usersCreated :one SET #type = :type, #day = :day',
+                ExpressionAttributeNames: { '#type': 'type', '#day': 'day' },
+                ExpressionAttributeValues: { ':one': 1, ':type': 'statistics', ':day': day },
+              },
             },
-          },
-        ],
-      }),
+          ],
+        }),
+        COUNT_ATTEMPTS,
+      ),
     );
+  }
+
+  /** The users created on `day`: the sum of its statistics shards (consistent reads). */
+  async usersCreatedOn(day: string): Promise<number> {
+    let keys: Record<string, unknown>[] = statisticsShardKeys(day);
+    let total = 0;
+    while (keys.length > 0) {
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) total += Number(item.usersCreated ?? 0);
+      keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return total;
   }
 }
 

@@ -80,7 +80,7 @@ describe('order saga: API', () => {
   });
 
   it("gives the batch endpoint time for 200 orders within API Gateway's 29 s", () => {
-    expect(stage.resources[functionId('OrderSagaOrdersPlaceOrderBatch')]!.Properties.Timeout).toBe(29);
+    expect(stage.resources[functionId('OrderSagaOrdersPlaceOrderBatch')]!.Properties.Timeout).toBe(26);
   });
 });
 
@@ -144,6 +144,30 @@ describe('order saga: tables and least privilege', () => {
     });
   });
 
+  it('streams the orders table (new images) to the OrderPlaced outbox: inserted orders only, bisect, partial failures, a DLQ', () => {
+    const ordersTable = tableId('OrderSagaOrdersTable');
+    expect(stage.resources[ordersTable]!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+      JSON.stringify(m.Properties.EventSourceArn).includes(ordersTable),
+    );
+    expect(mappings).toHaveLength(1);
+    const [, mapping] = mappings[0]!;
+    expect(mapping.Properties).toMatchObject({
+      FunctionName: { Ref: functionId('OrderSagaOrdersPublishOrderEvents') },
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 5,
+      StartingPosition: 'TRIM_HORIZON',
+    });
+    expect(JSON.parse(mapping.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { NewImage: { type: { S: ['order'] } } },
+    });
+    const dlqId = ofType('AWS::SQS::Queue').find(([id]) => id.startsWith('OrderSagaOrdersPublisherDlq'))![0];
+    expect(JSON.stringify(mapping.Properties.DestinationConfig)).toContain(dlqId);
+  });
+
   it.each([
     ['OrderSagaInventoryPutStock', { OrderSagaInventoryTable: ['dynamodb:UpdateItem'] }, []],
     ['OrderSagaInventoryGetStock', { OrderSagaInventoryTable: ['dynamodb:GetItem'] }, []],
@@ -155,13 +179,21 @@ describe('order saga: tables and least privilege', () => {
     ['OrderSagaInventorySettleReservation', { OrderSagaInventoryTable: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] }, DESTINATION],
     [
       'OrderSagaOrdersPlaceOrder',
+      // Only writes: OrderPlaced goes out from the orders table's stream.
       { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], OrderSagaInventoryTable: ['dynamodb:BatchGetItem'] },
-      ['events:PutEvents'],
+      [],
     ],
     [
       'OrderSagaOrdersPlaceOrderBatch',
+      // Only writes: OrderPlaced goes out from the orders table's stream.
       { OrderSagaOrdersTable: ['dynamodb:GetItem', 'dynamodb:PutItem'], OrderSagaInventoryTable: ['dynamodb:BatchGetItem'] },
-      ['events:PutEvents'],
+      [],
+    ],
+    [
+      'OrderSagaOrdersPublishOrderEvents',
+      // The outbox: reads the orders table's stream (ListStreams has no resource-level permission), publishes.
+      { OrderSagaOrdersTable: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'] },
+      ['dynamodb:ListStreams', 'events:PutEvents', ...DESTINATION],
     ],
     ['OrderSagaOrdersGetOrder', { OrderSagaOrdersTable: ['dynamodb:GetItem'] }, []],
     // Query on the byCustomer index only (identity.test.ts checks the resource), nothing on the table's items.
@@ -216,7 +248,7 @@ describe('order saga: bundles', () => {
     const saga = ofType('AWS::Lambda::Function').filter(
       ([id, r]) => (id.startsWith('OrderSaga') || id.startsWith('NotificationsOrderNotifications')) && r.Metadata?.['aws:asset:path'],
     );
-    expect(saga).toHaveLength(11);
+    expect(saga).toHaveLength(12);
     for (const [id, fn] of saga) {
       const bundle = path.join(stage.dev.outdir, fn.Metadata['aws:asset:path'], 'index.mjs');
       const exported = fn.Properties.Handler.split('.').pop();

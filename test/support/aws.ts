@@ -89,8 +89,13 @@ export interface LocalAws {
   stop(): Promise<void>;
 }
 
+export interface LocalAwsOptions {
+  /** Sees every DynamoDB call first: answers it (e.g. an injected error) or returns undefined to let it through. */
+  readonly dynamodb?: EdgeHandler;
+}
+
 /** Starts the local cloud with no app on free ports, PutEvents captured. */
-export async function startLocalAws(): Promise<LocalAws> {
+export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const published: PublishedEntry[] = [];
   const state: { failPutEvents: boolean; failPutEventsFor: ((entry: PublishedEntry) => boolean) | undefined } = {
     failPutEvents: false,
@@ -105,6 +110,7 @@ export async function startLocalAws(): Promise<LocalAws> {
     log: () => undefined,
     interceptors: {
       events: capturePutEvents(published, (entry) => state.failPutEvents || (state.failPutEventsFor?.(entry) ?? false)),
+      ...(options.dynamodb ? { dynamodb: options.dynamodb } : {}),
     },
   });
   const edge = { url: cloud.edgeUrl };
@@ -338,4 +344,28 @@ function lambdaStreamRecord(record: StreamRecord, streamArn: string): DynamoDBRe
     },
     eventSourceARN: streamArn,
   } as DynamoDBRecord;
+}
+
+/** What an outbox publisher (#shared/outbox) answers for a batch. */
+type OutboxPublisher = (event: DynamoDBStreamEvent, context: any) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+/**
+ * The event source mapping of an outbox, driven by the test: `relay()` hands the
+ * table's stream records written since the last call to `publisher`, ten a
+ * batch as the mapping does, and returns the records it reported as failed.
+ */
+export function outboxRelay(cloud: LocalAws, table: string, publisher: OutboxPublisher, context: unknown) {
+  let position: string | undefined;
+  return {
+    async relay(): Promise<string[]> {
+      const records = await cloud.streamRecords(table, position);
+      if (records.length > 0) position = records.at(-1)!.dynamodb!.SequenceNumber;
+      const failed: string[] = [];
+      for (let start = 0; start < records.length; start += 10) {
+        const result = await publisher(dynamoDbStreamEvent(records.slice(start, start + 10)), context);
+        failed.push(...result.batchItemFailures.map((failure) => failure.itemIdentifier));
+      }
+      return failed;
+    },
+  };
 }

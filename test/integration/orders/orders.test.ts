@@ -1,12 +1,14 @@
 /**
  * The orders handlers against the emulator: placing with an Idempotency-Key
  * (one order per key, 422 for another body), prices from the inventory, the
- * batch endpoint, and the status consumer's conditional moves.
+ * batch endpoint, the `OrderPlaced` outbox (the orders table's stream; the
+ * handlers only write), and the status consumer's conditional moves.
  */
 import { randomUUID } from 'node:crypto';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { apiEvent, authorizedContext, lambdaContext, machineClaims, userClaims } from '../../support/api-event';
-import { busEvent, handlerEnvironment, type LocalAws, startLocalAws } from '../../support/aws';
+import { busEvent, dynamoDbStreamEvent, handlerEnvironment, type LocalAws, outboxRelay, startLocalAws } from '../../support/aws';
+import { eventIdFor } from '../../../lambda/shared/events';
 import { validData } from '../../support/events';
 
 const ORDERS_TABLE = `orders-${randomUUID()}`;
@@ -18,10 +20,12 @@ let placeOrder: typeof import('../../../lambda/orders/place-order').handler;
 let placeBatch: typeof import('../../../lambda/orders/place-order-batch').handler;
 let getOrder: typeof import('../../../lambda/orders/get-order').handler;
 let advance: typeof import('../../../lambda/orders/advance-status').handler;
+let publisher: typeof import('../../../lambda/orders/publish-order-events').handler;
+let outbox: ReturnType<typeof outboxRelay>;
 
 beforeAll(async () => {
   cloud = await startLocalAws();
-  await cloud.createTable(ORDERS_TABLE);
+  await cloud.createTable(ORDERS_TABLE, { stream: 'NEW_IMAGE' });
   await cloud.createTable(INVENTORY_TABLE);
   for (const [sku, price] of [
     ['MUG', 1250],
@@ -37,6 +41,8 @@ beforeAll(async () => {
   placeBatch = (await import('../../../lambda/orders/place-order-batch')).handler;
   getOrder = (await import('../../../lambda/orders/get-order')).handler;
   advance = (await import('../../../lambda/orders/advance-status')).handler;
+  publisher = (await import('../../../lambda/orders/publish-order-events')).handler;
+  outbox = outboxRelay(cloud, ORDERS_TABLE, publisher, lambdaContext);
 });
 
 afterAll(async () => {
@@ -79,9 +85,12 @@ async function storedOrderCount(): Promise<number> {
 }
 
 describe('POST /orders', () => {
-  it('prices the order from the inventory, stores it PENDING and publishes OrderPlaced', async () => {
+  it('prices the order from the inventory and stores it PENDING; the outbox publishes OrderPlaced from the stream', async () => {
+    await outbox.relay();
     const created = await post(placeOrder, body(), newKey());
     expect(created.status).toBe(201);
+    expect(cloud.events('OrderPlaced', { orderId: created.json.orderId })).toHaveLength(0); // the handler only writes
+    expect(await outbox.relay()).toEqual([]);
     expect(created.json).toMatchObject({
       customerId: CUSTOMER,
       status: 'PENDING',
@@ -94,7 +103,13 @@ describe('POST /orders', () => {
       history: [{ status: 'PENDING', event: 'OrderPlaced' }],
     });
     const [event] = cloud.events('OrderPlaced', { orderId: created.json.orderId });
-    expect(event).toMatchObject({ source: 'commerce.orders', detail: { metadata: { correlationId: 'req-1' } } });
+    expect(event).toMatchObject({ source: 'commerce.orders' });
+    expect(event!.detail.metadata).toEqual({
+      eventId: eventIdFor('OrderPlaced', created.json.orderId),
+      correlationId: 'req-1',
+      occurredAt: created.json.createdAt,
+      version: 1,
+    });
     expect(event!.detail.data).toEqual({
       orderId: created.json.orderId,
       customerId: CUSTOMER,
@@ -107,6 +122,34 @@ describe('POST /orders', () => {
       paymentMethod: 'pm_card_ok',
     });
     expect(await read(created.json.orderId)).toEqual({ status: 200, json: created.json });
+    expect(created.json).not.toHaveProperty('correlationId'); // kept for the outbox, not part of the order
+  });
+
+  it('publishes OrderPlaced for a stored order whose first publish failed, with the same event id, and nothing for key claims', async () => {
+    await outbox.relay();
+    const created = await post(placeOrder, body(), newKey());
+    const records = await cloud.streamRecords(ORDERS_TABLE);
+    const mine = records.filter((r) => JSON.stringify(r.dynamodb?.Keys).includes(created.json.orderId));
+    expect(mine).toHaveLength(1);
+    cloud.failPutEvents = true;
+    try {
+      // Every record of the batch is one order: all fail, and Lambda would retry them.
+      await expect(publisher(dynamoDbStreamEvent(mine), lambdaContext)).rejects.toThrow(/All records failed/);
+    } finally {
+      cloud.failPutEvents = false;
+    }
+    expect(cloud.events('OrderPlaced', { orderId: created.json.orderId })).toHaveLength(0);
+    // The retry, and a redelivery after it: the same event (id) each time.
+    expect(await publisher(dynamoDbStreamEvent(mine), lambdaContext)).toEqual({ batchItemFailures: [] });
+    expect(await publisher(dynamoDbStreamEvent(mine), lambdaContext)).toEqual({ batchItemFailures: [] });
+    const ids = cloud.events('OrderPlaced', { orderId: created.json.orderId }).map((e) => e.detail.metadata.eventId);
+    expect(ids).toEqual([eventIdFor('OrderPlaced', created.json.orderId), eventIdFor('OrderPlaced', created.json.orderId)]);
+    // The Idempotency-Key claim written with the order is in the stream too, and publishes nothing.
+    const claims = records.filter((r) => r.dynamodb?.NewImage?.pk?.S?.startsWith('IDEMPOTENCY#'));
+    expect(claims.length).toBeGreaterThan(0);
+    const before = cloud.published.length;
+    expect(await publisher(dynamoDbStreamEvent(claims), lambdaContext)).toEqual({ batchItemFailures: [] });
+    expect(cloud.published.length).toBe(before);
   });
 
   it('gives one order for the same Idempotency-Key twice, and 422 for the key with another body', async () => {
@@ -185,6 +228,7 @@ describe('POST /orders/batch', () => {
     });
     expect(result.json.results[24]).toMatchObject({ status: 'rejected', error: 'ValidationError' });
     const accepted = result.json.results.filter((r: { status: string }) => r.status === 'accepted');
+    expect(await outbox.relay()).toEqual([]);
     for (const order of accepted) expect(cloud.events('OrderPlaced', { orderId: order.orderId })).toHaveLength(1);
 
     // The same batch again: the same orders, none made twice.

@@ -12,7 +12,7 @@ import type { Context } from 'aws-lambda';
 import type { PaymentMethod } from '../../../contracts/events';
 import { SANDBOX_DECLINED_METHOD } from '../../../lambda/domain/payments';
 import { apiEvent, authorizedContext, lambdaContext, userClaims } from '../../support/api-event';
-import { busEvent, handlerEnvironment, type PublishedEntry, type LocalAws, startLocalAws } from '../../support/aws';
+import { busEvent, handlerEnvironment, type PublishedEntry, type LocalAws, outboxRelay, startLocalAws } from '../../support/aws';
 
 const tables = {
   ORDERS_TABLE: `orders-${randomUUID()}`,
@@ -35,10 +35,16 @@ let cloud: LocalAws;
 let routes: Route[];
 let placeOrder: typeof import('../../../lambda/orders/place-order').handler;
 let getOrder: typeof import('../../../lambda/orders/get-order').handler;
+let outbox: ReturnType<typeof outboxRelay>;
 
 beforeAll(async () => {
   cloud = await startLocalAws();
-  for (const name of Object.values(tables)) await cloud.createTable(name, { sortKey: name === tables.NOTIFICATIONS_TABLE });
+  for (const name of Object.values(tables)) {
+    await cloud.createTable(name, {
+      sortKey: name === tables.NOTIFICATIONS_TABLE,
+      ...(name === tables.ORDERS_TABLE ? { stream: 'NEW_IMAGE' as const } : {}),
+    });
+  }
   await cloud.dynamo.send(
     new PutCommand({
       TableName: tables.USERS_TABLE,
@@ -49,6 +55,8 @@ beforeAll(async () => {
   handlerEnvironment(cloud.endpoint, 'orders', { ...tables, SNS_DELIVERY: 'true', PAYMENT_TIMEOUT_MS: '50', ROUTE_ACCESS: 'customer' });
   placeOrder = (await import('../../../lambda/orders/place-order')).handler;
   getOrder = (await import('../../../lambda/orders/get-order')).handler;
+  // OrderPlaced goes out from the orders table's stream (the outbox), as the stack's event source mapping does it.
+  outbox = outboxRelay(cloud, tables.ORDERS_TABLE, (await import('../../../lambda/orders/publish-order-events')).handler, lambdaContext);
   const consumer = async (module: Promise<{ handler: Consumer }>) => (await module).handler;
   // The rules of lib/orders.ts, consumer by consumer.
   routes = [
@@ -90,8 +98,10 @@ afterAll(async () => {
 });
 
 let delivered = 0;
-/** Delivers every event not yet delivered to its consumers, in publication order, until none is left. */
+/** Relays the orders outbox and delivers every event not yet delivered to its consumers, in publication order, until none is left. */
 async function runSaga(): Promise<void> {
+  process.env.POWERTOOLS_SERVICE_NAME = 'orders';
+  expect(await outbox.relay()).toEqual([]);
   while (delivered < cloud.published.length) {
     const entry: PublishedEntry = cloud.published[delivered++]!;
     for (const route of routes) {

@@ -9,6 +9,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { apiEvent, lambdaContext } from '../../support/api-event';
 import { busEvent, dynamoDbStreamEvent, handlerEnvironment, startLocalAws, type LocalAws } from '../../support/aws';
 import { eventIdFor } from '../../../lambda/shared/events';
+import { STATISTICS_SHARDS } from '../../../lambda/domain/users';
 
 let cloud: LocalAws;
 let registerProfile: typeof import('../../../lambda/users/register-profile').handler;
@@ -151,8 +152,9 @@ it('counts a redelivered UserCreated once', async () => {
   await statistics(event, lambdaContext);
   await statistics(event, lambdaContext);
   await Promise.all([statistics(event, lambdaContext), statistics(event, lambdaContext)]);
-  const stats = await cloud.dynamo.send(new GetCommand({ TableName: USERS, Key: { pk: `STATS#${day}` } }));
-  expect(stats.Item?.usersCreated).toBe(1);
+  const { DynamoUserStore } = await import('../../../lambda/users/user-store');
+  const { dynamo } = await import('../../../lambda/shared/dynamo');
+  expect(await new DynamoUserStore(dynamo, USERS).usersCreatedOn(day)).toBe(1);
 });
 
 it('records the welcome email once, masked, even when the event is redelivered; the address comes from the users table', async () => {
@@ -208,8 +210,13 @@ describe('the UserCreated outbox (publish-user-events)', () => {
     await newStreamRecords();
     const before = cloud.published.length;
     const day = '2031-02-03';
-    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), createdAt: `${day}T10:00:00.000Z` }), lambdaContext);
-    await statistics(busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), createdAt: `${day}T11:00:00.000Z` }), lambdaContext);
+    // More users than the day has statistics shards: at least one shard is modified, not only inserted.
+    for (let n = 0; n <= STATISTICS_SHARDS; n++) {
+      await statistics(
+        busEvent('UserCreated', 'commerce.users', { userId: randomUUID(), createdAt: `${day}T10:00:00.000Z` }),
+        lambdaContext,
+      );
+    }
     const records = await newStreamRecords();
     expect(records.map((r) => r.eventName)).toEqual(expect.arrayContaining(['INSERT', 'MODIFY']));
     expect(await publisher(dynamoDbStreamEvent(records), lambdaContext)).toEqual({ batchItemFailures: [] });

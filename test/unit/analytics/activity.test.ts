@@ -1,5 +1,5 @@
 import { ACTIVITY_TYPES, type ActivityEvent, rawLogKey, rawLogPart, toNdjson } from '../../../lambda/domain/activity';
-import { buildActivityEvents, keyedBatchId, keyedEventId } from '../../../lambda/domain/activity-batch';
+import { buildActivityEvents, keyedBatchId, keyedEventId, keyGeneration } from '../../../lambda/domain/activity-batch';
 import { chunk } from '../../../lambda/shared/chunks';
 
 const USER = '0b0f7f4e-2d7c-4c1a-9a57-3f1b2c3d4e5f';
@@ -129,5 +129,15 @@ describe('ids derived from an Idempotency-Key', () => {
     expect(rawLogKey(at, 'batch', part)).toBe(`raw/2026/11/27/09/batch.${part}.ndjson`);
     expect(rawLogPart(withIds('a', 'b'))).toBe(part);
     expect(rawLogPart(withIds('a', 'b', 'c'))).not.toBe(part);
+  });
+});
+
+describe('keyGeneration', () => {
+  it('gives a resend (same claim) the same ids, and a key reused after its claim expired new ids', () => {
+    const first = new Date('2026-11-27T10:00:00Z');
+    const afterExpiry = new Date('2026-11-28T10:00:01Z');
+    expect(keyedEventId(keyGeneration('client-key-1', first), 0)).toBe(keyedEventId(keyGeneration('client-key-1', first), 0));
+    expect(keyedEventId(keyGeneration('client-key-1', afterExpiry), 0)).not.toBe(keyedEventId(keyGeneration('client-key-1', first), 0));
+    expect(keyedBatchId(keyGeneration('client-key-1', afterExpiry))).not.toBe(keyedBatchId(keyGeneration('client-key-1', first)));
   });
 });

@@ -8,8 +8,8 @@ import type { EngagementStore } from '../../../lambda/analytics/engagement-store
 import { ingest } from '../../../lambda/analytics/ingestion';
 import { registerBatch } from '../../../lambda/users/batch-users';
 import type { UserStore } from '../../../lambda/users/user-store';
+import { eventIdFor, type PreparedEvent } from '../../../lambda/shared/events';
 import { ConflictError } from '../../../lambda/shared/errors';
-import type { DomainEvent } from '../../../lambda/shared/events';
 
 // In-memory adapters of the ports: these tests are about the orchestration
 // (what is written where, and what happens when a step fails). The DynamoDB,
@@ -106,15 +106,9 @@ describe('consumeActivity', () => {
       const user = this.users.get(e.userId)!;
       if (!user.last || user.last < e.timestamp) user.last = e.timestamp;
     }
-    async flagHighEngagement(userId: string, threshold: number, at: string) {
-      const user = this.users.get(userId);
-      if (!user || user.flag || user.total < threshold) return undefined;
-      user.flag = at;
-      return this.toEngagement(userId);
-    }
-    async unflagHighEngagement(userId: string, at: string) {
+    async flagHighEngagement(userId: string, at: string) {
       const user = this.users.get(userId)!;
-      if (user.flag === at) delete user.flag;
+      user.flag ??= at;
     }
     async get(userId: string) {
       return this.users.has(userId) ? this.toEngagement(userId) : undefined;
@@ -125,14 +119,14 @@ describe('consumeActivity', () => {
     }
   }
 
-  const setup = (publish: (events: readonly DomainEvent[]) => Promise<void> = async () => undefined) => {
+  const setup = (publish: (events: readonly PreparedEvent[]) => Promise<void> = async () => undefined) => {
     const store = new MemoryEngagementStore();
-    const published: DomainEvent[] = [];
+    const published: PreparedEvent[] = [];
     const deps = {
       store,
       threshold: 40,
       now: () => new Date('2026-11-27T12:00:00Z'),
-      publish: async (events: readonly DomainEvent[]) => {
+      publish: async (events: readonly PreparedEvent[]) => {
         await publish(events);
         published.push(...events);
       },
@@ -158,11 +152,17 @@ describe('consumeActivity', () => {
       {
         detailType: 'HighEngagementDetected',
         data: { userId: 'u1', totalScore: 40, threshold: 40, eventCount: 2, detectedAt: '2026-11-27T12:00:00.000Z' },
+        metadata: {
+          eventId: eventIdFor('HighEngagementDetected', 'u1'),
+          correlationId: expect.any(String),
+          occurredAt: '2026-11-27T12:00:00.000Z',
+          version: 1,
+        },
       },
     ]);
   });
 
-  it('clears the flag and fails the record when publishing fails, so the redelivery publishes', async () => {
+  it('sets no flag when publishing fails, so the redelivery publishes the same event (same id)', async () => {
     let failures = 1;
     const { store, published, deps } = setup(async () => {
       if (failures-- > 0) throw new Error('PutEvents failed');
@@ -171,8 +171,27 @@ describe('consumeActivity', () => {
     await expect(consumeActivity(event(2, { score: 30 }), deps)).rejects.toThrow('PutEvents failed');
     expect(store.users.get('u1')?.flag).toBeUndefined();
     expect(await consumeActivity(event(2, { score: 30 }), deps)).toBe('duplicate');
-    expect(published.map((e) => e.detailType)).toEqual(['HighEngagementDetected']);
+    expect(published.map((e) => [e.detailType, e.metadata.eventId])).toEqual([
+      ['HighEngagementDetected', eventIdFor('HighEngagementDetected', 'u1')],
+    ]);
     expect(store.users.get('u1')).toMatchObject({ total: 60, count: 2, flag: '2026-11-27T12:00:00.000Z' });
+  });
+
+  it('publishes the same event again when a crash came between publishing and the flag; consumers see one id', async () => {
+    const { store, published, deps } = setup();
+    const crashingFlag = {
+      ...deps,
+      store: Object.assign(Object.create(store), { flagHighEngagement: async () => Promise.reject(new Error('killed')) }),
+    };
+    await expect(consumeActivity(event(1, { score: 50 }), crashingFlag)).rejects.toThrow('killed');
+    expect(await consumeActivity(event(1, { score: 50 }), deps)).toBe('duplicate');
+    expect(published.map((e) => e.metadata.eventId)).toEqual([
+      eventIdFor('HighEngagementDetected', 'u1'),
+      eventIdFor('HighEngagementDetected', 'u1'),
+    ]);
+    expect(store.users.get('u1')?.flag).toBe('2026-11-27T12:00:00.000Z');
+    await consumeActivity(event(2, { score: 50 }), deps); // flagged: no third publication
+    expect(published).toHaveLength(2);
   });
 });
 

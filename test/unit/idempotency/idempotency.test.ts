@@ -44,11 +44,12 @@ describe('bodyHash', () => {
 describe('claimRecord', () => {
   const at = new Date('2026-11-27T10:00:00.500Z');
 
-  it('is a conditional Put of IDEMPOTENCY#<key> with the attributes and a 24-hour TTL', () => {
+  it('is a conditional Put of IDEMPOTENCY#<key> with the attributes and a 24-hour TTL; an expired claim counts as absent', () => {
     expect(claimRecord('orders', 'key-12345', { bodyHash: 'h', orderId: 'o-1' }, at)).toEqual({
       TableName: 'orders',
       Item: { pk: 'IDEMPOTENCY#key-12345', bodyHash: 'h', orderId: 'o-1', expiresAt: Math.floor(at.getTime() / 1000) + 24 * 3600 },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': Math.floor(at.getTime() / 1000) },
     });
     expect(IDEMPOTENCY_TTL_SECONDS).toBe(86_400);
   });

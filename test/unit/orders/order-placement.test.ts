@@ -1,18 +1,18 @@
 import type { Order } from '../../../lambda/domain/orders';
 import type { OrderStatus } from '../../../lambda/domain/order-status';
-import type { DomainEvent } from '../../../lambda/shared/events';
 import { OrderPlacement } from '../../../lambda/orders/order-placement';
 import type { CreateOutcome, IdempotencyClaim, OrderStore } from '../../../lambda/orders/order-store';
 import type { PriceCatalog } from '../../../lambda/orders/price-catalog';
 
 /**
  * The placement logic against in-memory adapters of its own ports (the DynamoDB
- * adapters are exercised against the emulator in test/integration/orders).
+ * adapters are exercised against the emulator in test/integration/orders). It
+ * only writes: `OrderPlaced` is the outbox's (publish-order-events).
  */
 class MemoryOrderStore implements OrderStore {
-  readonly orders = new Map<string, Order>();
+  readonly orders = new Map<string, Order & { correlationId: string }>();
   readonly keys = new Map<string, { orderId: string; bodyHash: string }>();
-  async create(order: Order, claim: IdempotencyClaim): Promise<CreateOutcome> {
+  async create(order: Order, claim: IdempotencyClaim, correlationId: string): Promise<CreateOutcome> {
     const existing = this.keys.get(claim.key);
     if (existing) {
       return existing.bodyHash === claim.bodyHash
@@ -20,7 +20,7 @@ class MemoryOrderStore implements OrderStore {
         : { kind: 'key-reused' };
     }
     this.keys.set(claim.key, { orderId: order.orderId, bodyHash: claim.bodyHash });
-    this.orders.set(order.orderId, order);
+    this.orders.set(order.orderId, { ...order, correlationId });
     return { kind: 'created', order };
   }
   async get(orderId: string) {
@@ -36,26 +36,21 @@ const catalog: PriceCatalog = { prices: async (skus) => new Map(skus.filter((s) 
 const CUSTOMER = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
 const order = (quantity = 1, sku = 'MUG') => ({ customerId: CUSTOMER, lines: [{ sku, quantity }] });
 
-function setup(failPublishing = false) {
+function setup() {
   const store = new MemoryOrderStore();
-  const published: DomainEvent[][] = [];
   let ids = 0;
   const placement = new OrderPlacement(
     store,
     catalog,
-    async (events) => {
-      if (failPublishing) throw new Error('PutEvents failed');
-      published.push([...events]);
-    },
     () => `order-${++ids}`,
     () => new Date('2026-11-27T10:00:00Z'),
   );
-  return { store, published, placement };
+  return { store, placement };
 }
 
 describe('OrderPlacement', () => {
-  it('prices, stores PENDING and publishes OrderPlaced for every new order in one call', async () => {
-    const { store, published, placement } = setup();
+  it("prices and stores every new order PENDING with the request's correlation id", async () => {
+    const { store, placement } = setup();
     const results = await placement.place(
       [
         { input: order(2), customerId: CUSTOMER, idempotencyKey: 'k1' },
@@ -68,20 +63,16 @@ describe('OrderPlacement', () => {
       status: 'PENDING',
       total: 1000,
       lines: [{ sku: 'MUG', quantity: 2, unitPrice: 500 }],
+      correlationId: 'corr-1',
     });
-    expect(published).toHaveLength(1);
-    expect(published[0]!.map((e) => [e.detailType, (e.data as { orderId: string }).orderId])).toEqual([
-      ['OrderPlaced', 'order-1'],
-      ['OrderPlaced', 'order-2'],
-    ]);
+    expect(store.orders.get('order-2')).toMatchObject({ status: 'PENDING', total: 500, correlationId: 'corr-1' });
   });
 
   it('stores nothing for an order with an unknown SKU and says which', async () => {
-    const { store, published, placement } = setup();
+    const { store, placement } = setup();
     const [result] = await placement.place([{ input: order(1, 'NOPE'), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
     expect(result).toEqual({ kind: 'invalid', problems: [{ path: 'lines.0.sku', message: 'is not a known SKU (NOPE)' }] });
     expect(store.orders.size).toBe(0);
-    expect(published).toHaveLength(0);
   });
 
   it('returns the same order for the same key and body, and refuses the key with another body', async () => {
@@ -93,26 +84,5 @@ describe('OrderPlacement', () => {
     expect(again).toMatchObject({ kind: 'replayed', order: { orderId: 'order-1' } });
     expect(other).toEqual({ kind: 'key-reused' });
     expect(store.orders.size).toBe(1);
-  });
-
-  it('reports a stored order whose event could not be published, and publishes it when the key is resent', async () => {
-    const failing = setup(true);
-    const [result] = await failing.placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
-    expect(result).toMatchObject({ kind: 'unpublished', order: { orderId: 'order-1', status: 'PENDING' } });
-
-    // The client's retry (same key, same body) reaches a healthy bus: OrderPlaced goes out for the same order.
-    const healthy = new OrderPlacement(failing.store, catalog, async (events) => void healthyEvents.push(...events));
-    const healthyEvents: DomainEvent[] = [];
-    const [retry] = await healthy.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
-    expect(retry).toMatchObject({ kind: 'replayed', order: { orderId: 'order-1' } });
-    expect(healthyEvents.map((e) => (e.data as { orderId: string }).orderId)).toEqual(['order-1']);
-  });
-
-  it('does not publish again for a replayed order that has moved on', async () => {
-    const { store, published, placement } = setup();
-    await placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
-    store.orders.set('order-1', { ...store.orders.get('order-1')!, status: 'RESERVED' });
-    await placement.place([{ input: order(1), customerId: CUSTOMER, idempotencyKey: 'k1' }], 'c');
-    expect(published).toHaveLength(1);
   });
 });
