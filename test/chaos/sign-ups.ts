@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { AdminConfirmSignUpCommand, CognitoIdentityProviderClient, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoUserStore } from '../../lambda/users/user-store';
 import { strongPassword } from '../e2e/identity';
 import { output, target } from '../e2e/target';
 
@@ -46,18 +47,14 @@ export async function signUp(): Promise<string> {
 
 /**
  * Users counted in the daily statistics of yesterday, today and tomorrow (UTC),
- * so a run across midnight is counted whole. Reads `STATS#<day>` (usersCreated);
- * the one place to change if the counter is sharded.
+ * so a run across midnight is counted whole: each day the sum of its shards,
+ * read as the platform reads it (`DynamoUserStore.usersCreatedOn`).
  */
 export async function usersCounted(): Promise<number> {
   const { outputs } = await target();
+  const store = new DynamoUserStore(dynamo, output(outputs, 'UsersTableName'));
   let total = 0;
-  for (const offset of [-1, 0, 1]) {
-    const day = new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const { Item } = await dynamo.send(
-      new GetCommand({ TableName: output(outputs, 'UsersTableName'), Key: { pk: `STATS#${day}` }, ConsistentRead: true }),
-    );
-    total += Number(Item?.usersCreated ?? 0);
-  }
+  for (const offset of [-1, 0, 1])
+    total += await store.usersCreatedOn(new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10));
   return total;
 }
