@@ -4,10 +4,11 @@
  * then hand the tests the same environment variables a user would give for
  * LocalStack or AWS (see target.ts).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { startLocalCloud, type LocalCloud } from 'local-cloud';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -19,10 +20,19 @@ export async function startPlatform(): Promise<{ cloud: LocalCloud; env: Record<
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const work = mkdtempSync(path.join(tmpdir(), 'e2e-'));
   const assemblyDir = path.join(work, 'cdk.out');
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '-o', assemblyDir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // Asynchronously, and never pointed at a local cloud: another project's global setup may already
+  // serve one from this very process (AWS_ENDPOINT_URL set), and a synchronous synth that called it
+  // would wait forever on an event loop it blocks.
+  const { AWS_ENDPOINT_URL: _endpoint, ...synthEnv } = process.env;
+  await promisify(execFile)(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '-o', assemblyDir],
+    {
+      cwd: ROOT,
+      env: synthEnv,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const cloud = await startLocalCloud({
     assemblyDir,
     apiPort: 0,
