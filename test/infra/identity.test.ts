@@ -331,6 +331,15 @@ describe('dev: orders by customer', () => {
         ],
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['orderId', 'status', 'total', 'currency', 'updatedAt'] },
       },
+      // The PENDING-age probe's index (lib/pending-orders.ts): keys only, never readable by GET /orders.
+      {
+        IndexName: 'byStatus',
+        KeySchema: [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
     ]);
     const list = functionId(resources, 'OrderSagaOrdersListOrders');
     expect(resources[list]!.Properties.Environment.Variables).toMatchObject({
