@@ -27,7 +27,7 @@ import { FileCheckpoints } from './event-source-mappings/checkpoints';
 import { EventSourceMappings } from './event-source-mappings/mappings';
 import { EventBridgeService } from './eventbridge/service';
 import { schedulesControl } from './eventbridge/schedules';
-import { LambdaRuntime, type LocalFunction } from './lambda/runtime';
+import { LambdaRuntime, type LocalFunction, type RecordsRetention } from './lambda/runtime';
 import { functionsNotEmulated } from './lambda/not-emulated';
 import { tracingNotEmulated } from './assembly/tracing';
 import { PROVISIONED_TYPES, provision, unsupportedResources, type NotEmulatedFeature } from './provision';
@@ -63,6 +63,11 @@ export interface LocalCloudOptions {
    * the assembly (`<app>/cdk.out` -> `<app>/.local-cloud`), so each app keeps its own records.
    */
   readonly stateDir?: string;
+  /**
+   * How long and how many invocation records `<stateDir>/invocations.ndjson` keeps: pruned at
+   * start and whenever it outgrows the cap by a tenth (default 7 days, the newest 100,000).
+   */
+  readonly recordsRetention?: RecordsRetention;
   /** Values for the template's parameters (`CfnParameter`), by name: `--parameters Name=Value`. */
   readonly parameters?: Readonly<Record<string, string>>;
   /** Function output, REPORT lines and notes (default: stdout). */
@@ -239,6 +244,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       queues: sqs,
       log,
       recordsFile,
+      recordsRetention: options.recordsRetention,
       retryBaseDelayMs: options.retryBaseDelayMs,
       maxWorkersPerFunction: options.maxWorkersPerFunction,
       faults: edge.chaos,

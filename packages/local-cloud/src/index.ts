@@ -6,6 +6,7 @@
  */
 export { startLocalCloud } from './cloud';
 export type { LocalCloud, LocalCloudOptions, NotEmulated } from './cloud';
+export type { RecordsRetention } from './lambda/records-retention';
 export type { EdgeHandler, EdgeRequest, EdgeResponse, InvocationRecord, InvokeResult, LocalStack, StackResource } from './types';
 export { ReloadableCloud, type ReloadOutcome } from './reload';
 export { describeStart, type StartOutputOptions } from './start-output';

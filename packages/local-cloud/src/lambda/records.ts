@@ -1,38 +1,36 @@
 /**
- * What every invocation leaves: END and REPORT lines as Lambda writes them, and
- * an `InvocationRecord` kept in memory and appended to the NDJSON records file
- * (batched: one write per RECORDS_FLUSH_MS, not one per invocation).
+ * What every invocation leaves: END and REPORT lines as Lambda writes them, and an
+ * `InvocationRecord` kept in memory and appended to the records file (records-file.ts,
+ * which batches the writes and prunes the file by its retention).
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import path from 'node:path';
 import type { InvocationRecord, InvokeResult } from '../types';
 import type { LambdaError, LogSink } from './execution-environment';
 import type { LocalFunction } from './functions';
-
-/** How long an invocation record may wait to be written with others (one file write per batch). */
-const RECORDS_FLUSH_MS = 20;
+import { RecordsFile } from './records-file';
+import type { RecordsRetention } from './records-retention';
 
 export class InvocationRecords {
   private readonly recordList: InvocationRecord[] = [];
-  /** The records file, opened once for appending. */
-  private recordsStream: WriteStream | undefined;
-  /** Records not yet written: they go out together every RECORDS_FLUSH_MS, not one write each. */
-  private pendingRecords = '';
-  private recordsTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly file: RecordsFile | undefined;
 
   constructor(
-    private readonly file: string | undefined,
+    file: string | undefined,
     private readonly log: LogSink,
-  ) {}
+    retention?: RecordsRetention,
+  ) {
+    this.file = file === undefined ? undefined : new RecordsFile(file, log, retention);
+  }
 
   /** Every invocation that ran so far, oldest first. */
   all(): readonly InvocationRecord[] {
     return [...this.recordList];
   }
 
-  /** Logs END and REPORT, keeps the record and queues it for the records file (unless closed). */
-  report(fn: LocalFunction, record: InvocationRecord, error: LambdaError | undefined): void {
+  /**
+   * Logs END and REPORT (to `log`, default the runtime's sink), keeps the record and queues
+   * it for the records file (unless closed).
+   */
+  report(fn: LocalFunction, record: InvocationRecord, error: LambdaError | undefined, log: LogSink = this.log): void {
     const fields = [
       `REPORT RequestId: ${record.requestId}`,
       `Duration: ${record.durationMs.toFixed(2)} ms`,
@@ -43,43 +41,21 @@ export class InvocationRecords {
     if (record.initDurationMs !== undefined) fields.push(`Init Duration: ${record.initDurationMs.toFixed(2)} ms`);
     if (record.status === 'timeout') fields.push('Status: timeout');
     else if (error?.errorType.startsWith('Runtime.')) fields.push('Status: error', `Error Type: ${error.errorType}`);
-    this.log(`[${fn.displayName}] END RequestId: ${record.requestId}`);
-    this.log(`[${fn.displayName}] ${fields.join('\t')}`);
+    log(`[${fn.displayName}] END RequestId: ${record.requestId}`);
+    log(`[${fn.displayName}] ${fields.join('\t')}`);
 
     this.recordList.push(record);
-    if (!this.file || this.closed) return;
-    this.pendingRecords += `${JSON.stringify(record)}\n`;
-    this.recordsTimer ??= setTimeout(() => this.flush(), RECORDS_FLUSH_MS);
-  }
-
-  flush(): void {
-    clearTimeout(this.recordsTimer);
-    this.recordsTimer = undefined;
-    if (this.pendingRecords) this.recordsOut()?.write(this.pendingRecords);
-    this.pendingRecords = '';
-  }
-
-  /** The open records file (opened on first use); undefined without one. */
-  private recordsOut(): WriteStream | undefined {
-    const { file } = this;
-    if (!file || this.recordsStream) return this.recordsStream;
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.recordsStream = createWriteStream(file, { flags: 'a' });
-    this.recordsStream.on('error', (error) => this.log(`[local] cannot append to ${file}: ${String(error)}`));
-    return this.recordsStream;
+    this.file?.append(record);
   }
 
   /** Stops queueing records for the file; pending ones are written by `close`. */
   stopWriting(): void {
-    this.closed = true;
+    this.file?.stopWriting();
   }
 
   /** Writes what is pending and closes the file. */
   async close(): Promise<void> {
-    this.flush();
-    const records = this.recordsStream;
-    this.recordsStream = undefined;
-    if (records) await new Promise<void>((resolve) => records.end(resolve));
+    await this.file?.close();
   }
 }
 
