@@ -6,6 +6,7 @@
  */
 import type { CreatedUserAnswer } from './cognito/control';
 import type { ControlErrorAnswer, FiredAnswer, ScheduleView } from './eventbridge/schedules';
+import { formatTable } from './text-table';
 
 /** A failure the CLI prints as it is: one line, no stack. */
 export class ControlClientError extends Error {
@@ -51,7 +52,7 @@ export function formatSchedules(schedules: readonly ScheduleView[], edgeUrl = DE
   if (schedules.length === 0) return ['No schedule rules in this stack.'];
   const portArgument = cliArguments(edgeUrl);
   return [
-    ...table([
+    ...formatTable([
       ['schedule rule', 'expression', 'state', 'targets', 'fire with'],
       ...schedules.map((s) => [
         s.name,
@@ -195,21 +196,6 @@ function notTheLocalCloud(options: ControlClientOptions, status: number, body: u
   return new ControlClientError(
     `${options.edgeUrl} answered HTTP ${status}${said}, not as the local cloud does (LocalStack or an older local cloud?); pass the ${options.portOption ?? '--edge-port'} of \`npm start\``,
   );
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines: string[] = [];
-  for (const [index, row] of rows.entries()) {
-    lines.push(
-      `  ${row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd()}`,
-    );
-    if (index === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  }
-  return lines;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

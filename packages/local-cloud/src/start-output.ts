@@ -8,6 +8,7 @@
 import type { LocalCloud } from './cloud';
 import { formatSchedules } from './control-client';
 import { scheduleViews } from './eventbridge/schedules';
+import { formatTable } from './text-table';
 
 export interface StartOutputOptions {
   /** Add the full tables (default false: the summary only). */
@@ -84,18 +85,7 @@ function emulatedResources(cloud: LocalCloud) {
 /** The full tables: where everything is, and what is not emulated. */
 export function describe(cloud: LocalCloud): string[] {
   const lines: string[] = [];
-  const table = (rows: string[][]) => {
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-    for (const [index, row] of rows.entries()) {
-      lines.push(
-        `  ${row
-          .map((cell, i) => cell.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd()}`,
-      );
-      if (index === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-    }
-  };
+  const table = (rows: string[][]) => lines.push(...formatTable(rows));
   lines.push('');
   table([
     ['endpoint', 'url'],
