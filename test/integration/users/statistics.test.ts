@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { lambdaContext } from '../../support/api-event';
 import { busEvent, handlerEnvironment, type LocalAws, outboxRelay, startLocalAws } from '../../support/aws';
 import { transactionConflicts } from '../../support/transaction-conflicts';
+import { confirmedSignUp } from './sign-up';
 import { stageConfig } from '../../../lib/config';
 
 const USERS = `users-${randomUUID()}`;
@@ -44,21 +45,10 @@ afterAll(() => cloud?.stop());
 /** A sign-up as Cognito confirms it: the post-confirmation trigger with the user's attributes. */
 async function signUp(n: number): Promise<void> {
   const sub = randomUUID();
-  await registerProfile(
-    {
-      version: '1',
-      region: 'us-east-1',
-      userPoolId: 'us-east-1_pool',
-      userName: sub,
-      callerContext: { awsSdkVersion: 'aws-sdk-js-3', clientId: 'storefront' },
-      triggerSource: 'PostConfirmation_ConfirmSignUp',
-      request: {
-        userAttributes: { sub, email: `burst-${n}-${sub}@example.com`, name: 'Ada', phone_number: '+14155550100', email_verified: 'true' },
-      },
-      response: {},
-    },
-    { ...lambdaContext, awsRequestId: randomUUID() },
-  );
+  await registerProfile(confirmedSignUp(sub, { email: `burst-${n}-${sub}@example.com`, name: 'Ada', phone: '+14155550100' }), {
+    ...lambdaContext,
+    awsRequestId: randomUUID(),
+  });
 }
 
 it('counts 200 concurrent sign-ups exactly, redeliveries included, although transactions on one item conflict', async () => {

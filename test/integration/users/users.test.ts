@@ -10,6 +10,7 @@ import { apiEvent, lambdaContext } from '../../support/api-event';
 import { busEvent, dynamoDbStreamEvent, handlerEnvironment, startLocalAws, type LocalAws } from '../../support/aws';
 import { eventIdFor } from '../../../lambda/shared/events';
 import { STATISTICS_SHARDS } from '../../../lambda/domain/users';
+import { confirmedSignUp } from './sign-up';
 
 let cloud: LocalAws;
 let registerProfile: typeof import('../../../lambda/users/register-profile').handler;
@@ -43,19 +44,7 @@ async function post(
   headers: Record<string, string> = {},
   sub: string = randomUUID(),
 ) {
-  await registerProfile(
-    {
-      version: '1',
-      region: 'us-east-1',
-      userPoolId: 'us-east-1_pool',
-      userName: sub,
-      callerContext: { awsSdkVersion: 'aws-sdk-js-3', clientId: 'storefront' },
-      triggerSource: 'PostConfirmation_ConfirmSignUp',
-      request: { userAttributes: { sub, email: input.email, name: input.name, phone_number: input.phone, email_verified: 'true' } },
-      response: {},
-    },
-    { ...lambdaContext, awsRequestId: headers['x-correlation-id'] ?? randomUUID() },
-  );
+  await registerProfile(confirmedSignUp(sub, input), { ...lambdaContext, awsRequestId: headers['x-correlation-id'] ?? randomUUID() });
   const { Item } = await cloud.dynamo.send(new GetCommand({ TableName: USERS, Key: { pk: `USER#${sub}` } }));
   const { userId, name, email, phone, createdAt } = Item!;
   return { statusCode: 201, body: JSON.stringify({ userId, name, email, phone, createdAt }) };
