@@ -7,22 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RecordsFile } from '../../../src/lambda/records-file';
 import type { InvocationRecord } from '../../../src/types';
+import { invocationRecord } from '../../support/invocation-records';
 
 const DAY = 86_400_000;
 
-function record(requestId: string, ageMs = 0): InvocationRecord {
-  return {
-    timestamp: new Date(Date.now() - ageMs).toISOString(),
-    functionName: 'S-Fn',
-    logicalId: 'Fn',
-    requestId,
-    memorySizeMb: 128,
-    durationMs: 1,
-    billedDurationMs: 1,
-    maxMemoryUsedMb: 40,
-    status: 'success',
-  };
-}
+const record = invocationRecord;
 
 function requestIds(file: string): string[] {
   return readFileSync(file, 'utf8')
