@@ -89,8 +89,8 @@ export class Analytics extends Construct {
       this.stream.grant(fn, 'kinesis:PutRecords');
       const rawObjects = this.rawBucket.arnForObjects(`${RAW_PREFIX}*`);
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [rawObjects] }));
-      // PutItem and GetItem: the Idempotency-Key records (`IDEMPOTENCY#<key>`) kept beside the stats.
-      this.statsTable.grant(fn, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem');
+      // PutItem, GetItem and UpdateItem: the batches' claims and ledgers (`IDEMPOTENCY#<key>`) kept beside the stats.
+      this.statsTable.grant(fn, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
       const stack = Stack.of(this);
       const bucketId = stack.resolve(stack.getLogicalId(this.rawBucket.node.defaultChild as s3.CfnBucket)) as string;
       acknowledge((fn.role as iam.Role).node.tryFindChild('DefaultPolicy') ?? fn.role!, {

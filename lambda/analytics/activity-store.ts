@@ -1,10 +1,15 @@
+/**
+ * Where accepted activity goes (the stream, the raw log, the stats) and its AWS
+ * adapter. Guarantees: a raw-log object is never overwritten (`IfNoneMatch`);
+ * a stats item is keyed by event id and derives wholly from the event, so
+ * writing it again is a no-op; PutRecords and BatchWriteItem failures in part
+ * are retried, and what is left is reported or thrown, never dropped.
+ */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '#domain/activity';
-import { claimKey, claimRecord, compareClaim } from '#domain/idempotency';
 import { toNdjson } from '#domain/activity';
 import { mapChunks } from '#shared/chunks';
-import { conditionHeld } from '#shared/dynamo';
 import { putAllRecords, type UndeliveredRecord } from '#shared/kinesis';
 import { retryFailed } from '#shared/retry';
 import { logger } from '#shared/powertools';
@@ -15,30 +20,16 @@ export interface ActivityStore {
   stream(events: readonly ActivityEvent[]): Promise<UndeliveredRecord[]>;
   /**
    * Writes the raw log object at `key`; never replaces an existing object. An
-   * object already there is success: keys repeat only for a resent request
-   * (Idempotency-Key), whose object holds the same events.
+   * object already there is success: a part's key repeats only when an attempt
+   * writes a part an earlier one wrote without recording it, with the same events.
    */
   storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void>;
-  /** Writes one stats item per event (an event written again replaces its item with the same values). */
+  /**
+   * Writes one stats item per event. Idempotent per event id: the item's key and
+   * every attribute derive from the event (its expiry from the batch's first
+   * arrival), so an event written again replaces its item with the same item.
+   */
   writeStats(events: readonly ActivityEvent[]): Promise<void>;
-}
-
-/** The body hash and first arrival of a request sent with an Idempotency-Key. */
-export interface ActivityKeyClaim {
-  readonly bodyHash: string;
-  readonly receivedAt: Date;
-}
-
-export type ClaimOutcome =
-  /** First use of the key, or a resend of the same body: ingest as received at `receivedAt` (the first arrival). */
-  | { readonly kind: 'claimed'; readonly receivedAt: Date }
-  /** The key was used with another body. */
-  | { readonly kind: 'key-reused' };
-
-/** Remembers Idempotency-Keys of `POST /activity`; AwsActivityStore is the adapter. */
-export interface ActivityKeys {
-  /** Records `key` with `claim` unless it is recorded; then compares the bodies. */
-  claim(key: string, claim: ActivityKeyClaim): Promise<ClaimOutcome>;
 }
 
 export interface AwsActivityStoreOptions {
@@ -55,8 +46,6 @@ const BATCH_WRITE_MAX_ITEMS = 25;
 const STATS_WRITES_IN_FLIGHT = 4;
 /** How long a per-event stats item is kept (the raw log keeps everything longer). */
 const STATS_TTL_SECONDS = 90 * 24 * 3600;
-/** The sort key of an activity Idempotency-Key's claim (the stats table has one). */
-const CLAIM_SK = 'ACTIVITY';
 
 /** An event's stats item (see AwsActivityStore), expiring 90 days after `now` (ms). */
 export function statsItem(event: ActivityEvent, now: number) {
@@ -79,9 +68,9 @@ export function statsItem(event: ActivityEvent, now: number) {
  * table, whose items are `USER#<userId>` / `ACTIVITY#<timestamp>#<eventId>`: a
  * user's scored events in time order, expiring 90 days after they were received
  * (so writing an event again writes the very same item). The same table holds
- * `IDEMPOTENCY#<key>` / `ACTIVITY` (24-hour TTL): a key's body hash and first arrival.
+ * the batches' claims and ledgers (batch-ledger-store.ts).
  */
-export class AwsActivityStore implements ActivityStore, ActivityKeys {
+export class AwsActivityStore implements ActivityStore {
   constructor(
     private readonly clients: { readonly s3: S3Client; readonly dynamo: DynamoDBDocumentClient },
     private readonly options: AwsActivityStoreOptions,
@@ -95,30 +84,6 @@ export class AwsActivityStore implements ActivityStore, ActivityKeys {
     );
   }
 
-  async claim(key: string, claim: ActivityKeyClaim): Promise<ClaimOutcome> {
-    const claimed = await conditionHeld(
-      this.clients.dynamo.send(
-        new PutCommand(
-          claimRecord(
-            this.options.statsTable,
-            key,
-            { bodyHash: claim.bodyHash, receivedAt: claim.receivedAt.toISOString() },
-            claim.receivedAt,
-            CLAIM_SK,
-          ),
-        ),
-      ),
-    );
-    if (claimed) return { kind: 'claimed', receivedAt: claim.receivedAt };
-    // The key is taken (a conditional write, not a read-then-write): read what it was first used with.
-    const { Item } = await this.clients.dynamo.send(
-      new GetCommand({ TableName: this.options.statsTable, Key: claimKey(key, CLAIM_SK), ConsistentRead: true }),
-    );
-    const stored = compareClaim(Item, claim.bodyHash);
-    if (stored.kind === 'key-reused') return stored;
-    return { kind: 'claimed', receivedAt: new Date(String(stored.claim.receivedAt)) };
-  }
-
   async storeRawLog(key: string, events: readonly ActivityEvent[]): Promise<void> {
     try {
       await this.clients.s3.send(
@@ -127,7 +92,7 @@ export class AwsActivityStore implements ActivityStore, ActivityKeys {
           Key: key,
           Body: toNdjson(events),
           ContentType: 'application/x-ndjson',
-          // Never overwrite: a fresh batch id makes a taken key unlikely, a resend (same events) makes it expected.
+          // Never overwrite: a part's contents are fixed by the ledger, so a taken key holds the same events.
           IfNoneMatch: '*',
         }),
       );

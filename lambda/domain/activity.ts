@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { USER_ID } from './users';
 import { RAW_LOG_PREFIX } from '#contracts/keys';
@@ -60,27 +59,13 @@ export interface ActivityEvent {
  * Where a batch's raw log goes: `raw/YYYY/MM/DD/HH/<batchId>.ndjson`, by the
  * UTC hour the batch was received (not the events' own timestamps, which a
  * client controls), so that a day or an hour can be listed or replayed by prefix.
- * A request with an Idempotency-Key adds `part` (`<batchId>.<part>.ndjson`, see
- * rawLogPart): its batch id repeats when it is resent.
+ * Ingestion writes a batch in numbered parts (`<batchId>.<part>.ndjson`, the
+ * parts its ledger planned: #domain/activity-ledger), each event in exactly one.
  */
 export function rawLogKey(receivedAt: Date, batchId: string, part?: string): string {
   const iso = receivedAt.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ
   const name = part === undefined ? batchId : `${batchId}.${part}`;
   return `${RAW_LOG_PREFIX}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${iso.slice(11, 13)}/${name}.ndjson`;
-}
-
-/**
- * The part of a resendable batch's raw log name: a digest of the ids of the
- * events it holds. A resend that delivers the same events names the same object
- * (which exists: nothing is written twice); one that delivers more (the stream
- * refused some the first time) writes a new object, so no event is missing from
- * the raw log. An event may then be in two objects of one batch, with one id.
- */
-export function rawLogPart(events: readonly ActivityEvent[]): string {
-  return createHash('sha256')
-    .update(events.map((event) => event.eventId).join('\n'))
-    .digest('hex')
-    .slice(0, 16);
 }
 
 /** Newline-delimited JSON: one event a line, each line a complete JSON document, a final newline. */

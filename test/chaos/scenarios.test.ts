@@ -7,6 +7,7 @@
  * could not move back. Each prints its record (docs/reliability.md).
  */
 import { newCaller, type Caller } from '../e2e/identity';
+import { activityUnderFaults } from './activity-scenario';
 import { clearFaults, injectFaults, report, settle } from './faults';
 import { expectChargedAndNotifiedOnce, expectNothingUnredrivable, newSku, placeOrder } from './order-clients';
 import { finalOrder, paymentsOf, stockOf, userNoticesOf } from './saga';
@@ -94,4 +95,9 @@ describe('a worker killed mid-invocation', () => {
     expect(stock).toMatchObject({ available: 0, reserved: 0, sold: 1 });
     await expectChargedAndNotifiedOnce([order]);
   });
+});
+
+describe('activity ingestion under faults', () => {
+  it('2,000 activity events under 30 % PutRecords, 20 % PutObject and 10 % DynamoDB faults: stream, raw log and aggregates hold each accepted event once', () =>
+    activityUnderFaults());
 });

@@ -251,7 +251,16 @@ describe('analytics and user batches: least privilege', () => {
   it('lets the ingestion put records, write raw/ objects, batch-write stats and keep Idempotency-Keys, nothing more', () => {
     const ingest = functionId('AnalyticsIngestActivity');
     expect(actionsOf(ingest)).toEqual(
-      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'kinesis:PutRecords', 's3:PutObject', ...LOGS, ...XRAY].sort(),
+      [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'kinesis:PutRecords',
+        's3:PutObject',
+        ...LOGS,
+        ...XRAY,
+      ].sort(),
     );
     const [rawId] = only('AWS::S3::Bucket', 'AnalyticsRawLogs');
     expect(resourcesFor(ingest, 's3:PutObject')).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [rawId, 'Arn'] }, '/raw/*']] }]);

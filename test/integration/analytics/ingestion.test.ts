@@ -11,16 +11,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PutRecordsCommandOutput, PutRecordsInput, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ActivityEvent } from '../../../lambda/domain/activity';
 import { apiEvent, authorizedContext, lambdaContext, machineClaims, userClaims } from '../../support/api-event';
-import { type LocalAws, handlerEnvironment, kinesisEvent, startLocalAws } from '../../support/aws';
+import { type LocalAws, kinesisEvent } from '../../support/aws';
+import { startAnalyticsCloud } from './analytics-cloud';
 
 jest.setTimeout(180_000);
 
-const BUCKET = `raw-${randomUUID()}`;
-const STREAM = `activity-${randomUUID()}`;
-const STATS_TABLE = `stats-${randomUUID()}`;
-const ENGAGEMENT_TABLE = `engagement-${randomUUID()}`;
+let BUCKET: string;
+let STREAM: string;
+let STATS_TABLE: string;
 const THRESHOLD = 100;
 
 let cloud: LocalAws;
@@ -31,18 +32,7 @@ let kinesis: typeof import('../../../lambda/shared/kinesis').kinesis;
 let dynamo: typeof import('../../../lambda/shared/dynamo').dynamo;
 
 beforeAll(async () => {
-  cloud = await startLocalAws();
-  await cloud.createBucket(BUCKET);
-  await cloud.createStream(STREAM, 2);
-  await cloud.createTable(STATS_TABLE, { sortKey: true });
-  await cloud.createTable(ENGAGEMENT_TABLE);
-  handlerEnvironment(cloud.endpoint, 'analytics', {
-    RAW_BUCKET: BUCKET,
-    ANALYTICS_STREAM: STREAM,
-    STATS_TABLE,
-    ENGAGEMENT_TABLE,
-    HIGH_ENGAGEMENT_THRESHOLD: String(THRESHOLD),
-  });
+  ({ cloud, bucket: BUCKET, stream: STREAM, statsTable: STATS_TABLE } = await startAnalyticsCloud(THRESHOLD));
   ingest = (await import('../../../lambda/analytics/ingest-activity')).handler;
   consume = (await import('../../../lambda/analytics/aggregate-engagement')).handler;
   getEngagement = (await import('../../../lambda/analytics/get-engagement')).handler;
@@ -202,7 +192,7 @@ describe('1,200 events in one request sequence', () => {
 
   it('has every accepted event in S3 exactly once, one NDJSON object per request under raw/YYYY/MM/DD/HH/', async () => {
     const objects = await cloud.objects(BUCKET, 'raw/');
-    const layout = /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/([0-9a-f-]{36})\.ndjson$/;
+    const layout = /^raw\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/([0-9a-f-]{36})\.0\.ndjson$/;
     expect(objects.map((o) => layout.exec(o.key)?.[1]).sort()).toEqual([...batchIds].sort());
     const lines = objects.flatMap((o) =>
       o.body
@@ -226,7 +216,7 @@ describe('1,200 events in one request sequence', () => {
   });
 
   it('has exactly one stats item per accepted event, with its score', async () => {
-    const items = await cloud.scan(STATS_TABLE);
+    const items = (await cloud.scan(STATS_TABLE)).filter((item) => item.pk.startsWith('USER#')); // not the batches' claims
     expect(items.map((i) => i.eventId).sort()).toEqual([...accepted.keys()].sort());
     for (const item of items) {
       const event = accepted.get(item.eventId)!;
@@ -330,7 +320,7 @@ describe('POST /activity failures and GET /users/{userId}/engagement', () => {
     expect(result.json.rejectedEvents).toEqual([
       { index: 1, reasons: [{ path: '(stream)', message: 'was not delivered (ProvisionedThroughputExceededException); send it again' }] },
     ]);
-    const object = (await cloud.objects(BUCKET, 'raw/')).find((o) => o.key.endsWith(`${result.json.batchId}.ndjson`))!;
+    const object = (await cloud.objects(BUCKET, 'raw/')).find((o) => o.key.endsWith(`${result.json.batchId}.0.ndjson`))!;
     expect(
       object.body
         .split('\n')
@@ -418,11 +408,10 @@ describe('POST /activity resent with its Idempotency-Key', () => {
     expect(objects).toHaveLength(1); // the resend found its object and kept it
     expect(eventIdsIn(objects).sort()).toEqual([...ids].sort());
     const records = await recordsOf(userId);
-    expect(records).toHaveLength(6); // the stream has no conditional put: the resend is in it again...
-    expect(new Set(records.map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).eventId))).toEqual(new Set(ids));
+    // The batch's ledger says the events are streamed: the resend streams nothing again.
+    expect(records.map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).eventId).sort()).toEqual([...ids].sort());
     expect((await statsOf(userId)).map((item) => item.eventId).sort()).toEqual([...ids].sort());
 
-    // ...and the consumer, idempotent per event id, counts each event once.
     expect(await consumedEngagementOf(userId)).toMatchObject({ userId, eventCount: 3, totalScore: 40 });
   });
 
@@ -453,13 +442,17 @@ describe('POST /activity resent with its Idempotency-Key', () => {
     } finally {
       dynamo.middlewareStack.remove(FAIL_STATS);
     }
-    expect(failed.status).toBe(500);
-    expect(await recordsOf(userId)).toHaveLength(3); // already in the stream
+    // Accepted (in the stream) but not stored everywhere: the answer says which, and to resend under the key.
+    expect(failed.status).toBe(503);
+    expect(failed.json).toMatchObject({ error: 'Incomplete', idempotencyKey: key, accepted: 3, rejected: 0 });
+    expect(await recordsOf(userId)).toHaveLength(3);
     expect(await statsOf(userId)).toEqual([]);
 
     const resent = await post(bodyFor(userId), key);
     expect(resent.status).toBe(202);
     const ids = idsOf(resent.json);
+    expect(ids).toEqual(idsOf(failed.json));
+    expect(await recordsOf(userId)).toHaveLength(3); // recorded as streamed: not streamed again
     expect((await statsOf(userId)).map((item) => item.eventId).sort()).toEqual([...ids].sort());
     const objects = await objectsOf(resent.json.batchId);
     expect(objects).toHaveLength(1); // written by the first attempt, in parallel with the failed stats
@@ -483,12 +476,36 @@ describe('POST /activity resent with its Idempotency-Key', () => {
     expect(resent.json).toMatchObject({ batchId: partial.json.batchId, accepted: 3, rejected: 0 });
     const ids = idsOf(resent.json);
     expect(ids).toEqual(expect.arrayContaining(idsOf(partial.json)));
-    // Two objects of the batch, one per set of delivered events: none missing, none overwritten.
+    // Two parts of the batch: the first attempt's events, then the one the resend delivered; each event in one.
     const objects = await objectsOf(resent.json.batchId);
-    expect(objects).toHaveLength(2);
-    expect(new Set(eventIdsIn(objects))).toEqual(new Set(ids));
+    expect(objects.map((o) => o.key.split('/').pop())).toEqual([`${resent.json.batchId}.0.ndjson`, `${resent.json.batchId}.1.ndjson`]);
+    expect(eventIdsIn(objects).sort()).toEqual([...ids].sort());
+    expect(await recordsOf(userId)).toHaveLength(3);
     expect((await statsOf(userId)).map((item) => item.eventId).sort()).toEqual([...ids].sort());
     expect(await consumedEngagementOf(userId)).toMatchObject({ userId, eventCount: 3, totalScore: 40 });
+  });
+
+  it('treats a key sent again after its 24 h claim expired as a new batch: new ids, counted again, never dropped', async () => {
+    const userId = randomUUID();
+    const key = newKey();
+    const first = await post(bodyFor(userId), key);
+    // The claim's TTL passed (DynamoDB may not have deleted it yet): the key's lifetime is its TTL, exactly.
+    const claims = (await cloud.scan(STATS_TABLE)).filter((item) => item.pk.startsWith('IDEMPOTENCY#') && item.pk.endsWith(`|${key}`));
+    expect(claims).toHaveLength(1);
+    await cloud.dynamo.send(
+      new UpdateCommand({
+        TableName: STATS_TABLE,
+        Key: { pk: claims[0]!.pk, sk: claims[0]!.sk },
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
+      }),
+    );
+    const again = await post(bodyFor(userId), key);
+    expect(again.status).toBe(202);
+    expect(again.json.batchId).not.toBe(first.json.batchId);
+    expect(idsOf(again.json).filter((id) => idsOf(first.json).includes(id))).toEqual([]);
+    expect(await recordsOf(userId)).toHaveLength(6);
+    expect(await consumedEngagementOf(userId)).toMatchObject({ userId, eventCount: 6, totalScore: 80 });
   });
 
   it('answers 400 for a malformed key, before storing anything', async () => {

@@ -1,4 +1,4 @@
-import { ACTIVITY_TYPES, type ActivityEvent, rawLogKey, rawLogPart, toNdjson } from '../../../lambda/domain/activity';
+import { ACTIVITY_TYPES, type ActivityEvent, rawLogKey, toNdjson } from '../../../lambda/domain/activity';
 import { buildActivityEvents, keyedBatchId, keyedEventId, keyGeneration } from '../../../lambda/domain/activity-batch';
 import { chunk } from '../../../lambda/shared/chunks';
 
@@ -12,6 +12,10 @@ describe('raw log key layout', () => {
 
   it('uses UTC, not the offset of the time given', () => {
     expect(rawLogKey(new Date('2026-12-31T23:30:00-02:00'), 'b')).toBe('raw/2027/01/01/01/b.ndjson');
+  });
+
+  it('names a part of a batch <batchId>.<part>.ndjson', () => {
+    expect(rawLogKey(new Date('2026-11-27T09:15:00Z'), 'batch', '2')).toBe('raw/2026/11/27/09/batch.2.ndjson');
   });
 
   it('gives two batches of the same hour two keys', () => {
@@ -119,16 +123,6 @@ describe('ids derived from an Idempotency-Key', () => {
     for (const id of [keyedBatchId('k'.repeat(128)), keyedEventId('abcdefgh', 0), keyedEventId('a.b_c:d-e', 499)]) {
       expect(id).toMatch(UUID_LAYOUT);
     }
-  });
-
-  it('name a resendable raw log by the events it holds', () => {
-    const at = new Date('2026-11-27T09:15:00Z');
-    const withIds = (...ids: string[]) => ids.map((eventId) => ({ eventId }) as ActivityEvent);
-    const part = rawLogPart(withIds('a', 'b'));
-    expect(part).toMatch(/^[0-9a-f]{16}$/);
-    expect(rawLogKey(at, 'batch', part)).toBe(`raw/2026/11/27/09/batch.${part}.ndjson`);
-    expect(rawLogPart(withIds('a', 'b'))).toBe(part);
-    expect(rawLogPart(withIds('a', 'b', 'c'))).not.toBe(part);
   });
 });
 

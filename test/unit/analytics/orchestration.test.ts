@@ -2,10 +2,8 @@ import type { ActivityEvent } from '../../../lambda/domain/activity';
 import type { Engagement } from '../../../lambda/domain/engagement';
 import { zeroCounts } from '../../../lambda/domain/engagement';
 import type { User } from '../../../lambda/domain/users';
-import type { ActivityStore } from '../../../lambda/analytics/activity-store';
 import { consumeActivity, serialisedPerKey } from '../../../lambda/analytics/engagement-consumer';
 import type { EngagementStore } from '../../../lambda/analytics/engagement-store';
-import { ingest } from '../../../lambda/analytics/ingestion';
 import { registerBatch } from '../../../lambda/users/batch-users';
 import type { UserStore } from '../../../lambda/users/user-store';
 import { eventIdFor, type PreparedEvent } from '../../../lambda/shared/events';
@@ -26,69 +24,6 @@ const event = (n: number, overrides: Partial<ActivityEvent> = {}): ActivityEvent
   receivedAt: '2026-11-27T10:01:00.000Z',
   correlationId: 'c',
   ...overrides,
-});
-
-describe('ingest', () => {
-  class MemoryActivityStore implements ActivityStore {
-    streamed: ActivityEvent[] = [];
-    logs = new Map<string, readonly ActivityEvent[]>();
-    stats: ActivityEvent[] = [];
-    constructor(private readonly failing: Set<string> = new Set()) {}
-    async stream(events: readonly ActivityEvent[]) {
-      this.streamed.push(...events.filter((e) => !this.failing.has(e.eventId)));
-      return events.flatMap((e, index) =>
-        this.failing.has(e.eventId) ? [{ index, errorCode: 'ProvisionedThroughputExceededException' }] : [],
-      );
-    }
-    async storeRawLog(key: string, events: readonly ActivityEvent[]) {
-      this.logs.set(key, events);
-    }
-    async writeStats(events: readonly ActivityEvent[]) {
-      this.stats.push(...events);
-    }
-  }
-  const batch = { batchId: 'batch-7', receivedAt: new Date('2026-11-27T10:30:00Z') };
-
-  it('puts the same events in the stream, one raw log object and the stats', async () => {
-    const store = new MemoryActivityStore();
-    const events = [event(1), event(2), event(3)];
-    const result = await ingest(events, batch, store);
-    expect(result).toEqual({ delivered: events, undelivered: [] });
-    expect(store.streamed).toEqual(events);
-    expect([...store.logs]).toEqual([['raw/2026/11/27/10/batch-7.ndjson', events]]);
-    expect(store.stats).toEqual(events);
-  });
-
-  it('keeps undelivered events out of the raw log and the stats, and reports them', async () => {
-    const store = new MemoryActivityStore(new Set(['e2']));
-    const result = await ingest([event(1), event(2), event(3)], batch, store);
-    expect(result.undelivered).toEqual([{ event: event(2), errorCode: 'ProvisionedThroughputExceededException' }]);
-    expect(result.delivered.map((e) => e.eventId)).toEqual(['e1', 'e3']);
-    expect([...store.logs.values()][0]!.map((e) => e.eventId)).toEqual(['e1', 'e3']);
-    expect(store.stats.map((e) => e.eventId)).toEqual(['e1', 'e3']);
-  });
-
-  it("names a resendable batch's raw log by its delivered events, so a resend that delivers more loses none", async () => {
-    const store = new MemoryActivityStore(new Set(['e2']));
-    await ingest([event(1), event(2), event(3)], { ...batch, resendable: true }, store);
-    const again = new MemoryActivityStore();
-    await ingest([event(1), event(2), event(3)], { ...batch, resendable: true }, again);
-    await ingest([event(1), event(2), event(3)], { ...batch, resendable: true }, again);
-    const [first] = [...store.logs.keys()];
-    const [full, ...others] = [...again.logs.keys()];
-    expect(first).toMatch(/^raw\/2026\/11\/27\/10\/batch-7\.[0-9a-f]{16}\.ndjson$/);
-    expect(full).toMatch(/^raw\/2026\/11\/27\/10\/batch-7\.[0-9a-f]{16}\.ndjson$/);
-    expect(full).not.toBe(first);
-    expect(others).toEqual([]); // the same delivered events: the same object
-  });
-
-  it('writes no raw log object when nothing was delivered', async () => {
-    const store = new MemoryActivityStore(new Set(['e1']));
-    const result = await ingest([event(1)], batch, store);
-    expect(result.delivered).toEqual([]);
-    expect(store.logs.size).toBe(0);
-    expect(store.stats).toEqual([]);
-  });
 });
 
 describe('consumeActivity', () => {
