@@ -246,15 +246,15 @@ function securitySchemes(): Json {
       in: 'header',
       name: 'Authorization',
       description:
-        'The Cognito ID token of a signed-in user (the raw JWT, no `Bearer`), checked by the Cognito authorizer. An access token is refused (401).',
+        "The Cognito ID token of a signed-in user, as the `Authorization` header's value; checked by the Cognito authorizer. An access token is refused (401).",
     },
     machineToken: {
       type: 'oauth2',
       description:
-        'A Cognito access token of a machine client (`client_credentials` grant, raw JWT in `Authorization`) with the route’s scope; the token URL is the `TokenUrl` output. An ID token is refused (401).',
+        'A Cognito access token of a machine client (`client_credentials` grant) with the route’s scope, as the `Authorization` header’s value. The token URL is the stack’s `TokenUrl` output (the dev stage’s on AWS is shown; locally `<edge>/_cognito/<domain prefix>/oauth2/token`). An ID token is refused (401).',
       flows: {
         clientCredentials: {
-          tokenUrl: '/oauth2/token',
+          tokenUrl: 'https://serverless-commerce-dev-123456789012.auth.us-east-1.amazoncognito.com/oauth2/token',
           scopes: Object.fromEntries(machineScopes().map((scope) => [`${RESOURCE_SERVER}/${scope}`, `The ${scope} routes`])),
         },
       },
