@@ -9,13 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type * as z from 'zod/mini';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handlerError, inventoryItem, order, orderBatchAnswer, orderPage } from '../../../scripts/openapi/responses';
-import { apiEvent, authorizedContext, lambdaContext, userClaims } from '../../support/api-event';
 import { handlerEnvironment, startLocalAws, type LocalAws } from '../../support/aws';
-
-type Handler = (event: APIGatewayProxyEvent, context: typeof lambdaContext) => Promise<APIGatewayProxyResult>;
+import { callAs, expectDocumented, type Handler } from './documented';
 
 const ORDERS = `orders-${randomUUID()}`;
 const INVENTORY = `inventory-${randomUUID()}`;
@@ -68,20 +65,8 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-/** Calls a handler as API Gateway would, as `caller` with the route's access. */
-async function call(name: keyof typeof handlers, access: 'customer' | 'admin', event: Partial<APIGatewayProxyEvent>) {
-  process.env.ROUTE_ACCESS = access;
-  const claims = access === 'admin' ? userClaims(ADMIN, ['admins']) : userClaims(CUSTOMER);
-  const result = await handlers[name](apiEvent({ ...event, requestContext: authorizedContext(claims) }), lambdaContext);
-  return { status: result.statusCode, body: JSON.parse(result.body) as unknown };
-}
-
-/** The body is what the schema documents: accepted, and no field is lost by parsing (none undocumented). */
-function expectDocumented(schema: z.ZodMiniType, body: unknown): void {
-  const parsed = schema.safeParse(body);
-  expect(parsed.success ? 'documented' : parsed.error.issues).toBe('documented');
-  expect(JSON.parse(JSON.stringify(parsed.data))).toEqual(body);
-}
+const call = (name: keyof typeof handlers, access: 'customer' | 'admin', event: Partial<APIGatewayProxyEvent>) =>
+  callAs(handlers[name], access === 'admin' ? ADMIN : CUSTOMER, access, event);
 
 const order1 = { lines: [{ sku: 'MUG', quantity: 2 }] };
 
