@@ -104,6 +104,7 @@ describe('with an OpenAPI document', () => {
     expect(cells.slice(0, 4)).toEqual(['POST', '/widgets', 'Make a widget', 'token (widgets/write) + key']);
     await post.getByText('NewWidget', { exact: true }).click();
     await post.getByText('"plum"').waitFor(WAIT);
+    await post.getByText('201, 400', { exact: true }).click();
     await post.getByText('201 Made.').waitFor(WAIT);
     await post.getByText('400 Not a widget.').waitFor(WAIT);
 

@@ -55,22 +55,30 @@
       .join(' or ');
   }
 
+  /** The statuses in a disclosure's summary; each answer's description and body schema inside. */
   function responsesView(doc, responses) {
+    const entries = Object.entries(responses || {});
+    if (entries.length === 0) return el('span', { class: 'empty' }, 'none');
     return el(
-      'ul',
+      'details',
       {},
-      Object.entries(responses || {}).map(([status, response]) => {
-        const answer = response.$ref ? resolve(doc, response.$ref) || {} : response;
-        const schema = answer.content?.['application/json']?.schema;
-        return el(
-          'li',
-          {},
-          el('strong', {}, status),
-          ' ',
-          answer.description || '',
-          schema ? [' ', schemaView(doc, schema, `${status} body`)] : [],
-        );
-      }),
+      el('summary', {}, entries.map(([status]) => status).join(', ')),
+      el(
+        'ul',
+        {},
+        entries.map(([status, response]) => {
+          const answer = response.$ref ? resolve(doc, response.$ref) || {} : response;
+          const schema = answer.content?.['application/json']?.schema;
+          return el(
+            'li',
+            {},
+            el('strong', {}, status),
+            ' ',
+            answer.description || '',
+            schema ? [' ', schemaView(doc, schema, `${status} body`)] : [],
+          );
+        }),
+      ),
     );
   }
 
