@@ -12,7 +12,7 @@ const moduleNameMapper = {
   '^#cost-domain/(.*)$': '<rootDir>/lambda/cost-optimizer/domain/$1',
 };
 /** ESM-only dependencies of the handlers: jest transforms these (and no other node_modules) to CommonJS. */
-const transformIgnorePatterns = ['/node_modules/(?!(p-limit|yocto-queue|marked)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(p-limit|yocto-queue|marked|@seriousme/openapi-schema-validator)/)'];
 const base = {
   transform,
   transformIgnorePatterns,

@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     apiPort: port(values['api-port']!),
     edgePort: port(values['edge-port']!),
     host: values.host,
+    // The API's OpenAPI document (npm run docs:openapi): served at <edge>/_console/openapi.json, listed in the console.
+    openapi: path.join(ROOT, 'docs', 'openapi.json'),
     progress: (step) => phase(Object.entries(phases).find(([word]) => step.includes(word))?.[1] ?? 'start', step),
   });
   say(describeStart(cloud.current, performance.now(), { verbose: values.verbose }));

@@ -6,7 +6,7 @@ import { ValidationError } from '#shared/errors';
 import { problemsOf, validate } from '#shared/validation';
 
 /** The body of a batch: `{ "events": [...] }` with 1 to 500 events (each checked on its own). */
-const batchSchema = z.strictObject({
+export const batchSchema = z.strictObject({
   events: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_EVENTS_PER_REQUEST)),
 });
 

@@ -19,8 +19,8 @@ export interface HttpRequest {
   pathParameter(name: string): string | undefined;
 }
 
-const CORRELATION_HEADER = 'x-correlation-id';
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const CORRELATION_HEADER = 'x-correlation-id';
+export const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const ok = (body: unknown): HttpResponse => ({ status: 200, body });
 export const created = (body: unknown): HttpResponse => ({ status: 201, body });

@@ -49,7 +49,7 @@ const registerOnce = makeIdempotent(
   },
 );
 
-type BatchSummary =
+export type BatchSummary =
   | { readonly batch: number; readonly status: 'processed'; readonly cached: boolean }
   | { readonly batch: number; readonly status: 'failed'; readonly from: number; readonly to: number };
 

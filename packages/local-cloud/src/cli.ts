@@ -5,7 +5,7 @@
  *              then every function's logs
  *              options: --api-port 3000 --edge-port 4566 --host 127.0.0.1
  *                       --data-dir DIR --assembly cdk.out --stack NAME --max-workers N --verbose
- *                       --parameters Name=Value (repeatable) --records-retention DAYS
+ *                       --parameters Name=Value (repeatable) --records-retention DAYS --openapi FILE
  *   schedules  list the schedule rules of the local cloud running on --edge-port
  *   fire RULE  fire one of them now (schedules do not run on a timer locally)
  *   user EMAIL create a confirmed, signed-in user in the running local cloud's user pool
@@ -30,7 +30,7 @@ import { describeStart } from './start-output';
 
 const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [--host 127.0.0.1]
                           [--data-dir DIR] [--assembly cdk.out] [--stack NAME] [--max-workers N] [--verbose]
-                          [--parameters Name=Value]... [--records-retention DAYS]
+                          [--parameters Name=Value]... [--records-retention DAYS] [--openapi FILE]
        npm run local -- schedules [--edge-port 4566] [--host 127.0.0.1]
        npm run local -- fire <rule> [--edge-port 4566] [--host 127.0.0.1]
        npm run local -- user <email> [--admin] [--password P] [--name N] [--phone +1...] [--pool ID] [--json]
@@ -52,6 +52,8 @@ const USAGE = `usage: npm run local -- up [--api-port 3000] [--edge-port 4566] [
   --records-retention
                  days of invocation records invocations.ndjson keeps (default 7; also at most the newest
                  100,000): older ones are dropped at start and whenever the file outgrows that cap by a tenth
+  --openapi      an OpenAPI document (JSON) of the app: served at <edge>/_console/openapi.json and listed
+                 in the console's API view (checked at start)
   --verbose      at start, print every route, function, resource, schedule and what is not emulated
                  (the default is a short summary)`;
 
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
       'max-workers': { type: 'string' },
       parameters: { type: 'string', multiple: true },
       'records-retention': { type: 'string' },
+      openapi: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       admin: { type: 'boolean' },
       password: { type: 'string' },
@@ -151,6 +154,7 @@ async function main(argv: string[]): Promise<void> {
     maxWorkersPerFunction: values['max-workers'] === undefined ? undefined : positive(values['max-workers'], '--max-workers'),
     parameters: parameterValues(values.parameters ?? []),
     ...(values['records-retention'] !== undefined ? { recordsRetention: { maxAgeDays: days(values['records-retention']) } } : {}),
+    openapi: values.openapi,
     progress: (step) => console.log(`  ... ${step}`),
   });
   console.log(describeStart(cloud, Date.now() - started, { verbose: values.verbose }));

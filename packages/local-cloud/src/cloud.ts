@@ -15,6 +15,7 @@ import { loadAssembly } from './assembly/load';
 import type { ChaosEngine } from './chaos/engine';
 import { CognitoService } from './cognito';
 import { CONSOLE_PATH, consoleHandler } from './console/server';
+import { OPENAPI_PATH, readOpenApi } from './console/openapi';
 import { ConsoleState } from './console/state';
 import { cognitoControl } from './cognito/control';
 import { cognitoNotEmulated } from './cognito/features';
@@ -90,6 +91,11 @@ export interface LocalCloudOptions {
    * `cognitoDataDir`: where the user pools keep users and keys across reloads.
    */
   readonly reuse?: { readonly emulators: Emulators; readonly edge: Edge; readonly cognitoDataDir?: string };
+  /**
+   * An OpenAPI document of the app (a JSON file), served at `<edgeUrl>/_console/openapi.json`
+   * and listed in the console's API view. Checked at start (a missing or malformed file fails it).
+   */
+  readonly openapi?: string;
 }
 
 /** A template resource type the local cloud does not emulate, with its resources. */
@@ -108,6 +114,8 @@ export interface LocalCloud extends Stoppable {
   readonly edgeUrl: string;
   /** The local console, a web page on the edge (`<edgeUrl>/_console`): resources, invocations, events, DLQs, tables, chaos. */
   readonly consoleUrl: string;
+  /** The app's OpenAPI document on the edge (`<consoleUrl>/openapi.json`), when started with one (`openapi`). */
+  readonly openapiUrl?: string;
   /** API key values by key name (send as `x-api-key`). */
   readonly apiKeys: Readonly<Record<string, string>>;
   /** The stack's outputs resolved locally, with `ApiUrl` pointing at the local API. */
@@ -189,6 +197,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const progress = options.progress ?? (() => undefined);
   const assemblyDir = options.assemblyDir === null ? null : path.resolve(options.assemblyDir ?? 'cdk.out');
   const stateDir = defaultStateDir(options, assemblyDir);
+  const openapiFile = options.openapi === undefined ? undefined : checkedOpenApi(options.openapi);
   mkdirSync(stateDir, { recursive: true });
   const started: Stoppable[] = [];
   const stopAll = async () => {
@@ -273,7 +282,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     started.push(events);
     edge.use('events', events.handler);
     consoleState = new ConsoleState({ stack, lambda, events, sqs, chaos: edge.chaos });
-    edge.usePage(CONSOLE_PATH, consoleHandler({ state: consoleState, port: edge.port, edgeUrl: edge.url }));
+    edge.usePage(CONSOLE_PATH, consoleHandler({ state: consoleState, port: edge.port, edgeUrl: edge.url, openapiFile }));
     // Schedules never fire on a timer locally; a developer fires one through the edge (`npm run local -- fire <rule>`).
     edge.useControl('schedules', schedulesControl(events, stack));
 
@@ -358,6 +367,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       apiUrl: api.url,
       edgeUrl: edge.url,
       consoleUrl: `${edge.url}${CONSOLE_PATH}`,
+      ...(options.openapi ? { openapiUrl: `${edge.url}${CONSOLE_PATH}${OPENAPI_PATH}` } : {}),
       apiKeys: api.apiKeys,
       outputs,
       functions: lambda.list(),
@@ -432,4 +442,10 @@ function noApp(): LocalStack {
     byType: () => [],
     find: () => undefined,
   };
+}
+
+/** The OpenAPI file, once it has been read and checked (a broken one fails the start). */
+function checkedOpenApi(file: string): string {
+  readOpenApi(file);
+  return path.resolve(file);
 }

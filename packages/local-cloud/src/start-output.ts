@@ -41,6 +41,7 @@ export function summary(cloud: LocalCloud, startMs: number, cli: string): string
     ...Object.entries(cloud.apiKeys).map(([name, value]) => `        API key ${name}: ${value}  (send as x-api-key)`),
     `  AWS   ${cloud.edgeUrl}   export AWS_ENDPOINT_URL=${cloud.edgeUrl}`,
     `  Console  ${cloud.consoleUrl}   (functions, invocations and logs, events, dead letters, tables, chaos rules)`,
+    ...(cloud.openapiUrl ? [`  OpenAPI  ${cloud.openapiUrl}   (listed in the console: ${cloud.consoleUrl}#api)`] : []),
     `  ${cloud.functions.length} functions, ${emulated} resources emulated; not emulated: ${notEmulated} resources of ` +
       `${cloud.notEmulated.length} types and ${cloud.featuresNotEmulated.length} properties (no local behaviour, never served as if they worked):`,
     ...notEmulatedLines(cloud),

@@ -3,7 +3,9 @@
  * (`GET /_console`, its `console.js` and `console.css`) and its JSON API
  * (`GET /_console/api/state`, `GET /_console/api/tables/<name>/items`,
  * `GET /_console/api/tables/<name>/item?key=<json>`,
- * `POST /_console/api/dead-letter-queues/<name>/redrive`).
+ * `POST /_console/api/dead-letter-queues/<name>/redrive`), and the app's
+ * OpenAPI document when one was given (`GET /_console/openapi.json`, 404
+ * without; the page's API view lists its operations).
  *
  * Guarantees:
  * - a request whose Host is not `127.0.0.1:<port>` or `localhost:<port>` (the
@@ -21,6 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { errorMessage } from '../protocol/errors';
 import { LOCAL_REGION } from '../types';
+import { OPENAPI_PATH, readOpenApi } from './openapi';
 import type { ConsoleState } from './state';
 
 export const CONSOLE_PATH = '/_console';
@@ -30,6 +33,7 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'console.html', type: 'text/html; charset=utf-8' },
   '/console.js': { file: 'console.js', type: 'text/javascript; charset=utf-8' },
   '/console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
+  '/api-view.js': { file: 'api-view.js', type: 'text/javascript; charset=utf-8' },
 };
 
 export interface ConsoleOptions {
@@ -38,6 +42,8 @@ export interface ConsoleOptions {
   readonly port: number;
   /** The edge's URL, for the SDK clients that read tables. */
   readonly edgeUrl: string;
+  /** An OpenAPI document (JSON file) to serve at `/_console/openapi.json`; read on each request. */
+  readonly openapiFile?: string;
 }
 
 export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
@@ -65,6 +71,11 @@ export function consoleHandler(options: ConsoleOptions): (req: IncomingMessage, 
       const asset = STATIC[rest];
       if (asset && method === 'GET') return send(res, 200, asset.type, staticFile(asset.file));
       if (method === 'GET' && rest === '/api/state') return sendJson(res, 200, options.state.snapshot());
+      if (method === 'GET' && rest === OPENAPI_PATH) {
+        if (!options.openapiFile)
+          return sendJson(res, 404, { message: 'no OpenAPI document: start the local cloud with --openapi <file>' });
+        return send(res, 200, 'application/json', readOpenApi(options.openapiFile));
+      }
       const table = /^\/api\/tables\/([^/]+)\/(items|item)$/.exec(rest);
       if (method === 'GET' && table) {
         const TableName = decodeURIComponent(table[1]!);
