@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { DEFAULT_PAYMENT_METHOD, type OrderPlaced, PAYMENT_METHODS, type PaymentMethod, type Shortage } from '#contracts/events';
-import { USER_ID } from './users';
+import { USER_ID, uuidSchema } from './users';
 import type { OrderStatus, StatusChange } from './order-status';
 
 /**
@@ -33,7 +33,7 @@ export const orderLineSchema = z.strictObject({
 export const newOrderSchema = z
   .strictObject({
     /** Optional: the customer is the caller; a different one is refused (403). */
-    customerId: z.optional(z.string().check(z.regex(USER_ID, 'must be a UUID'))),
+    customerId: z.optional(uuidSchema),
     lines: z.array(orderLineSchema).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES)),
     /** A sandbox test method (`pm_card_ok` when absent): it decides the payment's outcome. */
     paymentMethod: z.optional(z.enum(PAYMENT_METHODS)),

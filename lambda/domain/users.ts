@@ -15,7 +15,21 @@ export interface User extends NewUser {
   readonly createdAt: string;
 }
 
+/** A UUID as stored: lower case (user, customer and order ids). */
 export const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * The API's rule for ids: a UUID is accepted in either case (`3F2A...` is
+ * `3f2a...`) and stored, compared and answered in lower case. The id as
+ * stored, or undefined when `value` is no UUID.
+ */
+export function canonicalUuid(value: string): string | undefined {
+  const lower = value.toLowerCase();
+  return USER_ID.test(lower) ? lower : undefined;
+}
+
+/** A UUID in a body (e.g. `customerId`), in either case; parsed to lower case. */
+export const uuidSchema = z.string().check(z.toLowerCase(), z.regex(USER_ID, 'must be a UUID'));
 
 export function buildUser(input: NewUser, userId: string, now: Date): User {
   return { userId, ...input, createdAt: now.toISOString() };

@@ -126,7 +126,7 @@ describe('the order saga over HTTP and the real rules', () => {
     );
     expect((Items ?? []).map((item) => item.channel).sort()).toEqual(['email', 'push', 'sms']);
     for (const item of Items ?? [])
-      expect(item).toMatchObject({ template: 'order-confirmed', status: expect.stringMatching(/^(SENT|FAILED)$/) });
+      expect(item).toMatchObject({ template: 'order-confirmed', status: 'RECORDED', provider: 'record-only' }); // the dev stage delivers nothing
   });
 
   it('fails a declined payment with its reason and releases the stock', async () => {
