@@ -1,10 +1,15 @@
 import * as z from 'zod/mini';
 import type { UserCreated } from '#contracts/events';
 
+/** Characters of a user's name (after trimming). */
+export const MAX_NAME_LENGTH = 100;
+/** Characters of an email address (RFC 5321's path limit). */
+export const MAX_EMAIL_LENGTH = 254;
+
 /** What a client may send to register a user. Unknown fields are rejected, not ignored. */
 export const newUserSchema = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  email: z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254), z.email()),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_NAME_LENGTH)),
+  email: z.string().check(z.trim(), z.toLowerCase(), z.maxLength(MAX_EMAIL_LENGTH), z.email()),
   phone: z.string().check(z.trim(), z.regex(/^\+[1-9]\d{6,14}$/, 'must be in E.164 format, e.g. +14155550100')),
 });
 
