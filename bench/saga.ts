@@ -39,7 +39,7 @@ interface Order {
 }
 
 interface BatchAnswer {
-  readonly summary: { readonly accepted: number; readonly rejected: number };
+  readonly summary: { readonly created: number; readonly rejected: number };
   readonly results: readonly { readonly status: string; readonly orderId?: string; readonly message?: string }[];
 }
 
@@ -92,14 +92,14 @@ async function placeBatch(api: Api, idle: () => Promise<void>, order: unknown, s
   const started = performance.now();
   const { summary, results } = await api<BatchAnswer>('POST', '/orders/batch', 200, { orders: Array(size).fill(order) }, idempotencyKey());
   const requestMs = performance.now() - started;
-  for (const result of results) if (result.status !== 'accepted') failures.push(`batch order rejected: ${result.message}`);
+  for (const result of results) if (result.status !== 'created') failures.push(`batch order rejected: ${result.message}`);
   await idle();
   const ids = results.flatMap((result) => (result.orderId ? [result.orderId] : []));
   const orders = await mapLimit(ids, IN_FLIGHT, (id) => api<Order>('GET', `/orders/${id}`, 200));
   const confirmed = orders.map((o) => confirmedAt(o, failures)).filter((at) => at !== undefined);
   const drainSeconds = (Math.max(...confirmed) - sentAt) / 1000;
   return {
-    acceptedPerSecond: summary.accepted / (requestMs / 1000),
+    acceptedPerSecond: summary.created / (requestMs / 1000),
     requestMs,
     drainSeconds,
     drainPerSecond: confirmed.length / drainSeconds,

@@ -17,7 +17,7 @@ export interface UserBatchesProps {
 
 /**
  * `POST /users/batch`: up to 100 users in batches of ten, each batch's result
- * cached for an hour by its content (Powertools Idempotency on a DynamoDB table
+ * cached for 24 h (an Idempotency-Key's lifetime) by its content (Powertools Idempotency on a DynamoDB table
  * whose `expiration` attribute is the TTL — no cache cluster, no VPC).
  */
 export class UserBatches extends Construct {

@@ -17,6 +17,17 @@ import type { Problem } from '#shared/errors';
 import type { RejectedEvent } from './activity-request';
 import type { IndexedEvent, IngestionOutcome } from './ingestion';
 
+/** The body of every answer (202, and the 503s beside their `error` and `message`). */
+export interface ActivityResult {
+  readonly batchId: string;
+  /** The key to resend under: the client's, or the one the server minted. */
+  readonly idempotencyKey: string;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly acceptedEvents: readonly { readonly index: number; readonly eventId: string; readonly score: number }[];
+  readonly rejectedEvents: readonly RejectedEvent[];
+}
+
 export interface AnswerInput {
   /** The key as the client sends it (not scoped to the caller). */
   readonly idempotencyKey: string;
@@ -44,7 +55,7 @@ export function activityAnswer({ idempotencyKey, batchId, events, invalid, outco
       .filter(({ index }) => !streamed.has(index))
       .map(({ index }) => ({ index, reasons: [notDelivered(outcome.undelivered.get(index))] })),
   ].sort((a, b) => a.index - b.index);
-  const result = {
+  const result: ActivityResult = {
     batchId,
     idempotencyKey,
     accepted: accepted.length,

@@ -4,9 +4,12 @@ import { canonicalJson } from './canonical-json';
 
 /**
  * The `Idempotency-Key` of the API, once for every endpoint that takes one
- * (`POST /orders`, `POST /orders/batch`, `POST /activity`): the header's rule
- * and message, the hash of the body a key is first used with, the record that
- * claims a key (a conditional write with a TTL) and the ids derived from a key.
+ * (`POST /orders`, `POST /orders/batch`, `POST /users/batch`, `POST /activity`):
+ * the header's rule and message, the hash of the body a key is first used
+ * with, the record that claims a key (a conditional write with a TTL) and the
+ * ids derived from a key. Every route claims a key for its whole body (a batch
+ * route then its items under `<key>#<index>`), so another body under a used
+ * key is a 422 on every route, a part of an earlier batch included.
  * Pure: a store puts the claim in its own write (a transaction item for
  * orders, a single PutItem for activity).
  *

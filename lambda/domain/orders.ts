@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { DEFAULT_PAYMENT_METHOD, type OrderPlaced, PAYMENT_METHODS, type PaymentMethod, type Shortage } from '#contracts/events';
-import { USER_ID } from './users';
+import { USER_ID, uuidSchema } from './users';
 import type { OrderStatus, StatusChange } from './order-status';
 
 /**
@@ -15,6 +15,9 @@ export const MAX_LINE_QUANTITY = 1000;
 export const BATCH_CHUNK_SIZE = 10;
 export const BATCH_CONCURRENCY = 5;
 export const MAX_BATCH_ORDERS = 200;
+/** `PUT /inventory/{sku}`: the most stock one SKU may hold, and the highest unit price (cents: one million dollars). */
+export const MAX_STOCK = 1_000_000_000;
+export const MAX_UNIT_PRICE = 100_000_000;
 
 /** Order ids are random UUIDs, like user ids (a customer id is a user id). */
 export const ORDER_ID = USER_ID;
@@ -33,7 +36,7 @@ export const orderLineSchema = z.strictObject({
 export const newOrderSchema = z
   .strictObject({
     /** Optional: the customer is the caller; a different one is refused (403). */
-    customerId: z.optional(z.string().check(z.regex(USER_ID, 'must be a UUID'))),
+    customerId: z.optional(uuidSchema),
     lines: z.array(orderLineSchema).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES)),
     /** A sandbox test method (`pm_card_ok` when absent): it decides the payment's outcome. */
     paymentMethod: z.optional(z.enum(PAYMENT_METHODS)),
@@ -69,8 +72,8 @@ export const orderBatchSchema = z.strictObject({
 
 /** `PUT /inventory/{sku}`: set the sellable stock and the unit price (cents). */
 export const stockUpdateSchema = z.strictObject({
-  available: z.int().check(z.minimum(0), z.maximum(1_000_000_000)),
-  price: z.int().check(z.minimum(1), z.maximum(100_000_000)),
+  available: z.int().check(z.minimum(0), z.maximum(MAX_STOCK)),
+  price: z.int().check(z.minimum(1), z.maximum(MAX_UNIT_PRICE)),
 });
 
 export type StockUpdate = z.infer<typeof stockUpdateSchema>;

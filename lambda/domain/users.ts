@@ -1,10 +1,15 @@
 import * as z from 'zod/mini';
 import type { UserCreated } from '#contracts/events';
 
+/** Characters of a user's name (after trimming). */
+export const MAX_NAME_LENGTH = 100;
+/** Characters of an email address (RFC 5321's path limit). */
+export const MAX_EMAIL_LENGTH = 254;
+
 /** What a client may send to register a user. Unknown fields are rejected, not ignored. */
 export const newUserSchema = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  email: z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254), z.email()),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_NAME_LENGTH)),
+  email: z.string().check(z.trim(), z.toLowerCase(), z.maxLength(MAX_EMAIL_LENGTH), z.email()),
   phone: z.string().check(z.trim(), z.regex(/^\+[1-9]\d{6,14}$/, 'must be in E.164 format, e.g. +14155550100')),
 });
 
@@ -15,7 +20,21 @@ export interface User extends NewUser {
   readonly createdAt: string;
 }
 
+/** A UUID as stored: lower case (user, customer and order ids). */
 export const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * The API's rule for ids: a UUID is accepted in either case (`3F2A...` is
+ * `3f2a...`) and stored, compared and answered in lower case. The id as
+ * stored, or undefined when `value` is no UUID.
+ */
+export function canonicalUuid(value: string): string | undefined {
+  const lower = value.toLowerCase();
+  return USER_ID.test(lower) ? lower : undefined;
+}
+
+/** A UUID in a body (e.g. `customerId`), in either case; parsed to lower case. */
+export const uuidSchema = z.string().check(z.toLowerCase(), z.regex(USER_ID, 'must be a UUID'));
 
 export function buildUser(input: NewUser, userId: string, now: Date): User {
   return { userId, ...input, createdAt: now.toISOString() };

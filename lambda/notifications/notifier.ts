@@ -5,7 +5,13 @@ import { conditionHeld } from '#shared/dynamo';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
 import type { ChannelProvider } from './providers';
 
-export type AttemptStatus = 'SENT' | 'FAILED' | 'SKIPPED_DUPLICATE';
+/**
+ * `SENT`: a provider accepted it; `RECORDED`: only recorded, nothing left the
+ * account (the stage delivers no such channel: record-only); `FAILED`: the
+ * provider refused it; `SKIPPED_DUPLICATE`: an earlier delivery of the event
+ * already did it.
+ */
+export type AttemptStatus = 'SENT' | 'RECORDED' | 'FAILED' | 'SKIPPED_DUPLICATE';
 
 export interface AttemptResult {
   readonly channel: Channel;
@@ -19,7 +25,8 @@ export interface AttemptResult {
  * notifications table under `pk = subject` (e.g. `USER#<id>`, `ORDER#<id>`) and
  * `sk = <eventId>#<channel>`. One failing channel never stops the others. A
  * redelivered event does not send a channel twice: an attempt is claimed with a
- * conditional write, and only a FAILED attempt may be claimed again.
+ * conditional write, and only a FAILED attempt may be claimed again. An attempt
+ * on a record-only channel ends `RECORDED`, never `SENT`.
  */
 export class Notifier {
   constructor(
@@ -42,8 +49,9 @@ export class Notifier {
     }
     try {
       await provider.send(request.recipient, render(request.template, request.values));
-      await this.finish(key, 'SENT');
-      return { channel: request.channel, status: 'SENT' };
+      const status = provider.recordOnly ? 'RECORDED' : 'SENT';
+      await this.finish(key, status);
+      return { channel: request.channel, status };
     } catch (error) {
       // Providers echo what they were sent: mask before the text is logged or stored.
       const raw = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -77,7 +85,7 @@ export class Notifier {
     );
   }
 
-  private async finish(key: { pk: string; sk: string }, status: 'SENT' | 'FAILED', error?: string) {
+  private async finish(key: { pk: string; sk: string }, status: 'SENT' | 'RECORDED' | 'FAILED', error?: string) {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,

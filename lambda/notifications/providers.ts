@@ -4,11 +4,13 @@ import { clientConfig } from '#shared/aws';
 /** Delivers one message on one channel; throws when the provider refuses it. */
 export interface ChannelProvider {
   readonly name: string;
+  /** True when `send` delivers nothing (the attempt is only recorded). */
+  readonly recordOnly?: boolean;
   send(recipient: string, message: Message): Promise<void>;
 }
 
 /** Used when a stage has no sender configured: the attempt is recorded, nothing leaves. */
-export const recordOnly: ChannelProvider = { name: 'record-only', send: async () => {} };
+export const recordOnly: ChannelProvider = { name: 'record-only', recordOnly: true, send: async () => {} };
 
 /** Creates a client on first use, so a stage that never delivers pays no import at cold start. */
 function lazy<T>(create: () => Promise<T>): () => Promise<T> {

@@ -1,6 +1,6 @@
 import { ENV } from '#contracts/environment';
-import { ORDER_ID } from '#domain/orders';
 import { mayReadOrder } from '#domain/access';
+import { canonicalUuid } from '#domain/users';
 import { env } from '#shared/aws';
 import { authorizeUser } from '#shared/caller';
 import { dynamo } from '#shared/dynamo';
@@ -13,13 +13,13 @@ const orders = new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE));
 
 /**
  * GET /orders/{orderId} — status, lines, total, payment id and the status
- * history with reasons, for the order's customer only: anyone else gets the
+ * history with reasons (the id in either case), for the order's customer only: anyone else gets the
  * same 404 as for a missing order.
  */
 export const handler = httpHandler(async (request) => {
   const caller = authorizeUser(request.event);
-  const orderId = request.pathParameter('orderId') ?? '';
-  if (!ORDER_ID.test(orderId)) throw new ValidationError([{ path: 'orderId', message: 'must be a UUID' }]);
+  const orderId = canonicalUuid(request.pathParameter('orderId') ?? '');
+  if (orderId === undefined) throw new ValidationError([{ path: 'orderId', message: 'must be a UUID' }]);
   const order = await orders.get(orderId);
   if (!order || !mayReadOrder(caller, order)) throw new NotFoundError('Order');
   metrics.addMetric('OrderRead', MetricUnit.Count, 1);

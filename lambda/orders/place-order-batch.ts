@@ -1,107 +1,86 @@
 import { ENV } from '#contracts/environment';
-import { BATCH_CHUNK_SIZE, BATCH_CONCURRENCY, newOrderSchema, orderBatchSchema } from '#domain/orders';
+import { BATCH_CHUNK_SIZE, BATCH_CONCURRENCY, type NewOrder, newOrderSchema, orderBatchSchema } from '#domain/orders';
 import type { UserCaller } from '#domain/access';
-import { itemKey } from '#domain/idempotency';
+import { bodyHash, itemKey } from '#domain/idempotency';
 import { ForbiddenError } from '#shared/access-errors';
 import { env } from '#shared/aws';
+import { batchAnswer, invalidItem, notProcessed, rejectAllInvalid, rejected } from '#shared/batch';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
-import { type Problem, ValidationError } from '#shared/errors';
-import { httpHandler, ok } from '#shared/http';
+import { type Problem, UnprocessableError } from '#shared/errors';
+import { httpHandler } from '#shared/http';
+import { claimRequestKey } from '#shared/idempotent-request';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
-import { validate } from '#shared/validation';
-import { OrderPlacement, type PlaceRequest, type PlaceResult } from './order-placement';
+import { problemsOf } from '#shared/validation';
+import { MAX_ORDER_BATCH_BYTES, type OrderBatchItem, orderItemOf } from './order-batch';
+import { OrderPlacement, type PlaceRequest } from './order-placement';
 import { DynamoOrderStore } from './order-store';
 import { DynamoPriceCatalog } from './price-catalog';
 import { customerOf, parseOrderRequest } from './request';
 
-const placement = new OrderPlacement(
-  new DynamoOrderStore(dynamo, env(ENV.ORDERS_TABLE)),
-  new DynamoPriceCatalog(dynamo, env(ENV.INVENTORY_TABLE)),
-);
+const ordersTable = env(ENV.ORDERS_TABLE);
+const placement = new OrderPlacement(new DynamoOrderStore(dynamo, ordersTable), new DynamoPriceCatalog(dynamo, env(ENV.INVENTORY_TABLE)));
 
-/** 200 orders of 50 lines fit comfortably; API Gateway and Lambda allow far more. */
-const MAX_BATCH_BYTES = 1024 * 1024;
+/** One order of the batch: validated (`input`) or not (its `problems`). */
+type Parsed = { readonly index: number } & ({ readonly input: NewOrder } | { readonly problems: readonly Problem[] });
 
-export type BatchResult =
-  | { readonly index: number; readonly status: 'accepted'; readonly orderId: string; readonly total: number; readonly replayed: boolean }
-  | {
-      readonly index: number;
-      readonly status: 'rejected';
-      readonly error: string;
-      readonly message: string;
-      readonly problems?: readonly Problem[];
-    };
+function parseOrder(raw: unknown, index: number): Parsed {
+  const parsed = newOrderSchema.safeParse(raw);
+  return parsed.success ? { index, input: parsed.data } : { index, problems: problemsOf(parsed.error, raw) };
+}
 
 /**
  * POST /orders/batch (`Idempotency-Key` header) — up to 200 orders, in chunks of
- * ten with at most five chunks in flight. Each order
- * is validated, priced and stored on its own, under the batch's key and its
- * index: resending the same batch returns the same orders and makes none twice.
- * One order's rejection never rejects the others; the answer lists each.
+ * ten with at most five chunks in flight. The key is claimed for the whole body
+ * first, in the same place and with the same rule as `POST /orders`: another
+ * body under a used key is a 422 (a subset of an earlier batch is another
+ * body). Each order is then validated, priced and stored on its own under the
+ * key and its index: resending the same batch answers the same orders as
+ * `replayed` and makes none twice. 400 when no order is valid; one order's
+ * rejection never rejects the others (#shared/batch).
  */
 export const handler = httpHandler(async (request) => {
-  const { caller, key, body } = parseOrderRequest(request, orderBatchSchema, MAX_BATCH_BYTES);
-  const chunks = await mapChunks(
-    body.orders.map((raw, index) => ({ raw, index })),
-    { size: BATCH_CHUNK_SIZE, concurrency: BATCH_CONCURRENCY },
-    (items) => processChunk(items, key, caller, request.correlationId),
+  const { caller, key, body } = parseOrderRequest(request, orderBatchSchema, MAX_ORDER_BATCH_BYTES);
+  const parsed = body.orders.map(parseOrder);
+  rejectAllInvalid(
+    'orders',
+    parsed.length,
+    parsed.filter((p) => 'problems' in p),
   );
-  const results = chunks.flat();
-  const accepted = results.filter((result) => result.status === 'accepted').length;
-  metrics.addMetric('BatchOrderAccepted', MetricUnit.Count, accepted);
-  metrics.addMetric('BatchOrderRejected', MetricUnit.Count, results.length - accepted);
-  return ok({
-    summary: { processedBatches: chunks.length, totalOrders: results.length, accepted, rejected: results.length - accepted },
-    results,
-  });
+  const claim = await claimRequestKey(dynamo, ordersTable, { key, bodyHash: bodyHash(body), at: new Date() });
+  if (claim === 'key-reused') throw new UnprocessableError('This Idempotency-Key was used with a different request body');
+  const chunks = await mapChunks(parsed, { size: BATCH_CHUNK_SIZE, concurrency: BATCH_CONCURRENCY }, (items) =>
+    processChunk(items, key, caller, request.correlationId),
+  );
+  const answer = batchAnswer(chunks.flat());
+  metrics.addMetric('BatchOrderAccepted', MetricUnit.Count, answer.body.summary.created);
+  metrics.addMetric('BatchOrderRejected', MetricUnit.Count, answer.body.summary.rejected);
+  return answer;
 });
 
-async function processChunk(
-  items: { raw: unknown; index: number }[],
-  key: string,
-  caller: UserCaller,
-  correlationId: string,
-): Promise<BatchResult[]> {
-  const rejected: BatchResult[] = [];
+async function processChunk(items: readonly Parsed[], key: string, caller: UserCaller, correlationId: string): Promise<OrderBatchItem[]> {
+  const results: OrderBatchItem[] = [];
   const requests: (PlaceRequest & { index: number })[] = [];
-  for (const { raw, index } of items) {
+  for (const item of items) {
+    const { index } = item;
+    if ('problems' in item) {
+      results.push(invalidItem(index, item.problems));
+      continue;
+    }
     try {
-      const input = validate(newOrderSchema, raw);
-      requests.push({ index, input, customerId: customerOf(caller, input), idempotencyKey: itemKey(key, index) });
+      requests.push({ index, input: item.input, customerId: customerOf(caller, item.input), idempotencyKey: itemKey(key, index) });
     } catch (error) {
-      if (error instanceof ForbiddenError) {
-        rejected.push(rejection(index, 'Forbidden', error.message));
-        continue;
-      }
-      if (!(error instanceof ValidationError)) throw error;
-      rejected.push(rejection(index, 'ValidationError', 'The order is not valid', error.problems));
+      if (!(error instanceof ForbiddenError)) throw error;
+      results.push(rejected(index, 'Forbidden', error.message));
     }
   }
-  let outcomes: BatchResult[];
   try {
     const placed = requests.length > 0 ? await placement.place(requests, correlationId) : [];
-    outcomes = placed.map((result, i) => toBatchResult(requests[i]!.index, result));
+    results.push(...placed.map((result, i) => orderItemOf(requests[i]!.index, result)));
   } catch (error) {
     // One chunk's failure (a throttled table, say) never fails the other chunks.
     logger.error('A batch chunk could not be processed', error as Error);
-    outcomes = requests.map((r) => rejection(r.index, 'ServiceUnavailable', 'Not processed; send the same batch again'));
+    results.push(...requests.map((r) => notProcessed(r.index)));
   }
-  return [...rejected, ...outcomes].sort((a, b) => a.index - b.index);
-}
-
-function toBatchResult(index: number, result: PlaceResult): BatchResult {
-  switch (result.kind) {
-    case 'created':
-    case 'replayed':
-      return { index, status: 'accepted', orderId: result.order.orderId, total: result.order.total, replayed: result.kind === 'replayed' };
-    case 'invalid':
-      return rejection(index, 'ValidationError', 'The order is not valid', result.problems);
-    case 'key-reused':
-      return rejection(index, 'Unprocessable', 'This batch Idempotency-Key was used with a different order at this index');
-  }
-}
-
-function rejection(index: number, error: string, message: string, problems?: readonly Problem[]): BatchResult {
-  return { index, status: 'rejected', error, message, ...(problems ? { problems } : {}) };
+  return results;
 }

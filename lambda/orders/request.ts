@@ -1,10 +1,10 @@
 import type * as z from 'zod/mini';
 import type { UserCaller } from '#domain/access';
-import { IDEMPOTENCY_HEADER, idempotencyKeyProblem, scopedKey } from '#domain/idempotency';
+import { scopedKey } from '#domain/idempotency';
 import { ForbiddenError } from '#shared/access-errors';
 import { authorizeUser, callerScope } from '#shared/caller';
-import { type Problem, ValidationError } from '#shared/errors';
-import { type HttpRequest, parseBody } from '#shared/http';
+import type { HttpRequest } from '#shared/http';
+import { keyAndBody } from '#shared/idempotent-request';
 
 /**
  * The caller, the Idempotency-Key header and the validated body of an order
@@ -20,18 +20,8 @@ export function parseOrderRequest<S extends z.ZodMiniType>(
   maxBytes?: number,
 ): { readonly caller: UserCaller; readonly key: string; readonly body: z.infer<S> } {
   const caller = authorizeUser(request.event);
-  const key = request.header(IDEMPOTENCY_HEADER);
-  const keyProblem = idempotencyKeyProblem(key, { required: true });
-  const problems: Problem[] = keyProblem ? [keyProblem] : [];
-  let body: z.infer<S> | undefined;
-  try {
-    body = parseBody(request, schema, maxBytes);
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    problems.push(...error.problems);
-  }
-  if (problems.length > 0) throw new ValidationError(problems);
-  return { caller, key: scopedKey(callerScope(caller), key!), body: body as z.infer<S> };
+  const { key, body } = keyAndBody(request, schema, { required: true, maxBytes });
+  return { caller, key: scopedKey(callerScope(caller), key!), body };
 }
 
 /** The order's customer: the caller. A body naming another customer is refused (403), not silently rewritten. */

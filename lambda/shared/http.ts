@@ -20,6 +20,9 @@ export interface HttpRequest {
 }
 
 export const CORRELATION_HEADER = 'x-correlation-id';
+/** Sent on an answer whose correlation id is not the one the client offered (it broke the rule). */
+export const CORRELATION_REPLACED_HEADER = 'x-correlation-id-replaced';
+/** The rule for a client's `x-correlation-id`: 1–128 of `A-Za-z0-9._:-` (safe in logs, headers and event metadata). */
 export const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const ok = (body: unknown): HttpResponse => ({ status: 200, body });
@@ -27,8 +30,10 @@ export const created = (body: unknown): HttpResponse => ({ status: 201, body });
 export const accepted = (body: unknown): HttpResponse => ({ status: 202, body });
 
 /**
- * Wraps a route: correlation id (from `x-correlation-id`, else the API request id)
- * on every log line and on the response, cold-start metric, and the one error
+ * Wraps a route: correlation id on every log line and on the response (the
+ * client's `x-correlation-id` when it keeps the rule above; else the API
+ * request id, and when the client had offered one, the answer also carries
+ * `x-correlation-id-replaced: true`), cold-start metric, and the one error
  * mapping of the project — an AppError becomes its status with its problems,
  * anything else a 500 that says nothing about the failure (it is logged instead).
  */
@@ -36,7 +41,9 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpRespons
   return async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const headers = lowerCaseKeys(event.headers);
     const offered = headers[CORRELATION_HEADER];
-    const correlationId = offered && CORRELATION_ID.test(offered) ? offered : (event.requestContext?.requestId ?? context.awsRequestId);
+    const kept = offered !== undefined && CORRELATION_ID.test(offered);
+    const correlationId = kept ? offered : (event.requestContext?.requestId ?? context.awsRequestId);
+    const replaced: Record<string, string> = offered !== undefined && !kept ? { [CORRELATION_REPLACED_HEADER]: 'true' } : {};
     logger.resetKeys();
     logger.addContext(context);
     logger.appendKeys({ correlationId, route: `${event.httpMethod} ${event.resource}` });
@@ -56,7 +63,7 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpRespons
     }
     return {
       statusCode: response.status,
-      headers: { 'content-type': 'application/json', [CORRELATION_HEADER]: correlationId, ...response.headers },
+      headers: { 'content-type': 'application/json', [CORRELATION_HEADER]: correlationId, ...replaced, ...response.headers },
       body: response.body === undefined ? '' : JSON.stringify(response.body),
     };
   };
@@ -95,7 +102,10 @@ export function jsonBody(request: HttpRequest, maxBytes: number): unknown {
   }
 }
 
+/** The body limit of a route that names none (`POST /orders`, `PUT /inventory/{sku}`). */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
 /** Parses and validates the JSON body against `schema`, listing every problem in one 400. */
-export function parseBody<S extends z.ZodMiniType>(request: HttpRequest, schema: S, maxBytes = 16 * 1024): z.infer<S> {
+export function parseBody<S extends z.ZodMiniType>(request: HttpRequest, schema: S, maxBytes = DEFAULT_MAX_BODY_BYTES): z.infer<S> {
   return validate(schema, jsonBody(request, maxBytes));
 }

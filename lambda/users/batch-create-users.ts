@@ -4,21 +4,35 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { bodyHash, IDEMPOTENCY_TTL_SECONDS, scopedKey } from '#domain/idempotency';
 import { clientConfig, env } from '#shared/aws';
+import { batchAnswer, notProcessed, rejectAllInvalid } from '#shared/batch';
 import { authorize, callerScope } from '#shared/caller';
 import { mapChunks } from '#shared/chunks';
 import { dynamo } from '#shared/dynamo';
-import { AppError } from '#shared/errors';
-import { type HttpResponse, httpHandler, parseBody } from '#shared/http';
+import { UnprocessableError } from '#shared/errors';
+import { type HttpResponse, httpHandler } from '#shared/http';
+import { claimRequestKey, keyAndBody } from '#shared/idempotent-request';
 import { logger, metrics, MetricUnit } from '#shared/powertools';
-import { type BatchResult, registerBatch, USER_BATCH_SIZE, userBatchRequestSchema } from './batch-users';
+import {
+  answerOf,
+  type BatchResult,
+  invalidUsers,
+  MAX_USER_BATCH_BYTES,
+  registerBatch,
+  USER_BATCH_CONCURRENCY,
+  USER_BATCH_SIZE,
+  type UserBatchItem,
+  userBatchRequestSchema,
+} from './batch-users';
 import { DynamoUserStore } from './user-store';
 
 const users = new DynamoUserStore(dynamo, env(ENV.USERS_TABLE));
+const idempotencyTable = env(ENV.IDEMPOTENCY_TABLE);
 
-/** One hour of cached results, keyed by the caller and the batch's content (its ten user objects as sent). */
+/** Cached results, keyed by the caller and the batch's content (its ten user objects as sent), for an Idempotency-Key's lifetime. */
 const idempotency = new IdempotencyConfig({
-  expiresAfterSeconds: 3600,
+  expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
   hashFunction: 'sha256',
   // Marks a result that came from the cache; a fresh result says `cached: false`.
   responseHook: (response) =>
@@ -27,9 +41,10 @@ const idempotency = new IdempotencyConfig({
 
 /**
  * A batch's registration, made idempotent by Powertools on the idempotency
- * table: the same batch within an hour returns the stored result and writes
- * nothing; a batch that throws is not stored, so sending it again retries it.
- * The key prefix is fixed (not the function name) so a redeploy keeps the cache.
+ * table: the same batch within the key lifetime returns the stored result and
+ * writes nothing; a batch that throws is not stored, so sending it again
+ * retries it. The key prefix is fixed (not the function name) so a redeploy
+ * keeps the cache.
  */
 const registerOnce = makeIdempotent(
   // `by` is part of what is hashed: one admin's cached result is never another's.
@@ -39,7 +54,7 @@ const registerOnce = makeIdempotent(
   }),
   {
     persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: env(ENV.IDEMPOTENCY_TABLE),
+      tableName: idempotencyTable,
       keyAttr: 'pk',
       awsSdkV3Client: new DynamoDBClient(clientConfig),
     }),
@@ -49,57 +64,41 @@ const registerOnce = makeIdempotent(
   },
 );
 
-export type BatchSummary =
-  | { readonly batch: number; readonly status: 'processed'; readonly cached: boolean }
-  | { readonly batch: number; readonly status: 'failed'; readonly from: number; readonly to: number };
-
 const route = httpHandler(async (request): Promise<HttpResponse> => {
   const caller = authorize(request.event); // ROUTE_ACCESS=admin: the admins group
   const by = callerScope(caller!);
-  const { users: items } = parseBody(request, userBatchRequestSchema, 256 * 1024);
-  const outcomes = await mapChunks(items, { size: USER_BATCH_SIZE, concurrency: 5 }, async (batch, number) => {
+  const { key, body } = keyAndBody(request, userBatchRequestSchema, { required: false, maxBytes: MAX_USER_BATCH_BYTES });
+  rejectAllInvalid('users', body.users.length, invalidUsers(body.users));
+  if (key !== undefined) {
+    const claim = await claimRequestKey(dynamo, idempotencyTable, { key: scopedKey(by, key), bodyHash: bodyHash(body), at: new Date() });
+    if (claim === 'key-reused') throw new UnprocessableError('This Idempotency-Key was used with a different request body');
+  }
+  const chunks = await mapChunks(body.users, { size: USER_BATCH_SIZE, concurrency: USER_BATCH_CONCURRENCY }, async (batch, number) => {
     const offset = number * USER_BATCH_SIZE;
     try {
       const { results, cached } = await registerOnce({ by, users: batch }, request.correlationId);
-      const summary: BatchSummary = { batch: number, status: 'processed', cached };
-      return { summary, results: results.map((r) => ({ ...r, index: r.index + offset })) };
+      return results.map((outcome) => answerOf(outcome, offset, cached));
     } catch (error) {
       logger.error('User batch failed; it was not cached', { batch: number, error: (error as Error).name });
-      const summary: BatchSummary = { batch: number, status: 'failed', from: offset, to: offset + batch.length - 1 };
-      return { summary, results: [] };
+      return batch.map((_, i): UserBatchItem => notProcessed(offset + i));
     }
   });
-  const batches = outcomes.map((o) => o.summary);
-  const results = outcomes.flatMap((o) => o.results);
-  const failedUsers = batches.reduce((sum, b) => sum + (b.status === 'failed' ? b.to - b.from + 1 : 0), 0);
-  if (failedUsers === items.length) {
-    throw new AppError(503, 'ServiceUnavailable', 'No batch could be processed now; send the request again');
-  }
-  const createdNow = outcomes
-    .filter((o) => o.summary.status === 'processed' && !o.summary.cached)
-    .flatMap((o) => o.results)
-    .filter((r) => r.status === 'created').length;
-  metrics.addMetric('UserRegistered', MetricUnit.Count, createdNow);
-  return {
-    // 207: some batches failed; sending the same request again is safe (processed batches come from the cache).
-    status: failedUsers > 0 ? 207 : 200,
-    body: {
-      created: results.filter((r) => r.status === 'created').length,
-      rejected: results.filter((r) => r.status !== 'created').length,
-      failed: failedUsers,
-      batches,
-      results,
-    },
-  };
+  const answer = batchAnswer(chunks.flat());
+  metrics.addMetric('UserRegistered', MetricUnit.Count, answer.body.summary.created);
+  return answer;
 });
 
 /**
- * POST /users/batch — up to 100 users, registered in batches of ten (five at a
- * time), each batch's result cached for an hour by its content. 200 with every
- * user's outcome (`created`, `invalid`, `conflict`) and each batch's status and
- * whether it came from the cache; 207 when some batches failed (send the same
- * request again: a user such a batch did store is then reported as `conflict`);
- * 503 when all did. `UserCreated` goes out from the users table's stream.
+ * POST /users/batch (optional `Idempotency-Key`) — up to 100 users, registered
+ * in batches of ten (five at a time), each batch's result cached by its content
+ * for an Idempotency-Key's lifetime. Answers as every batch route
+ * (#shared/batch): 400 when no user is valid; else each user `created`,
+ * `replayed` (a cached batch: created by an earlier request) or `rejected`
+ * (`ValidationError`, `Conflict` for a taken email, `ServiceUnavailable` for a
+ * batch that failed: send the same request again, a user such a batch did
+ * store is then a `Conflict`); 207 when some batches failed, 503 when all did.
+ * A key sent before with another body is a 422. `UserCreated` goes out from
+ * the users table's stream.
  */
 export const handler = (event: APIGatewayProxyEvent, context: Context) => {
   idempotency.registerLambdaContext(context);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { buildUser, newUserSchema, type User } from '#domain/users';
+import { type BatchItemResult, type BatchResponse, invalidItem, rejected } from '#shared/batch';
 import { ConflictError, type Problem } from '#shared/errors';
 import { problemsOf } from '#shared/validation';
 import type { UserStore } from './user-store';
@@ -8,6 +9,10 @@ import type { UserStore } from './user-store';
 export const MAX_USERS_PER_REQUEST = 100;
 /** Users per processed (and cached) batch. */
 export const USER_BATCH_SIZE = 10;
+/** Batches of ten in flight at once. */
+export const USER_BATCH_CONCURRENCY = 5;
+/** 100 users of 100-character names and 254-character emails fit many times. */
+export const MAX_USER_BATCH_BYTES = 256 * 1024;
 
 /** The body: `{ "users": [...] }`; each user is validated on its own, like `POST /users` does. */
 export const userBatchRequestSchema = z.strictObject({
@@ -20,9 +25,38 @@ export type UserOutcome =
   | { readonly index: number; readonly status: 'invalid'; readonly problems: readonly Problem[] }
   | { readonly index: number; readonly status: 'conflict'; readonly message: string };
 
-/** A processed batch; what the idempotency store caches for an hour. */
+/** A processed batch; what the idempotency store caches (as long as an Idempotency-Key lives). */
 export interface BatchResult {
   readonly results: readonly UserOutcome[];
+}
+
+/** What `POST /users/batch` answers: `{ summary, results }` (#shared/batch), a created or replayed item carrying its `user`. */
+export type UserBatchResponse = BatchResponse<{ readonly user: User }>;
+export type UserBatchItem = BatchItemResult<{ readonly user: User }>;
+
+/**
+ * One user's outcome as the route answers it. `fromCache`: the outcome was
+ * stored by an earlier request, so a user it created is `replayed` (this
+ * request created no one).
+ */
+export function answerOf(outcome: UserOutcome, offset: number, fromCache: boolean): UserBatchItem {
+  const index = outcome.index + offset;
+  switch (outcome.status) {
+    case 'created':
+      return { index, status: fromCache ? 'replayed' : 'created', user: outcome.user };
+    case 'invalid':
+      return invalidItem(index, outcome.problems);
+    case 'conflict':
+      return rejected(index, 'Conflict', outcome.message);
+  }
+}
+
+/** Each user's problems, for the users `POST /users` would refuse (the 400 of an all-invalid batch). */
+export function invalidUsers(users: readonly unknown[]): { index: number; problems: Problem[] }[] {
+  return users.flatMap((input, index) => {
+    const parsed = newUserSchema.safeParse(input);
+    return parsed.success ? [] : [{ index, problems: problemsOf(parsed.error, input) }];
+  });
 }
 
 export interface BatchDeps {

@@ -34,7 +34,13 @@ export interface OperationSpec {
 }
 
 const ACTIVITY_DESCRIPTION =
-  'One event, or `{ events }` of up to 500, each validated on its own: the valid ones are scored and streamed, the others listed with their reasons. 400 when none is valid; 503 when none could be delivered.';
+  "One event, or `{ events }` of up to 500, each validated on its own: the valid ones are scored and streamed, the others listed with their reasons. Every answer names the Idempotency-Key to resend under (the client's, or one the server minted). 400 when none is valid; 503 `Incomplete` when accepted events are not yet all stored (send the same body again under the key), `ServiceUnavailable` when none could be delivered.";
+
+const ACTIVITY_UNAVAILABLE: BodyResponse = {
+  description: 'Incomplete (send the same request again under `idempotencyKey`) or nothing accepted (send the events again).',
+  body: 'ActivityUnavailable',
+  headers: { 'retry-after': 'Seconds to wait before sending again.' },
+};
 
 export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'GET /users/me': {
@@ -56,12 +62,17 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     tag: 'users',
     summary: 'Register up to 100 users, in batches of ten',
     description:
-      "Each batch's result is cached for an hour by its content (Powertools Idempotency): sending the same request again is safe.",
+      "Each user is validated and stored as a sign-up's profile would be. With an Idempotency-Key the request may be resent: users an earlier request created are `replayed`, never created twice; each batch of ten's result is also cached 24 h by its content (Powertools Idempotency).",
+    parameters: ['idempotencyKeyOptional'],
     body: 'UserBatchRequest',
     responses: {
-      200: { description: "Every batch processed: each user's outcome.", body: 'UserBatchAnswer' },
-      207: { description: 'Some batches failed (send the same request again).', body: 'UserBatchAnswer' },
+      200: { description: "Every user's result: `created`, `replayed` or `rejected`.", body: 'UserBatchAnswer' },
+      207: {
+        description: 'Some users were not processed now (`rejected` with `ServiceUnavailable`): send the same request again.',
+        body: 'UserBatchAnswer',
+      },
       400: 'BadRequest',
+      422: 'Unprocessable',
       503: 'ServiceUnavailable',
     },
   },
@@ -96,10 +107,20 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     operationId: 'placeOrders',
     tag: 'orders',
     summary: 'Place up to 200 orders, in chunks of ten',
-    description: 'Each order is placed under the batch key and its index: resending the batch makes none twice.',
+    description:
+      'The key is claimed for the whole body, then each order under the key and its index: resending the batch makes none twice (`replayed`); another body under the key, even a part of the first, is a 422.',
     parameters: ['idempotencyKeyRequired'],
     body: 'OrderBatchRequest',
-    responses: { 200: { description: 'Each order accepted or rejected on its own.', body: 'OrderBatchAnswer' }, 400: 'BadRequest' },
+    responses: {
+      200: { description: "Every order's result: `created`, `replayed` or `rejected` on its own.", body: 'OrderBatchAnswer' },
+      207: {
+        description: 'Some orders were not processed now (`rejected` with `ServiceUnavailable`): send the same request again.',
+        body: 'OrderBatchAnswer',
+      },
+      400: 'BadRequest',
+      422: 'Unprocessable',
+      503: 'ServiceUnavailable',
+    },
   },
   'GET /orders': {
     operationId: 'listOrders',
@@ -140,11 +161,14 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     parameters: ['idempotencyKeyOptional'],
     body: ['CustomerActivityEventInput', 'CustomerActivityBatchRequest'],
     responses: {
-      202: { description: 'Accepted and rejected events.', body: 'ActivityAnswer' },
+      202: {
+        description: 'Every accepted event is stored (stream, raw log, stats); the rejected ones are listed.',
+        body: 'ActivityAnswer',
+      },
       400: 'BadRequest',
       403: 'Forbidden',
       422: 'Unprocessable',
-      503: 'ServiceUnavailable',
+      503: ACTIVITY_UNAVAILABLE,
     },
   },
   'POST /producers/activity': {
@@ -155,10 +179,13 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     parameters: ['idempotencyKeyOptional'],
     body: ['ActivityEventInput', 'ActivityBatchRequest'],
     responses: {
-      202: { description: 'Accepted and rejected events.', body: 'ActivityAnswer' },
+      202: {
+        description: 'Every accepted event is stored (stream, raw log, stats); the rejected ones are listed.',
+        body: 'ActivityAnswer',
+      },
       400: 'BadRequest',
       422: 'Unprocessable',
-      503: 'ServiceUnavailable',
+      503: ACTIVITY_UNAVAILABLE,
     },
   },
 };

@@ -4,8 +4,8 @@
  * the type the handler answers with by a `Same<>` assertion: a handler that
  * changes its answer breaks `npm run typecheck` until its block here follows.
  *
- * Where a handler builds its envelope inline (no named type: `GET /orders`,
- * `POST /users/batch`, `POST /orders/batch`, `POST /activity`), the envelope's
+ * Where a handler builds its envelope inline (no named type: `GET /orders`),
+ * the envelope's
  * parts are tied (each result, summary and event type) and the envelope is
  * written beside them as the handler builds it.
  */
@@ -15,14 +15,15 @@ import { ACTIVITY_TYPES } from '#domain/activity';
 import type { OrderSummary } from '#domain/order-pages';
 import { ORDER_ID, SKU } from '#domain/orders';
 import { USER_ID } from '#domain/users';
+import type { ActivityResult } from '../../lambda/analytics/activity-answer';
 import type { RejectedEvent } from '../../lambda/analytics/activity-request';
 import type { EngagementStore } from '../../lambda/analytics/engagement-store';
 import type { InventoryStore } from '../../lambda/inventory/inventory-store';
 import type { OrderStore } from '../../lambda/orders/order-store';
-import type { BatchResult as OrderBatchResult } from '../../lambda/orders/place-order-batch';
+import type { OrderBatchItem, OrderBatchResponse } from '../../lambda/orders/order-batch';
+import type { BatchSummary, RejectedItem } from '../../lambda/shared/batch';
 import type { Problem } from '../../lambda/shared/errors';
-import type { BatchSummary as UserBatchSummary } from '../../lambda/users/batch-create-users';
-import type { UserOutcome } from '../../lambda/users/batch-users';
+import type { UserBatchItem, UserBatchResponse } from '../../lambda/users/batch-users';
 import type { UserStore } from '../../lambda/users/user-store';
 import type { Same, Tie } from './same';
 
@@ -71,34 +72,45 @@ export const user = component(
 );
 export type UserIsTied = Tie<Same<z.infer<typeof user>, Found<UserStore['get']>>>;
 
+// --- The batch answer of POST /users/batch and POST /orders/batch (lambda/shared/batch.ts) -----
+
+export const batchSummary = component(
+  'BatchSummary',
+  'Items per status: `created` counts only what this request created (a replay counts under `replayed`).',
+  z.object({ total: count, created: count, replayed: count, rejected: count }),
+);
+export type BatchSummaryIsTied = Tie<Same<z.infer<typeof batchSummary>, BatchSummary>>;
+
+export const rejectedItem = component(
+  'RejectedItem',
+  'An item not made: the code the single route would answer (`ValidationError`, `Conflict`, `Forbidden`, `Unprocessable`; `ServiceUnavailable`: not processed now, send the same request again), a sentence and for invalid items every problem.',
+  z.object({
+    index: count,
+    status: z.literal('rejected'),
+    error: z.string(),
+    message: z.string(),
+    problems: z.optional(z.array(problem)),
+  }),
+);
+export type RejectedItemIsTied = Tie<Same<z.infer<typeof rejectedItem>, RejectedItem>>;
+
+const madeStatus = z.enum(['created', 'replayed']);
+
 // --- POST /users/batch (200, 207) -------------------------------------------------------------
 
-export const userOutcome = component(
-  'UserOutcome',
-  "What became of one user of the request; `index` is the user's position in the request.",
-  z.discriminatedUnion('status', [
-    z.object({ index: count, status: z.literal('created'), user }),
-    z.object({ index: count, status: z.literal('invalid'), problems: z.array(problem) }),
-    z.object({ index: count, status: z.literal('conflict'), message: z.string() }),
-  ]),
+export const userBatchItem = component(
+  'UserBatchItem',
+  'What became of one user of the request (`index`: its position): `created` now, `replayed` (made by an earlier request with the same key or batch), or `rejected`.',
+  z.union([z.object({ index: count, status: madeStatus, user }), rejectedItem]),
 );
-export type UserOutcomeIsTied = Tie<Same<z.infer<typeof userOutcome>, UserOutcome>>;
-
-export const userBatchSummary = component(
-  'UserBatchSummary',
-  'One batch of ten: processed (and whether its result came from the one-hour cache) or failed (users `from` to `to`, not stored; send the request again).',
-  z.discriminatedUnion('status', [
-    z.object({ batch: count, status: z.literal('processed'), cached: z.boolean() }),
-    z.object({ batch: count, status: z.literal('failed'), from: count, to: count }),
-  ]),
-);
-export type UserBatchSummaryIsTied = Tie<Same<z.infer<typeof userBatchSummary>, UserBatchSummary>>;
+export type UserBatchItemIsTied = Tie<Same<z.infer<typeof userBatchItem>, UserBatchItem>>;
 
 export const userBatchAnswer = component(
   'UserBatchAnswer',
-  'Counts, each batch, and each user of the request in order (users of a failed batch are absent from `results`).',
-  z.object({ created: count, rejected: count, failed: count, batches: z.array(userBatchSummary), results: z.array(userOutcome) }),
+  'The counts per status and each user of the request in order.',
+  z.object({ summary: batchSummary, results: z.array(userBatchItem) }),
 );
+export type UserBatchAnswerIsTied = Tie<Same<z.infer<typeof userBatchAnswer>, UserBatchResponse>>;
 
 // --- POST /orders (201, 200 replay), GET /orders/{orderId} -----------------------------------
 
@@ -153,30 +165,19 @@ export const orderPage = component(
 
 // --- POST /orders/batch -----------------------------------------------------------------------
 
-export const orderBatchResult = component(
-  'OrderBatchResult',
-  "What became of one order of the batch (`index`: its position); a rejected order's `error` is `ValidationError`, `Forbidden`, `Unprocessable` or `ServiceUnavailable`.",
-  z.discriminatedUnion('status', [
-    z.object({ index: count, status: z.literal('accepted'), orderId: z.string(), total: cents, replayed: z.boolean() }),
-    z.object({
-      index: count,
-      status: z.literal('rejected'),
-      error: z.string(),
-      message: z.string(),
-      problems: z.optional(z.array(problem)),
-    }),
-  ]),
+export const orderBatchItem = component(
+  'OrderBatchItem',
+  'What became of one order of the batch (`index`: its position): `created` now, `replayed` (the same key and body placed it before), or `rejected`.',
+  z.union([z.object({ index: count, status: madeStatus, orderId: z.string(), total: cents }), rejectedItem]),
 );
-export type OrderBatchResultIsTied = Tie<Same<z.infer<typeof orderBatchResult>, OrderBatchResult>>;
+export type OrderBatchItemIsTied = Tie<Same<z.infer<typeof orderBatchItem>, OrderBatchItem>>;
 
 export const orderBatchAnswer = component(
   'OrderBatchAnswer',
-  'A summary and each order of the batch in order.',
-  z.object({
-    summary: z.object({ processedBatches: count, totalOrders: count, accepted: count, rejected: count }),
-    results: z.array(orderBatchResult),
-  }),
+  'The counts per status and each order of the batch in order.',
+  z.object({ summary: batchSummary, results: z.array(orderBatchItem) }),
 );
+export type OrderBatchAnswerIsTied = Tie<Same<z.infer<typeof orderBatchAnswer>, OrderBatchResponse>>;
 
 // --- GET /inventory/{sku}, PUT /inventory/{sku} -----------------------------------------------
 
@@ -206,14 +207,22 @@ export type RejectedEventIsTied = Tie<Same<z.infer<typeof rejectedEvent>, Reject
 
 export const activityAnswer = component(
   'ActivityAnswer',
-  "The request's batch id, the accepted events' ids and scores, and every rejected event with its reasons.",
+  "The batch id, the Idempotency-Key to resend under (the client's, or one the server minted), the accepted events' ids and scores (accepted: in the stream, counted once), and every rejected event with its reasons.",
   z.object({
     batchId: z.string(),
+    idempotencyKey: z.string(),
     accepted: count,
     rejected: count,
     acceptedEvents: z.array(z.object({ index: count, eventId: z.string(), score: z.number() })),
     rejectedEvents: z.array(rejectedEvent),
   }),
+);
+export type ActivityAnswerIsTied = Tie<Same<z.infer<typeof activityAnswer>, ActivityResult>>;
+
+export const activityUnavailable = component(
+  'ActivityUnavailable',
+  "A 503 of `POST /activity`: `Incomplete` (some accepted events are not yet stored everywhere: send the same request again under `idempotencyKey`) or `ServiceUnavailable` (nothing accepted: send the events again), with the batch's answer.",
+  z.object({ error: z.enum(['Incomplete', 'ServiceUnavailable']), message: z.string(), ...activityAnswer.def.shape }),
 );
 
 // --- GET /users/{userId}/engagement -----------------------------------------------------------

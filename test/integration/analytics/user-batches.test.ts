@@ -35,12 +35,13 @@ const run = randomUUID().slice(0, 8);
 const person = (n: number, tag = run) => ({ name: `User ${n}`, email: `user${n}.${tag}@example.com`, phone: '+14155550100' });
 
 const ADMIN = '0a0a0a0a-0a0a-4a0a-8a0a-0a0a0a0a0a0a';
-async function post(body: unknown, as: string = ADMIN, groups: string[] = ['admins']) {
+async function post(body: unknown, as: string = ADMIN, groups: string[] = ['admins'], key?: string) {
   const result = await batchHandler(
     apiEvent({
       path: '/users/batch',
       resource: '/users/batch',
       body: JSON.stringify(body),
+      headers: key === undefined ? {} : { 'Idempotency-Key': key },
       requestContext: authorizedContext(userClaims(as, groups)),
     }),
     lambdaContext,
@@ -67,26 +68,22 @@ describe('POST /users/batch', () => {
   let first: Awaited<ReturnType<typeof post>>;
 
   beforeAll(async () => {
-    expect((await post({ users: [person(999)] })).json).toMatchObject({ created: 1 });
+    expect((await post({ users: [person(999)] })).json.summary).toMatchObject({ created: 1 });
     first = await post({ users });
   });
 
   it('registers users in batches of ten, reporting each user by its index', async () => {
     expect(first.status).toBe(200);
-    expect(first.json).toMatchObject({ created: 23, rejected: 2, failed: 0 });
-    expect(first.json.batches).toEqual([
-      { batch: 0, status: 'processed', cached: false },
-      { batch: 1, status: 'processed', cached: false },
-      { batch: 2, status: 'processed', cached: false },
-    ]);
+    expect(first.json.summary).toEqual({ total: 25, created: 23, replayed: 0, rejected: 2 });
     const results = first.json.results as { index: number; status: string; user?: { email: string } }[];
     expect(results.map((r) => r.index)).toEqual(users.map((_, i) => i));
     expect(results[0]).toMatchObject({ status: 'created', user: { email: users[0]!.email, userId: expect.any(String) } });
     expect(results[23]).toMatchObject({
-      status: 'invalid',
-      problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]),
+      status: 'rejected',
+      error: 'ValidationError',
+      problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 character' }]),
     });
-    expect(results[24]).toMatchObject({ status: 'conflict', message: 'A user with this email already exists' });
+    expect(results[24]).toEqual({ index: 24, status: 'rejected', error: 'Conflict', message: 'A user with this email already exists' });
     expect(await userItems()).toHaveLength(24);
   });
 
@@ -107,8 +104,11 @@ describe('POST /users/batch', () => {
     const before = { users: await userItems(), cache: await cloud.scan(IDEMPOTENCY_TABLE), events: userCreated().length };
     const again = await post({ users });
     expect(again.status).toBe(200);
-    expect(again.json.batches.map((b: { cached: boolean }) => b.cached)).toEqual([true, true, true]);
-    expect(again.json.results).toEqual(first.json.results); // the same users, the same ids
+    // The same users and ids, but none created by this request: `replayed`.
+    expect(again.json.summary).toEqual({ total: 25, created: 0, replayed: 23, rejected: 2 });
+    expect(again.json.results).toEqual(
+      first.json.results.map((r: { status: string }) => (r.status === 'created' ? { ...r, status: 'replayed' } : r)),
+    );
     expect(await userItems()).toEqual(before.users);
     expect(await cloud.scan(IDEMPOTENCY_TABLE)).toEqual(before.cache);
     await drainOutbox();
@@ -118,14 +118,38 @@ describe('POST /users/batch', () => {
   it('caches per batch: a request sharing one batch of ten reuses it and processes the rest', async () => {
     const fresh = Array.from({ length: 5 }, (_, n) => person(100 + n));
     const result = await post({ users: [...users.slice(10, 20), ...fresh] });
-    expect(result.json.batches).toEqual([
-      { batch: 0, status: 'processed', cached: true },
-      { batch: 1, status: 'processed', cached: false },
-    ]);
     expect(result.json.results.slice(0, 10)).toEqual(
-      first.json.results.slice(10, 20).map((r: { index: number }) => ({ ...r, index: r.index - 10 })),
+      first.json.results.slice(10, 20).map((r: { index: number }) => ({ ...r, index: r.index - 10, status: 'replayed' })),
     );
-    expect(result.json.created).toBe(15);
+    expect(result.json.summary).toEqual({ total: 15, created: 5, replayed: 10, rejected: 0 });
+  });
+
+  it('answers 400 for a request with no valid user, every problem named by its index, and writes nothing', async () => {
+    const before = (await userItems()).length;
+    const result = await post({ users: [{ name: '', email: 'x@example.com', phone: '+14155550100' }, 7] });
+    expect(result.status).toBe(400);
+    expect(result.json).toEqual({
+      error: 'ValidationError',
+      message: 'The request is not valid',
+      problems: [
+        { path: 'users.0.name', message: 'must be at least 1 character' },
+        { path: 'users.1', message: 'must be an object' },
+      ],
+    });
+    expect((await userItems()).length).toBe(before);
+  });
+
+  it('takes an Idempotency-Key as every route does: the same body replays, another body is a 422', async () => {
+    const key = `users-${randomUUID()}`;
+    const batch = { users: [person(300), person(301)] };
+    expect((await post(batch, ADMIN, ['admins'], key)).json.summary).toMatchObject({ created: 2 });
+    expect((await post(batch, ADMIN, ['admins'], key)).json.summary).toMatchObject({ created: 0, replayed: 2 });
+    const reused = await post({ users: [person(300)] }, ADMIN, ['admins'], key);
+    expect(reused.status).toBe(422);
+    expect(reused.json).toEqual({ error: 'Unprocessable', message: 'This Idempotency-Key was used with a different request body' });
+    expect((await post(batch, ADMIN, ['admins'], 'short')).json.problems).toEqual([
+      { path: 'Idempotency-Key', message: 'must be 8-128 letters, digits, ".", "_", ":" or "-"' },
+    ]);
   });
 
   it('answers 400 for an envelope that is not 1 to 100 users', async () => {
@@ -149,10 +173,9 @@ describe('admins only', () => {
     const first = await post(batch);
     const again = await post(batch);
     const otherAdmin = await post(batch, randomUUID());
-    expect(first.json.batches[0].cached).toBe(false);
-    expect(again.json.batches[0].cached).toBe(true);
+    expect(first.json.results[0].status).toBe('created');
+    expect(again.json.results[0].status).toBe('replayed');
     // Not the first admin's cached answer: this admin's own run (the email is taken by now).
-    expect(otherAdmin.json.batches[0].cached).toBe(false);
-    expect(otherAdmin.json.results[0].status).toBe('conflict');
+    expect(otherAdmin.json.results[0]).toMatchObject({ status: 'rejected', error: 'Conflict' });
   });
 });

@@ -65,7 +65,12 @@ it('thanks the user on email, SMS and push, each attempt recorded with a masked 
     [`${eventId}#sms`, 'sms'],
   ]);
   for (const record of records) {
-    expect(record).toMatchObject({ template: 'loyalty-thanks', status: 'SENT', provider: 'record-only', attemptedAt: expect.any(String) });
+    expect(record).toMatchObject({
+      template: 'loyalty-thanks',
+      status: 'RECORDED',
+      provider: 'record-only',
+      attemptedAt: expect.any(String),
+    });
   }
   expect(records.map((r) => r.recipient)).toEqual(['ad***@example.com', `${userId.slice(0, 3)}***${userId.slice(-3)}`, '+*******0100']);
 });

@@ -118,7 +118,7 @@ it('POST /orders (201, 200 replay), GET /orders/{orderId} and GET /orders answer
   expectDocumented(handlerError, missing.body);
 });
 
-it('POST /orders/batch answers an OrderBatchAnswer with accepted and rejected orders', async () => {
+it('POST /orders/batch answers an OrderBatchAnswer with created and rejected orders', async () => {
   const batch = await call('placeBatch', 'customer', {
     httpMethod: 'POST',
     resource: '/orders/batch',
@@ -127,5 +127,6 @@ it('POST /orders/batch answers an OrderBatchAnswer with accepted and rejected or
   });
   expect(batch.status).toBe(200);
   expectDocumented(orderBatchAnswer, batch.body);
-  expect((batch.body as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['accepted', 'rejected', 'rejected']);
+  expect((batch.body as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['created', 'rejected', 'rejected']);
+  expect(batch.body).toMatchObject({ summary: { total: 3, created: 1, replayed: 0, rejected: 2 } });
 });

@@ -200,6 +200,15 @@ describe('POST /orders', () => {
     expect(await storedOrderCount()).toBe(before);
   });
 
+  it('takes ids in either case and stores and answers them in lower case', async () => {
+    const created = await post(placeOrder, { ...body(), customerId: CUSTOMER.toUpperCase() }, newKey());
+    expect(created.status).toBe(201);
+    expect(created.json.customerId).toBe(CUSTOMER);
+    const fetched = await read(created.json.orderId.toUpperCase());
+    expect(fetched.status).toBe(200);
+    expect(fetched.json.orderId).toBe(created.json.orderId);
+  });
+
   it('answers 404 for an unknown order and 400 for a malformed id', async () => {
     expect((await read(randomUUID())).status).toBe(404);
     expect((await read('nope')).status).toBe(400);
@@ -215,9 +224,9 @@ describe('POST /orders/batch', () => {
     const key = newKey();
     const result = await post(placeBatch, { orders }, key);
     expect(result.status).toBe(200);
-    expect(result.json.summary).toEqual({ processedBatches: 3, totalOrders: 25, accepted: 22, rejected: 3 });
+    expect(result.json.summary).toEqual({ total: 25, created: 22, replayed: 0, rejected: 3 });
     expect(result.json.results.map((r: { index: number }) => r.index)).toEqual(Array.from({ length: 25 }, (_, i) => i));
-    expect(result.json.results[0]).toEqual({ index: 0, status: 'accepted', orderId: expect.any(String), total: 800, replayed: false });
+    expect(result.json.results[0]).toEqual({ index: 0, status: 'created', orderId: expect.any(String), total: 800 });
     expect(result.json.results[3]).toMatchObject({
       status: 'rejected',
       problems: [{ path: 'lines.0.sku', message: 'is not a known SKU (GONE)' }],
@@ -227,24 +236,51 @@ describe('POST /orders/batch', () => {
       problems: [{ path: 'lines.0.quantity', message: 'must be at least 1' }],
     });
     expect(result.json.results[24]).toMatchObject({ status: 'rejected', error: 'ValidationError' });
-    const accepted = result.json.results.filter((r: { status: string }) => r.status === 'accepted');
+    const accepted = result.json.results.filter((r: { status: string }) => r.status === 'created');
     expect(await outbox.relay()).toEqual([]);
     for (const order of accepted) expect(cloud.events('OrderPlaced', { orderId: order.orderId })).toHaveLength(1);
 
-    // The same batch again: the same orders, none made twice.
+    // The same batch again: the same orders, replayed (none created now, none made twice).
     const before = await storedOrderCount();
     const again = await post(placeBatch, { orders }, key);
-    expect(again.json.summary).toEqual({ processedBatches: 3, totalOrders: 25, accepted: 22, rejected: 3 });
+    expect(again.json.summary).toEqual({ total: 25, created: 0, replayed: 22, rejected: 3 });
     expect(
-      again.json.results.filter((r: { status: string }) => r.status === 'accepted').map((r: { orderId: string }) => r.orderId),
+      again.json.results.filter((r: { status: string }) => r.status === 'replayed').map((r: { orderId: string }) => r.orderId),
     ).toEqual(accepted.map((r: { orderId: string }) => r.orderId));
+    expect(await storedOrderCount()).toBe(before);
+
+    // The key with another body — a subset of the batch, or one order — is a 422, as on POST /orders.
+    for (const [handler, other] of [
+      [placeBatch, { orders: orders.slice(0, 3) }],
+      [placeOrder, orders[0]],
+    ] as const) {
+      const reused = await post(handler, other, key);
+      expect(reused.status).toBe(422);
+      expect(reused.json).toEqual({ error: 'Unprocessable', message: 'This Idempotency-Key was used with a different request body' });
+    }
+    expect(await storedOrderCount()).toBe(before);
+  });
+
+  it('answers 400 for a batch with no valid order, every problem named by its index', async () => {
+    const before = await storedOrderCount();
+    const result = await post(placeBatch, { orders: [{ lines: [] }, 'x', { lines: [{ sku: 'MUG', quantity: 1.5 }] }] }, newKey());
+    expect(result.status).toBe(400);
+    expect(result.json).toEqual({
+      error: 'ValidationError',
+      message: 'The request is not valid',
+      problems: [
+        { path: 'orders.0.lines', message: 'must have at least 1 item' },
+        { path: 'orders.1', message: 'must be an object' },
+        { path: 'orders.2.lines.0.quantity', message: 'must be an integer' },
+      ],
+    });
     expect(await storedOrderCount()).toBe(before);
   });
 
   it('takes 200 orders (20 chunks of 10)', async () => {
     const orders = Array.from({ length: 200 }, () => body([{ sku: 'MUG', quantity: 1 }]));
     const result = await post(placeBatch, { orders }, newKey());
-    expect(result.json.summary).toEqual({ processedBatches: 20, totalOrders: 200, accepted: 200, rejected: 0 });
+    expect(result.json.summary).toEqual({ total: 200, created: 200, replayed: 0, rejected: 0 });
   });
 });
 
@@ -373,7 +409,7 @@ describe("orders are the caller's", () => {
     );
     expect(result.status).toBe(200);
     expect(result.json.results.map((r: any) => [r.index, r.status, r.error])).toEqual([
-      [0, 'accepted', undefined],
+      [0, 'created', undefined],
       [1, 'rejected', 'Forbidden'],
     ]);
   });

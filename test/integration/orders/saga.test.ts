@@ -168,12 +168,12 @@ describe('the order saga', () => {
     );
     const byChannel = Object.fromEntries((attempts ?? []).map((a) => [a.channel, a]));
     expect(Object.keys(byChannel).sort()).toEqual(['email', 'push', 'sms']);
-    expect(byChannel.email).toMatchObject({ status: 'SENT', template: 'order-confirmed', recipient: 'ad*@example.com' });
+    expect(byChannel.email).toMatchObject({ status: 'RECORDED', template: 'order-confirmed', recipient: 'ad*@example.com' });
     expect(byChannel.sms).toMatchObject({ status: 'FAILED', recipient: '+*******0100', error: expect.any(String) });
     expect(byChannel.push).toMatchObject({ status: 'FAILED', provider: 'sns-push' });
     expect(cloud.events('OrderNotificationsAttempted', { orderId })[0]!.detail.data.attempts).toEqual(
       expect.arrayContaining([
-        { channel: 'email', status: 'SENT' },
+        { channel: 'email', status: 'RECORDED' },
         { channel: 'sms', status: 'FAILED' },
         { channel: 'push', status: 'FAILED' },
       ]),
@@ -204,7 +204,7 @@ describe('the order saga', () => {
         ExpressionAttributeValues: { ':pk': `ORDER#${orderId}` },
       }),
     );
-    expect(Items?.find((a) => a.channel === 'email')).toMatchObject({ template: 'order-failed', status: 'SENT' });
+    expect(Items?.find((a) => a.channel === 'email')).toMatchObject({ template: 'order-failed', status: 'RECORDED' });
   });
 
   it('fails an order whose stock is short, holding nothing', async () => {

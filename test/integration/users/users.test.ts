@@ -162,7 +162,7 @@ it('records the welcome email once, masked, even when the event is redelivered; 
   expect(Items![0]).toMatchObject({
     channel: 'email',
     template: 'welcome',
-    status: 'SENT',
+    status: 'RECORDED',
     recipient: 'ad***@example.com',
     provider: 'record-only',
   });

@@ -90,7 +90,7 @@ describe('per-event validation of POST /activity', () => {
   });
 
   it('answers 400 for a wrong envelope: empty, too many events, not a list', () => {
-    expect(problemsOf({ events: [] })).toEqual([{ path: 'events', message: 'must have at least 1 items' }]);
+    expect(problemsOf({ events: [] })).toEqual([{ path: 'events', message: 'must have at least 1 item' }]);
     const tooMany = Array.from({ length: MAX_EVENTS_PER_REQUEST + 1 }, () => good());
     expect(problemsOf({ events: tooMany })).toEqual([{ path: 'events', message: `must have at most ${MAX_EVENTS_PER_REQUEST} items` }]);
     expect(problemsOf({ events: 'x' })).toEqual([{ path: 'events', message: 'must be an array' }]);

@@ -191,7 +191,7 @@ describe('registerBatch (POST /users/batch, one batch)', () => {
       [2, 'conflict'],
       [3, 'created'],
     ]);
-    expect(results[1]).toMatchObject({ problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 characters' }]) });
+    expect(results[1]).toMatchObject({ problems: expect.arrayContaining([{ path: 'name', message: 'must be at least 1 character' }]) });
     expect(store.users.size).toBe(3);
     expect(store.correlationIds.get(results[0]!.status === 'created' ? results[0]!.user.userId : '')).toBe('corr');
   });

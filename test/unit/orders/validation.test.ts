@@ -29,7 +29,7 @@ describe('order validation', () => {
       { path: 'lines', message: 'must have at most 50 items' },
     ]);
     expect(problemsFor(newOrderSchema, { customerId: CUSTOMER, lines: [] })).toEqual([
-      { path: 'lines', message: 'must have at least 1 items' },
+      { path: 'lines', message: 'must have at least 1 item' },
     ]);
   });
 
@@ -42,7 +42,7 @@ describe('order validation', () => {
     ).toEqual([
       { path: 'customerId', message: 'must be a UUID' },
       { path: 'lines.0.quantity', message: 'must be at least 1' },
-      { path: 'lines.1.quantity', message: 'must be an int' },
+      { path: 'lines.1.quantity', message: 'must be an integer' },
       { path: 'lines.2.sku', message: 'must be 1-64 letters, digits, ".", "_" or "-"' },
       { path: 'lines.3', message: 'has unknown fields: price' },
     ]);
@@ -55,7 +55,7 @@ describe('order validation', () => {
   });
 
   it('takes 1 to 200 orders in a batch', () => {
-    expect(problemsFor(orderBatchSchema, { orders: [] })).toEqual([{ path: 'orders', message: 'must have at least 1 items' }]);
+    expect(problemsFor(orderBatchSchema, { orders: [] })).toEqual([{ path: 'orders', message: 'must have at least 1 item' }]);
     expect(problemsFor(orderBatchSchema, { orders: Array.from({ length: 201 }, () => ({})) })).toEqual([
       { path: 'orders', message: 'must have at most 200 items' },
     ]);
@@ -65,7 +65,7 @@ describe('order validation', () => {
     expect(validate(stockUpdateSchema, { available: 0, price: 1 })).toEqual({ available: 0, price: 1 });
     expect(problemsFor(stockUpdateSchema, { available: -1, price: 12.5 })).toEqual([
       { path: 'available', message: 'must be at least 0' },
-      { path: 'price', message: 'must be an int' },
+      { path: 'price', message: 'must be an integer' },
     ]);
   });
 });

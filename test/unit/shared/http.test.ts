@@ -63,3 +63,27 @@ describe('httpHandler', () => {
     expect(result.json).toEqual({ error: 'InternalError', message: 'Something went wrong; the error has been logged' });
   });
 });
+
+describe('the correlation id rule', () => {
+  it.each([
+    ['kept', 'order-42:retry_1.a', 'order-42:retry_1.a', undefined],
+    ['kept at 128 characters', 'a'.repeat(128), 'a'.repeat(128), undefined],
+    ['replaced: a space', 'has space', 'req-1', 'true'],
+    ['replaced: a slash', 'a/b', 'req-1', 'true'],
+    ['replaced: non-ASCII', 'café', 'req-1', 'true'],
+    ['replaced: over 128 characters', 'a'.repeat(129), 'req-1', 'true'],
+    ['replaced: empty', '', 'req-1', 'true'],
+  ])('%s', async (_, offered, answered, replaced) => {
+    const handler = httpHandler(async (request) => created({ correlationId: request.correlationId }));
+    const result = await call(handler, { body: '{}', headers: { 'x-correlation-id': offered } });
+    expect(result.headers?.['x-correlation-id']).toBe(answered);
+    expect(result.json.correlationId).toBe(answered);
+    expect(result.headers?.['x-correlation-id-replaced']).toBe(replaced);
+  });
+
+  it('says nothing was replaced when the client sent none', async () => {
+    const result = await call(echo, { body: '{"name":"x"}' });
+    expect(result.headers?.['x-correlation-id']).toBe('req-1');
+    expect(result.headers?.['x-correlation-id-replaced']).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import { buildUser, dayOf, newUserSchema, USER_ID, userCreated } from '../../../lambda/domain/users';
+import { buildUser, canonicalUuid, dayOf, newUserSchema, USER_ID, userCreated, uuidSchema } from '../../../lambda/domain/users';
 import { maskEmail, maskPhone, maskRecipient } from '../../../lambda/domain/masking';
 import { ValidationError } from '../../../lambda/shared/errors';
 import { validate } from '../../../lambda/shared/validation';
@@ -30,7 +30,7 @@ describe('new user validation', () => {
 
   it('rejects wrong types and empty or overlong names', () => {
     expect(problemsFor({ name: '', email: 'a@b.co', phone: 14155550100 })).toEqual([
-      { path: 'name', message: 'must be at least 1 characters' },
+      { path: 'name', message: 'must be at least 1 character' },
       { path: 'phone', message: 'must be a string' },
     ]);
     expect(problemsFor({ name: 'x'.repeat(101), email: 'a@b.co', phone: '+14155550100' })).toEqual([
@@ -79,5 +79,22 @@ describe('masking', () => {
     expect(maskEmail('a@example.com')).toBe('a*@example.com');
     expect(maskPhone('+14155550100')).toBe('+*******0100');
     expect(maskRecipient('push', 'arn:aws:sns:endpoint/abc123')).toBe('arn***123');
+  });
+});
+
+describe('the UUID rule: either case in, lower case stored', () => {
+  const lower = '3f2b6c1e-8a4d-4c7e-9b1a-2d3e4f5a6b7c';
+
+  it('takes a UUID in upper, lower or mixed case and gives its lower-case form', () => {
+    expect(canonicalUuid(lower.toUpperCase())).toBe(lower);
+    expect(canonicalUuid('3F2B6C1E-8a4d-4C7E-9b1a-2D3E4F5A6B7C')).toBe(lower);
+    expect(canonicalUuid(lower)).toBe(lower);
+    expect(uuidSchema.parse(lower.toUpperCase())).toBe(lower);
+    expect(USER_ID.test(uuidSchema.parse(lower.toUpperCase()))).toBe(true);
+  });
+
+  it('refuses what is no UUID, in any case', () => {
+    for (const value of ['not-a-uuid', `${lower}0`, lower.replace(/-/g, ''), '']) expect(canonicalUuid(value)).toBeUndefined();
+    expect(uuidSchema.safeParse('NOPE').success).toBe(false);
   });
 });
