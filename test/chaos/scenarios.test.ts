@@ -9,6 +9,7 @@
 import { newCaller, type Caller } from '../e2e/identity';
 import { clearFaults, injectFaults, report, settle } from './faults';
 import { expectChargedAndNotifiedOnce, expectNothingUnredrivable, newSku, placeOrder } from './order-clients';
+import { thirtyOrdersUnderFaults } from './orders-scenario';
 import { finalOrder, paymentsOf, stockOf, userNoticesOf } from './saga';
 import { signUp, usersCounted } from './sign-ups';
 
@@ -27,6 +28,15 @@ const functionId = (prefix: string): string => {
   if (!found) throw new Error(`no function ${prefix} among ${ids.join(', ')}`);
   return found;
 };
+
+describe('orders for scarce stock', () => {
+  // First: its redrive empties every DLQ, and it asserts that nothing is left in one.
+  it(
+    '30 orders for stock 10 under PutEvents, DynamoDB and Lambda faults, then a redrive: 10 confirmed, each charged and told once',
+    () => thirtyOrdersUnderFaults(admin, buyers),
+    420_000,
+  );
+});
 
 describe('a burst of sign-ups', () => {
   it('200 concurrent sign-ups under 20 % PutEvents faults: one welcome notice and one count each', async () => {
@@ -75,13 +85,14 @@ describe('a burst of sign-ups', () => {
 });
 
 describe('a worker killed mid-invocation', () => {
-  // The payment consumer is not here yet: a killed charger's claim holds for its 60 s lease, and the
-  // local cloud's asynchronous retries come within a second (AWS's at about 1 and 3 minutes, after the
-  // lease), so locally the event is dead-lettered and needs `npm run redrive` once the lease is over.
-  // docs/reliability.md records the run; the scenario returns with the redrive step (issue 12).
+  // Each worker is killed right after the edge answered its first AWS call: PlaceOrder's claim of the
+  // key, ReserveStock's transaction, ChargePayment's claim of the payment (its retry, same request id,
+  // takes the claim over), PublishOrderEvents's PutEvents (the stream batch is retried: OrderPlaced again).
   it.each([
     ['API (POST /orders)', 'OrderSagaOrdersPlaceOrder'],
     ['rule target (the reservation consumer)', 'OrderSagaInventoryReserveStock'],
+    ['rule target (the payment consumer)', 'OrderSagaPaymentsChargePayment'],
+    ['stream consumer (the OrderPlaced outbox)', 'OrderSagaOrdersPublishOrderEvents'],
   ])('of the %s: the event is retried and its effect applied once', async (kind, prefix) => {
     const sku = await newSku(1, admin);
     await injectFaults([{ service: 'lambda', functionName: functionId(prefix), kill: true, times: 1 }], 7);
