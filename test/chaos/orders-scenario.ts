@@ -13,6 +13,7 @@ import type { Caller } from '../e2e/identity';
 import { api } from '../e2e/target';
 import { clearFaults, injectFaults, report, settle } from './faults';
 import { expectChargedAndNotifiedOnce, expectNothingUnredrivable, newSku, placeOrder } from './order-clients';
+import { failedSince, functionErrors } from './function-errors';
 import { deadLetterTexts, redriveUntilEmpty } from './redrive-step';
 import { finalOrder, paymentsOf, stockOf } from './saga';
 
@@ -20,6 +21,7 @@ const FINAL = ['CONFIRMED', 'FAILED'];
 
 export async function thirtyOrdersUnderFaults(admin: Caller, buyers: readonly Caller[]): Promise<void> {
   const sku = await newSku(10, admin);
+  const errorsBefore = await functionErrors();
   const rules = [
     { service: 'events', operation: 'PutEvents', probability: 0.2, error: { statusCode: 500, code: 'InternalException' } },
     { service: 'dynamodb', probability: 0.1, error: { statusCode: 500, code: 'InternalServerError' } },
@@ -46,6 +48,7 @@ export async function thirtyOrdersUnderFaults(admin: Caller, buyers: readonly Ca
     },
     120_000,
   );
+  const failedAttempts = failedSince(errorsBefore, await functionErrors());
   const rounds = await redriveUntilEmpty(90_000);
 
   const orders = await Promise.all(placed.map(({ orderId }, i) => finalOrder(orderId, ownerOf(i))));
@@ -61,6 +64,7 @@ export async function thirtyOrdersUnderFaults(admin: Caller, buyers: readonly Ca
     seed: 12,
     orders: 30,
     resends: placed.reduce((sum, p) => sum + p.resends, 0),
+    failedAttempts,
     beforeRedrive,
     redrive: rounds,
     statuses: countOf(orders.map((o) => o.status)),

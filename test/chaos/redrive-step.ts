@@ -43,8 +43,9 @@ async function depthOf(queueUrl: string): Promise<number> {
  * What every dead letter of the stack is about, as text to search for an id:
  * the message body (the event, or the invocation record with its payload) or,
  * for a stream batch's pointers, the records it points at, re-read from the
- * stream as the redrive reads them. Each message is hidden for a second while
- * read and made visible again at once, so a redrive right after sees them all.
+ * stream as the redrive reads them. Each message is hidden while the queue is
+ * read (so each is read once) and made visible again at once after, so a
+ * redrive right after sees them all.
  */
 export async function deadLetterTexts(): Promise<string[]> {
   const texts: string[] = [];
@@ -53,14 +54,19 @@ export async function deadLetterTexts(): Promise<string[]> {
     const read = new Map<string, Message>();
     for (;;) {
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 1, MessageAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 10, MessageAttributeNames: ['All'] }),
       );
       const fresh = Messages.filter((m) => !read.has(m.MessageId!));
       if (fresh.length === 0) break;
       for (const m of fresh) read.set(m.MessageId!, m);
     }
     for (const m of read.values()) {
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+      await sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }))
+        .catch((error: Error) => {
+          // Visible again already (its hiding ran out while the queue was read): nothing to undo.
+          if (error.name !== 'MessageNotInflight') throw error;
+        });
       const attributes = Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
       const letter = readDeadLetter(m.Body ?? '', attributes);
       if (letter.kind === 'stream-batch' && letter.source === 'dynamodb') {
