@@ -35,3 +35,12 @@ export const API_FUNCTION_TIMEOUT_S = 26;
 
 /** The timeout of a batch route's function (200 orders, 100 users, 500 events): the same budget, named for the routes that need it. */
 export const API_BATCH_FUNCTION_TIMEOUT_S = API_FUNCTION_TIMEOUT_S;
+
+/**
+ * A payment claim (lambda/payments/payment-store.ts) is protected until its
+ * holder's own deadline (the invocation's remaining time when it claimed) plus
+ * this margin, for clock skew between two functions' hosts: after that the
+ * holder cannot be running (Lambda ends an invocation at its timeout), so a
+ * later delivery may take the claim over without racing a live charger.
+ */
+export const CLAIM_LEASE_MARGIN_MS = 5_000;

@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PaymentFailureCode } from '#contracts/events';
+import { CLAIM_LEASE_MARGIN_MS } from '#contracts/time-budgets';
 import { conditionHeld } from '#shared/dynamo';
 
 export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
@@ -15,7 +16,18 @@ export interface Payment {
   readonly code?: PaymentFailureCode;
   readonly reason?: string;
   readonly claimedAt: string;
+  /** The invocation holding the claim (its Lambda request id; Lambda's retries of it keep the id). */
+  readonly claimedBy?: string;
+  /** When the claim's holder can no longer be running: its invocation's deadline plus a margin. */
+  readonly leaseUntil?: string;
   readonly createdAt: string;
+}
+
+/** Who claims a payment: the invocation's request id, and how long it can live at most. */
+export interface ClaimHolder {
+  readonly requestId: string;
+  /** The invocation's deadline (its remaining time from now); the lease adds CLAIM_LEASE_MARGIN_MS. */
+  readonly remainingMs: number;
 }
 
 export type PaymentOutcome =
@@ -26,18 +38,24 @@ export type PaymentOutcome =
 export interface PaymentStore {
   /**
    * Claims the right to charge an order: succeeds for the first delivery, or
-   * when a previous claim is still PENDING but older than the lease (its charger
-   * died). Returns the claimed payment (same paymentId on a re-claim), or
-   * undefined when someone else holds or finished it.
+   * when a previous claim is still PENDING and its holder cannot be charging:
+   * the claim is this invocation's own (a Lambda retry keeps the request id, and
+   * runs only once the failed attempt has ended), or its lease (the holder's
+   * deadline plus a margin) has passed. Returns the claimed payment (same
+   * paymentId on a re-claim), or undefined when someone else holds or finished it.
    */
-  claim(claim: Pick<Payment, 'orderId' | 'paymentId' | 'customerId' | 'amount' | 'currency'>, now: Date): Promise<Payment | undefined>;
+  claim(
+    claim: Pick<Payment, 'orderId' | 'paymentId' | 'customerId' | 'amount' | 'currency'>,
+    holder: ClaimHolder,
+    now: Date,
+  ): Promise<Payment | undefined>;
   /** Records the outcome of a claimed payment; returns the payment as it stands. */
   finish(payment: Payment, outcome: PaymentOutcome, now: Date): Promise<Payment>;
   get(orderId: string): Promise<Payment | undefined>;
 }
 
-/** How long a PENDING claim is protected: longer than the function's timeout. */
-export const CLAIM_LEASE_MS = 60_000;
+/** Claims written before `leaseUntil` existed: protected this long after `claimedAt` (longer than any timeout). */
+export const LEGACY_CLAIM_LEASE_MS = 60_000;
 
 const paymentKey = (orderId: string) => ({ pk: `PAYMENT#${orderId}` });
 
@@ -56,15 +74,18 @@ export class DynamoPaymentStore implements PaymentStore {
 
   async claim(
     claim: Pick<Payment, 'orderId' | 'paymentId' | 'customerId' | 'amount' | 'currency'>,
+    holder: ClaimHolder,
     now: Date,
   ): Promise<Payment | undefined> {
+    const leaseUntil = new Date(now.getTime() + Math.max(0, holder.remainingMs) + CLAIM_LEASE_MARGIN_MS);
     const write = this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: paymentKey(claim.orderId),
         UpdateExpression:
-          'SET #type = :type, orderId = :orderId, paymentId = if_not_exists(paymentId, :paymentId), customerId = :customerId, amount = :amount, currency = :currency, #status = :pending, claimedAt = :now, createdAt = if_not_exists(createdAt, :now)',
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :pending AND claimedAt < :staleBefore)',
+          'SET #type = :type, orderId = :orderId, paymentId = if_not_exists(paymentId, :paymentId), customerId = :customerId, amount = :amount, currency = :currency, #status = :pending, claimedAt = :now, claimedBy = :holder, leaseUntil = :leaseUntil, createdAt = if_not_exists(createdAt, :now)',
+        ConditionExpression:
+          'attribute_not_exists(pk) OR (#status = :pending AND (claimedBy = :holder OR leaseUntil < :now OR (attribute_not_exists(leaseUntil) AND claimedAt < :staleBefore)))',
         ExpressionAttributeNames: { '#type': 'type', '#status': 'status' },
         ExpressionAttributeValues: {
           ':type': 'payment',
@@ -75,7 +96,9 @@ export class DynamoPaymentStore implements PaymentStore {
           ':currency': claim.currency,
           ':pending': 'PENDING',
           ':now': now.toISOString(),
-          ':staleBefore': new Date(now.getTime() - CLAIM_LEASE_MS).toISOString(),
+          ':holder': holder.requestId,
+          ':leaseUntil': leaseUntil.toISOString(),
+          ':staleBefore': new Date(now.getTime() - LEGACY_CLAIM_LEASE_MS).toISOString(),
         },
         ReturnValues: 'ALL_NEW',
       }),

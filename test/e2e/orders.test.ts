@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SANDBOX_DECLINED_METHOD } from '../../lambda/domain/payments';
 import { newCaller, type Caller } from './identity';
@@ -8,6 +10,8 @@ import { api, eventually, output, target, type Target } from './target';
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const eventBridge = new EventBridgeClient({});
+const lambda = new LambdaClient({});
+const logs = new CloudWatchLogsClient({});
 
 let stack: Target;
 let admin: Caller;
@@ -56,20 +60,47 @@ async function paymentsOf(orderId: string) {
 }
 
 /**
- * How long a redelivered event is given to do harm. Nothing observable marks a
- * duplicate that was rightly ignored, so the test watches the state stay put:
- * the local cloud delivers within milliseconds, EventBridge within about a second.
+ * The log group of the stack's function whose description starts with `does`
+ * (physical names are truncated, so a long logical id is not in them; the
+ * description, lib/orders.ts, says what the function does).
  */
-const DUPLICATE_WINDOW_MS = 3_000;
+async function logGroupOf(does: string): Promise<string> {
+  const { Functions } = await lambda.send(new ListFunctionsCommand({ MaxItems: 1000 }));
+  const found = Functions?.find((f) => f.Description?.startsWith(does));
+  if (!found?.FunctionName) throw new Error(`no function described as ${does}...`);
+  return found.LoggingConfig?.LogGroup ?? `/aws/lambda/${found.FunctionName}`;
+}
 
-/** Reads `read` every 250 ms for `ms` and expects it to equal `expected` every time. */
-async function staysEqual(ms: number, read: () => Promise<unknown>, expected: unknown): Promise<void> {
-  const deadline = Date.now() + ms;
-  do {
-    expect(await read()).toEqual(expected);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  } while (Date.now() < deadline);
-  expect(await read()).toEqual(expected);
+/**
+ * Waits until the consumer described as `does` has logged a line for `correlationId` since
+ * `since` that `matches` (its JSON: message, detailType, ...): the proof that it
+ * processed an event, so that a negative check after it is not a guess at timing.
+ */
+const CHARGER = 'On InventoryReserved: charge once';
+const STATUS_CONSUMER = 'On the saga events: move the order forward';
+const SETTLER = 'On PaymentCompleted: commit';
+
+async function consumerLogged(does: string, correlationId: string, since: number, matches: (line: Record<string, unknown>) => boolean) {
+  const group = await logGroupOf(does);
+  return eventually(
+    `${does} to log ${matches.toString()} for ${correlationId}`,
+    async () => {
+      const { events = [] } = await logs.send(
+        new FilterLogEventsCommand({ logGroupIdentifier: group, startTime: since, filterPattern: `"${correlationId}"`, interleaved: true }),
+      );
+      // Powertools writes one JSON object per line (after the runtime's prefix, if any).
+      const lines = events.flatMap((e) => {
+        try {
+          const message = e.message ?? '';
+          return [JSON.parse(message.slice(message.indexOf('{'))) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+      return lines.find(matches);
+    },
+    30_000,
+  );
 }
 
 describe('inventory over HTTP', () => {
@@ -214,6 +245,7 @@ describe('the order saga over HTTP and the real rules', () => {
         currency: order.currency,
       },
     };
+    const since = Date.now();
     const put = await eventBridge.send(
       new PutEventsCommand({
         Entries: [
@@ -228,17 +260,24 @@ describe('the order saga over HTTP and the real rules', () => {
     );
     expect(put.FailedEntryCount).toBe(0);
 
-    // The payment (claim time, completion, id), the order and the stock stay exactly as they were.
-    await staysEqual(
-      DUPLICATE_WINDOW_MS,
-      async () => ({
-        payments: await paymentsOf(order.orderId),
-        order: (await api('GET', `/orders/${order.orderId}`, { as: shopper })).json,
-        stock: await stockOf(sku),
-      }),
-      { payments: [payment], order, stock: stockBefore },
+    // Proof that the duplicate went through: the charger found the payment done and republished
+    // PaymentCompleted, which the settler and the order's status consumer then processed.
+    await consumerLogged(
+      CHARGER,
+      correlationId,
+      since,
+      (l) => l.message === 'Duplicate InventoryReserved; republishing the payment outcome',
     );
-    // Read after the duplicate had its chance, not before it was injected.
+    await consumerLogged(STATUS_CONSUMER, correlationId, since, (l) => l.detailType === 'InventoryReserved');
+    await consumerLogged(SETTLER, correlationId, since, (l) => l.message === 'Nothing to settle: the reservation is not held');
+    await consumerLogged(STATUS_CONSUMER, correlationId, since, (l) => l.detailType === 'PaymentCompleted');
+    // Then the payment (claim time, completion, id), the order and the stock are exactly as they were.
+    expect({
+      payments: await paymentsOf(order.orderId),
+      order: (await api('GET', `/orders/${order.orderId}`, { as: shopper })).json,
+      stock: await stockOf(sku),
+    }).toEqual({ payments: [payment], order, stock: stockBefore });
+    // Read after the duplicate was processed, not before it was injected.
     const after = (await api('GET', `/orders/${order.orderId}`, { as: shopper })).json;
     expect(after.history.filter((h: { status: string }) => h.status === 'PAID')).toHaveLength(1);
   });

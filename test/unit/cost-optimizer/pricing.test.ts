@@ -33,10 +33,16 @@ describe("AWS's worked examples", () => {
     expect(bill.gbSeconds).toBe(1_500_000);
     expect(bill.billableGbSeconds).toBe(1_100_000);
     expect(bill.billableRequests).toBe(2_000_000);
-    // AWS rounded the price to $0.00001667 and shows $18.34; the exact price gives $18.3334.
-    expect(bill.computeCharge).toBeCloseTo(18.33, 2);
-    expect(1_100_000 * 0.00001667).toBeCloseTo(18.34, 2);
+    // AWS's example prices at $0.00001667 (rounded) and shows $18.34; the table's exact price gives $18.3334.
+    expect(cents(bill.computeCharge)).toBe(18.33);
     expect(cents(bill.requestCharge)).toBe(0.4);
+    // The same code with AWS's rounded price yields AWS's published figure.
+    const awsRounded = { ...US_EAST_1_PRICES, perGbSecond: { ...US_EAST_1_PRICES.perGbSecond, x86_64: 0.00001667 } };
+    const asPublished = monthlyCharges(
+      { memoryMb: 512, durationMs: 1000, invocations: 3_000_000, architecture: 'x86_64', applyFreeTier: true },
+      awsRounded,
+    );
+    expect(cents(asPublished.computeCharge)).toBe(18.34);
   });
 
   it('128 MB, 30M invocations of 200 ms, free tier applied: $5.83 + $5.80 = $11.63', () => {
