@@ -96,7 +96,8 @@ export function attributeActivity(body: unknown, userId: string): { readonly bod
   const attribute = (event: unknown): unknown => {
     if (!isObject(event)) return event;
     if (event.userId === undefined) return { ...event, userId };
-    if (event.userId !== userId) foreign = true;
+    // Ids compare in lower case (the API's id rule): the caller's own id in upper case is still theirs.
+    if (typeof event.userId !== 'string' || event.userId.toLowerCase() !== userId) foreign = true;
     return event;
   };
   if (isBatch(body)) {

@@ -1,5 +1,6 @@
 import { ENV } from '#contracts/environment';
 import { randomUUID } from 'node:crypto';
+import { MAX_ACTIVITY_BODY_BYTES } from '#domain/activity';
 import { buildActivityEvents, keyedBatchId, keyedEventId, keyGeneration } from '#domain/activity-batch';
 import { bodyHash, IDEMPOTENCY_HEADER, scopedKey } from '#domain/idempotency';
 import { ForbiddenError } from '#shared/access-errors';
@@ -23,9 +24,6 @@ const deps = {
   ),
   ledgers: new AwsBatchLedgerStore(dynamo, env(ENV.STATS_TABLE)),
 };
-
-/** 500 events with metadata at its limit, and room to spare: API Gateway allows 10 MB. */
-const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /**
  * POST /activity — one event, or `{ "events": [...] }` with up to 500. Each event
@@ -53,7 +51,7 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
  */
 export const handler = httpHandler(async (request) => {
   const caller = authorize(request.event)!;
-  const sent = jsonBody(request, MAX_BODY_BYTES);
+  const sent = jsonBody(request, MAX_ACTIVITY_BODY_BYTES);
   const attributed = caller.kind === 'user' ? attributeActivity(sent, caller.userId) : { body: sent, foreign: false };
   if (attributed.foreign) throw new ForbiddenError('Every event must be your own (userId your user id, or left out)');
   const parsed = parseActivityRequest(attributed.body, request.header(IDEMPOTENCY_HEADER));

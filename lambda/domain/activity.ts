@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { USER_ID } from './users';
+import { uuidSchema } from './users';
 import { RAW_LOG_PREFIX } from '#contracts/keys';
 
 /**
@@ -13,6 +13,8 @@ export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 export const MAX_EVENTS_PER_REQUEST = 500;
 /** Serialised size limit of one event's `metadata`, so that 500 events stay well under Kinesis' 5 MB a call. */
 export const MAX_METADATA_BYTES = 2_048;
+/** The body of `POST /activity`: 500 events with metadata at its limit, and room to spare (API Gateway allows 10 MB). */
+export const MAX_ACTIVITY_BODY_BYTES = 2 * 1024 * 1024;
 /** A day: a longer `duration` is a client clock or unit bug, not a session. */
 export const MAX_DURATION_SECONDS = 86_400;
 
@@ -20,7 +22,7 @@ const metadataBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value
 
 /** One activity event as a client sends it. Unknown fields are rejected, not ignored. */
 export const activitySchema = z.strictObject({
-  userId: z.string().check(z.regex(USER_ID, 'must be a UUID')),
+  userId: uuidSchema,
   activityType: z.enum(ACTIVITY_TYPES, { error: (issue) => (issue.input === undefined ? 'is required' : undefined) }),
   timestamp: z.iso.datetime({
     offset: true,

@@ -26,6 +26,10 @@ describe('per-event validation of POST /activity', () => {
     expect(validateActivityRequest(good())).toEqual({ accepted: [{ index: 0, input: good() }], rejected: [] });
   });
 
+  it('accepts a userId in upper case and keeps it in lower case', () => {
+    expect(validateActivityRequest(good({ userId: USER.toUpperCase() })).accepted[0]!.input.userId).toBe(USER);
+  });
+
   it('keeps the good events of a partly bad batch and lists every reason of each bad one by index', () => {
     const result = validateActivityRequest({
       events: [

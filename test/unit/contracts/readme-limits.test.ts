@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { ACTIVITY_TYPES, MAX_DURATION_SECONDS, MAX_EVENTS_PER_REQUEST, MAX_METADATA_BYTES } from '../../../lambda/domain/activity';
+import {
+  ACTIVITY_TYPES,
+  MAX_ACTIVITY_BODY_BYTES,
+  MAX_DURATION_SECONDS,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_METADATA_BYTES,
+} from '../../../lambda/domain/activity';
 import { IDEMPOTENCY_KEY, IDEMPOTENCY_TTL_SECONDS } from '../../../lambda/domain/idempotency';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../lambda/domain/order-pages';
 import {
@@ -24,9 +30,6 @@ import { readReadme } from '../../support/readme';
  * it (same rows, same order). A changed limit fails here until README says so.
  */
 
-/** `POST /activity`'s body limit is a private constant of lambda/analytics/ingest-activity.ts (not exported there yet). */
-const ACTIVITY_MAX_BODY_BYTES = 2 * 1024 * 1024;
-
 const bytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MB` : `${n / 1024} KB`);
 const ORDERS = 'POST /orders, POST /orders/batch';
 const ACTIVITY = 'POST /activity, POST /producers/activity';
@@ -37,7 +40,7 @@ const expected: [route: string, limit: string, value: string][] = [
   ['POST /orders, PUT /inventory/{sku}', 'request body', bytes(DEFAULT_MAX_BODY_BYTES)],
   ['POST /users/batch', 'request body', bytes(MAX_USER_BATCH_BYTES)],
   ['POST /orders/batch', 'request body', bytes(MAX_ORDER_BATCH_BYTES)],
-  [ACTIVITY, 'request body', bytes(ACTIVITY_MAX_BODY_BYTES)],
+  [ACTIVITY, 'request body', bytes(MAX_ACTIVITY_BODY_BYTES)],
   ['POST /users/batch', 'users per request', `1–${MAX_USERS_PER_REQUEST}`],
   ['POST /users/batch', 'users per cached batch', `${USER_BATCH_SIZE}`],
   ['POST /users/batch', 'name (trimmed)', `1–${MAX_NAME_LENGTH} characters`],

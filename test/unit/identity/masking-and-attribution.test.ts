@@ -45,6 +45,11 @@ describe("a customer's activity", () => {
     expect(attributeActivity({ userId: 'someone-else' }, ME).foreign).toBe(true);
   });
 
+  it("takes the caller's own id in upper case as theirs (ids compare in lower case)", () => {
+    expect(attributeActivity({ userId: ME.toUpperCase() }, ME).foreign).toBe(false);
+    expect(attributeActivity({ userId: 42 }, ME).foreign).toBe(true);
+  });
+
   it('leaves what is not an event for validation to describe', () => {
     expect(attributeActivity({ events: 'all' }, ME)).toEqual({ body: { events: 'all' }, foreign: false });
     expect(attributeActivity([1, 2], ME)).toEqual({ body: [1, 2], foreign: false });
