@@ -67,7 +67,11 @@ export async function consumeActivity(event: ActivityEvent, deps: ConsumerDeps):
  */
 async function detectHighEngagement(event: ActivityEvent, deps: ConsumerDeps): Promise<void> {
   const engagement = await deps.store.get(event.userId);
-  if (!engagement || engagement.highEngagementAt !== undefined || engagement.totalScore < deps.threshold) return;
+  if (!engagement || engagement.totalScore < deps.threshold) return;
+  if (engagement.highEngagementAt !== undefined) {
+    logger.info('High engagement already detected: not published again', { eventId: event.eventId });
+    return;
+  }
   const detectedAt = deps.now().toISOString();
   const data: HighEngagementDetected = {
     userId: engagement.userId,

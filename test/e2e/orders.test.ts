@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SANDBOX_DECLINED_METHOD } from '../../lambda/domain/payments';
+import { consumerLogged } from './consumer-logs';
 import { newCaller, type Caller } from './identity';
 import { api, eventually, output, target, type Target } from './target';
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const eventBridge = new EventBridgeClient({});
-const lambda = new LambdaClient({});
-const logs = new CloudWatchLogsClient({});
 
 let stack: Target;
 let admin: Caller;
@@ -59,49 +56,9 @@ async function paymentsOf(orderId: string) {
   return Items ?? [];
 }
 
-/**
- * The log group of the stack's function whose description starts with `does`
- * (physical names are truncated, so a long logical id is not in them; the
- * description, lib/orders.ts, says what the function does).
- */
-async function logGroupOf(does: string): Promise<string> {
-  const { Functions } = await lambda.send(new ListFunctionsCommand({ MaxItems: 1000 }));
-  const found = Functions?.find((f) => f.Description?.startsWith(does));
-  if (!found?.FunctionName) throw new Error(`no function described as ${does}...`);
-  return found.LoggingConfig?.LogGroup ?? `/aws/lambda/${found.FunctionName}`;
-}
-
-/**
- * Waits until the consumer described as `does` has logged a line for `correlationId` since
- * `since` that `matches` (its JSON: message, detailType, ...): the proof that it
- * processed an event, so that a negative check after it is not a guess at timing.
- */
 const CHARGER = 'On InventoryReserved: charge once';
 const STATUS_CONSUMER = 'On the saga events: move the order forward';
 const SETTLER = 'On PaymentCompleted: commit';
-
-async function consumerLogged(does: string, correlationId: string, since: number, matches: (line: Record<string, unknown>) => boolean) {
-  const group = await logGroupOf(does);
-  return eventually(
-    `${does} to log ${matches.toString()} for ${correlationId}`,
-    async () => {
-      const { events = [] } = await logs.send(
-        new FilterLogEventsCommand({ logGroupIdentifier: group, startTime: since, filterPattern: `"${correlationId}"`, interleaved: true }),
-      );
-      // Powertools writes one JSON object per line (after the runtime's prefix, if any).
-      const lines = events.flatMap((e) => {
-        try {
-          const message = e.message ?? '';
-          return [JSON.parse(message.slice(message.indexOf('{'))) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      });
-      return lines.find(matches);
-    },
-    30_000,
-  );
-}
 
 describe('inventory over HTTP', () => {
   it('sets stock only as an admin and reads it back as a customer', async () => {
