@@ -18,6 +18,7 @@
  * Options: --api-port 3000 --edge-port 4566 --host 127.0.0.1 --verbose --nag (run
  * cdk-nag in the synth) --fresh (synthesise even if nothing changed).
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ import { SYNTH_INPUTS } from './local/inputs';
 import { watchSources } from './local/watch';
 
 const ROOT = path.join(__dirname, '..');
+const OPENAPI = path.join(ROOT, 'docs', 'openapi.json');
 /** Watched folders; a change in any but lambda/ means a new synth. */
 const WATCHED = ['bin', 'lib', 'lambda', 'contracts'];
 
@@ -70,8 +72,9 @@ async function main(): Promise<void> {
     apiPort: port(values['api-port']!),
     edgePort: port(values['edge-port']!),
     host: values.host,
-    // The API's OpenAPI document (npm run docs:openapi): served at <edge>/_console/openapi.json, listed in the console.
-    openapi: path.join(ROOT, 'docs', 'openapi.json'),
+    // The API's OpenAPI document (npm run docs:openapi): served at <edge>/_console/openapi.json, listed in the
+    // console. A copy of the project without it (an app of one's own built from this one) starts without the view.
+    openapi: existsSync(OPENAPI) ? OPENAPI : undefined,
     progress: (step) => phase(Object.entries(phases).find(([word]) => step.includes(word))?.[1] ?? 'start', step),
   });
   say(describeStart(cloud.current, performance.now(), { verbose: values.verbose }));
