@@ -51,7 +51,8 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/users/batch',
     access: 'admin',
-    amplifies: '100 users: 10 idempotency records (one per batch of ten) + 100 two-item transactions (user + email)',
+    amplifies:
+      '100 users: 1 key claim (with an Idempotency-Key) + 10 idempotency records (one per batch of ten) + 100 two-item transactions (user + email)',
   },
   { method: 'GET', path: '/users/{userId}/engagement', access: 'customer' }, // self or admin
 
@@ -62,7 +63,7 @@ export const ROUTES: readonly Route[] = [
     path: '/orders/batch',
     access: 'customer',
     amplifies:
-      '200 orders (50 lines each at most): 20 chunks of ten, each 1+ BatchGetItem of prices and 1 PutEvents; 200 two-item transactions (key + order); 200 OrderPlaced, each a saga (reserve, charge, notify)',
+      '200 orders (50 lines each at most): 1 key claim; 20 chunks of ten, each 1+ BatchGetItem of prices; 200 two-item transactions (key + order); 200 OrderPlaced from the table stream, each a saga (reserve, charge, notify)',
   },
   { method: 'GET', path: '/orders', access: 'customer' }, // the caller's, newest first, paginated
   { method: 'GET', path: '/orders/{orderId}', access: 'customer' }, // owner only
@@ -77,7 +78,7 @@ export const ROUTES: readonly Route[] = [
     path: '/activity',
     access: 'customer', // the events are the caller's
     amplifies:
-      '500 events: 1-2 PutRecords (Kinesis, 500 a call), 1 S3 object, 20 BatchWriteItem calls of 25 stats items, + the idempotency record',
+      '500 events: 1-2 PutRecords (Kinesis, 500 a call), 1 S3 object, 20 BatchWriteItem calls of 25 stats items, + the batch key claim and 2 ledger updates',
   },
   {
     method: 'POST',
