@@ -94,22 +94,34 @@ export const rejectedItem = component(
 );
 export type RejectedItemIsTied = Tie<Same<z.infer<typeof rejectedItem>, RejectedItem>>;
 
-const madeStatus = z.enum(['created', 'replayed']);
+/**
+ * The two components of one batch route, as `BatchResponse<T>` builds them: an
+ * item (what the route made, `made`, with `index` and `created | replayed`, or a
+ * rejected item) and the answer (`summary` and the items in request order).
+ */
+function batchComponents<Made extends z.core.$ZodLooseShape>(name: string, noun: string, made: Made, replayedBy: string) {
+  const item = component(
+    `${name}BatchItem`,
+    `What became of one ${noun} of the request (\`index\`: its position): \`created\` now, \`replayed\` (${replayedBy}), or \`rejected\`.`,
+    z.union([z.object({ index: count, status: z.enum(['created', 'replayed']), ...made }), rejectedItem]),
+  );
+  const answer = component(
+    `${name}BatchAnswer`,
+    `The counts per status and each ${noun} of the request in order.`,
+    z.object({ summary: batchSummary, results: z.array(item) }),
+  );
+  return { item, answer };
+}
 
 // --- POST /users/batch (200, 207) -------------------------------------------------------------
 
-export const userBatchItem = component(
-  'UserBatchItem',
-  'What became of one user of the request (`index`: its position): `created` now, `replayed` (made by an earlier request with the same key or batch), or `rejected`.',
-  z.union([z.object({ index: count, status: madeStatus, user }), rejectedItem]),
+export const { item: userBatchItem, answer: userBatchAnswer } = batchComponents(
+  'User',
+  'user',
+  { user },
+  'made by an earlier request with the same key or batch',
 );
 export type UserBatchItemIsTied = Tie<Same<z.infer<typeof userBatchItem>, UserBatchItem>>;
-
-export const userBatchAnswer = component(
-  'UserBatchAnswer',
-  'The counts per status and each user of the request in order.',
-  z.object({ summary: batchSummary, results: z.array(userBatchItem) }),
-);
 export type UserBatchAnswerIsTied = Tie<Same<z.infer<typeof userBatchAnswer>, UserBatchResponse>>;
 
 // --- POST /orders (201, 200 replay), GET /orders/{orderId} -----------------------------------
@@ -165,18 +177,13 @@ export const orderPage = component(
 
 // --- POST /orders/batch -----------------------------------------------------------------------
 
-export const orderBatchItem = component(
-  'OrderBatchItem',
-  'What became of one order of the batch (`index`: its position): `created` now, `replayed` (the same key and body placed it before), or `rejected`.',
-  z.union([z.object({ index: count, status: madeStatus, orderId: z.string(), total: cents }), rejectedItem]),
+export const { item: orderBatchItem, answer: orderBatchAnswer } = batchComponents(
+  'Order',
+  'order',
+  { orderId: z.string(), total: cents },
+  'the same key and body placed it before',
 );
 export type OrderBatchItemIsTied = Tie<Same<z.infer<typeof orderBatchItem>, OrderBatchItem>>;
-
-export const orderBatchAnswer = component(
-  'OrderBatchAnswer',
-  'The counts per status and each order of the batch in order.',
-  z.object({ summary: batchSummary, results: z.array(orderBatchItem) }),
-);
 export type OrderBatchAnswerIsTied = Tie<Same<z.infer<typeof orderBatchAnswer>, OrderBatchResponse>>;
 
 // --- GET /inventory/{sku}, PUT /inventory/{sku} -----------------------------------------------

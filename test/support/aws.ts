@@ -65,11 +65,13 @@ export interface LocalAws {
   events(detailType: string, about?: Readonly<Record<string, unknown>>): PublishedEntry[];
   /**
    * A table keyed like the stacks key theirs: string `pk`, and string `sk` when
-   * asked; with a DynamoDB stream of that view type when `stream` is given.
+   * asked; with a DynamoDB stream of that view type when `stream` is given; with
+   * the orders table's `byCustomer` index (lib/orders.ts: `customerId` +
+   * `createdAt`, the summary projected) when `ordersByCustomer`.
    */
   createTable(
     name: string,
-    options?: { sortKey?: boolean; stream?: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' },
+    options?: { sortKey?: boolean; stream?: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES'; ordersByCustomer?: boolean },
   ): Promise<void>;
   /**
    * The DynamoDB stream records of a streamed table after `after` (a sequence
@@ -151,12 +153,24 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       ),
     async createTable(name, options = {}) {
       const keys = options.sortKey ? ['pk', 'sk'] : ['pk'];
+      const indexKeys = options.ordersByCustomer ? ['customerId', 'createdAt'] : [];
       await dynamoClient.send(
         new CreateTableCommand({
           TableName: name,
-          AttributeDefinitions: keys.map((key) => ({ AttributeName: key, AttributeType: 'S' })),
+          AttributeDefinitions: [...keys, ...indexKeys].map((key) => ({ AttributeName: key, AttributeType: 'S' })),
           KeySchema: keys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
           BillingMode: 'PAY_PER_REQUEST',
+          ...(options.ordersByCustomer
+            ? {
+                GlobalSecondaryIndexes: [
+                  {
+                    IndexName: 'byCustomer', // lib/orders.ts ORDERS_BY_CUSTOMER_INDEX (not imported: it loads the CDK)
+                    KeySchema: indexKeys.map((key, i) => ({ AttributeName: key, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+                    Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['orderId', 'status', 'total', 'currency', 'updatedAt'] },
+                  },
+                ],
+              }
+            : {}),
           ...(options.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: options.stream } } : {}),
         }),
       );

@@ -4,7 +4,6 @@
  * template declares).
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { apiEvent, lambdaContext } from '../../support/api-event';
@@ -18,33 +17,7 @@ const BOB = randomUUID();
 
 beforeAll(async () => {
   cloud = await startLocalAws();
-  const client = new DynamoDBClient({
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: ORDERS,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'customerId', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byCustomer',
-          KeySchema: [
-            { AttributeName: 'customerId', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['orderId', 'status', 'total', 'currency', 'updatedAt'] },
-        },
-      ],
-    }),
-  );
+  await cloud.createTable(ORDERS, { ordersByCustomer: true });
   handlerEnvironment(cloud.endpoint, 'orders', { ORDERS_TABLE: ORDERS, ORDERS_BY_CUSTOMER_INDEX: 'byCustomer', ROUTE_ACCESS: 'customer' });
   ({ handler: listOrders } = await import('../../../lambda/orders/list-orders'));
 

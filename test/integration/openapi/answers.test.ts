@@ -8,7 +8,6 @@
  * error shape.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { handlerError, inventoryItem, order, orderBatchAnswer, orderPage } from '../../../scripts/openapi/responses';
 import { handlerEnvironment, startLocalAws, type LocalAws } from '../../support/aws';
@@ -24,29 +23,7 @@ const handlers: Record<'placeOrder' | 'placeBatch' | 'getOrder' | 'listOrders' |
 
 beforeAll(async () => {
   cloud = await startLocalAws();
-  const client = new DynamoDBClient({
-    endpoint: cloud.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 't', secretAccessKey: 't' },
-  });
-  await client.send(
-    new CreateTableCommand({
-      TableName: ORDERS,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'customerId', 'createdAt'].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byCustomer',
-          KeySchema: [
-            { AttributeName: 'customerId', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
+  await cloud.createTable(ORDERS, { ordersByCustomer: true });
   await cloud.createTable(INVENTORY);
   handlerEnvironment(cloud.endpoint, 'openapi-answers', {
     ORDERS_TABLE: ORDERS,
